@@ -1,0 +1,36 @@
+//! tally: hosted-email billing data (Rackspace Email & Apps, MailRoute) in one
+//! DuckDB file with exact decimals; load, query, report, reconcile, export.
+//!
+//! The binary is a thin shell over [`run`]; every layer is usable as a library:
+//! [`parse`] (line-item CSV → typed rows), [`store`] (the DuckDB file),
+//! [`render`] (query results as table, CSV or JSON).
+
+pub mod amount;
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod parse;
+pub mod printer;
+pub mod render;
+pub mod store;
+
+pub use exit::{ExitStatus, UsageError};
+
+use printer::Printer;
+
+/// Runs one parsed command line; prints the error chain and picks the exit code.
+pub fn run(cli: cli::Cli) -> ExitStatus {
+    let printer = Printer::new(cli.verbosity());
+    match commands::dispatch(cli, &printer) {
+        Ok(status) => status,
+        Err(err) if printer::is_broken_pipe(&err) => ExitStatus::Success,
+        Err(err) => {
+            printer.error(&format!("{err:#}"));
+            if err.downcast_ref::<exit::UsageError>().is_some() {
+                ExitStatus::Usage
+            } else {
+                ExitStatus::Failure
+            }
+        }
+    }
+}

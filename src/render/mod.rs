@@ -1,0 +1,175 @@
+//! Query results (Arrow record batches from DuckDB) as an aligned table, CSV or
+//! JSON. Values are formatted from their exact stored form: a `DECIMAL(38,4)` sum
+//! prints every one of its digits, never through a float.
+
+mod table;
+
+use std::io::{self, Write};
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use crate::cli::OutputFormat;
+
+pub use table::Table;
+
+/// Writes `batches` (all of `schema`) in `format`.
+pub fn write_result(
+    format: OutputFormat,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Table => write_table(schema, batches, out),
+        OutputFormat::Csv => write_csv(schema, batches, out),
+        OutputFormat::Json => write_json(schema, batches, out),
+    }
+}
+
+/// True for types whose values read best right-aligned.
+pub fn is_numeric(data_type: &DataType) -> bool {
+    data_type.is_numeric()
+}
+
+fn options() -> FormatOptions<'static> {
+    FormatOptions::default().with_null("NULL")
+}
+
+/// NULL, also in a column of type NULL (which has no validity bitmap).
+fn is_null(column: &dyn Array, row: usize) -> bool {
+    column.data_type() == &DataType::Null || column.is_null(row)
+}
+
+/// Each cell of a batch as text (`None` for NULL), column by column.
+fn cells(batch: &RecordBatch) -> anyhow::Result<Vec<Vec<Option<String>>>> {
+    let opts = options();
+    let mut rows = vec![Vec::with_capacity(batch.num_columns()); batch.num_rows()];
+    for column in batch.columns() {
+        let formatter = ArrayFormatter::try_new(column.as_ref(), &opts)?;
+        for (r, row) in rows.iter_mut().enumerate() {
+            row.push(if is_null(column.as_ref(), r) {
+                None
+            } else {
+                Some(formatter.value(r).to_string())
+            });
+        }
+    }
+    Ok(rows)
+}
+
+fn write_table(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), is_numeric(f.data_type())))
+            .collect(),
+    );
+    for batch in batches {
+        for row in cells(batch)? {
+            table.push(
+                row.into_iter()
+                    .map(|c| c.unwrap_or_else(|| "NULL".into()))
+                    .collect(),
+            );
+        }
+    }
+    table.write(out)?;
+    let n = table.len();
+    writeln!(out, "({n} row{})", if n == 1 { "" } else { "s" })?;
+    Ok(())
+}
+
+fn write_csv(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(schema.fields().iter().map(|f| f.name().as_str()))?;
+    for batch in batches {
+        for row in cells(batch)? {
+            writer.write_record(row.iter().map(|c| c.as_deref().unwrap_or("")))?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn write_json(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let names: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| serde_json::to_string(f.name()))
+        .collect::<Result<_, _>>()?;
+    let opts = options();
+    out.write_all(b"[")?;
+    let mut first = true;
+    for batch in batches {
+        let formatters = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
+            .collect::<Result<Vec<_>, _>>()?;
+        for r in 0..batch.num_rows() {
+            out.write_all(if first { b"\n  {" } else { b",\n  {" })?;
+            first = false;
+            for (c, column) in batch.columns().iter().enumerate() {
+                if c > 0 {
+                    out.write_all(b", ")?;
+                }
+                write!(out, "{}: ", names[c])?;
+                json_value(column.as_ref(), r, &formatters[c], out)?;
+            }
+            out.write_all(b"}")?;
+        }
+    }
+    out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+    Ok(())
+}
+
+/// Integers and booleans as JSON literals; decimals, floats' edge cases, dates and
+/// everything else as strings of their exact text.
+fn json_value(
+    column: &dyn Array,
+    row: usize,
+    formatter: &ArrayFormatter<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if is_null(column, row) {
+        return out.write_all(b"null");
+    }
+    let text = formatter.value(row).to_string();
+    match column.data_type() {
+        DataType::Boolean => write!(out, "{}", column.as_boolean().value(row)),
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => out.write_all(text.as_bytes()),
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+            if text.parse::<f64>().is_ok_and(f64::is_finite) =>
+        {
+            out.write_all(text.as_bytes())
+        }
+        _ => out.write_all(
+            serde_json::to_string(&text)
+                .map_err(io::Error::other)?
+                .as_bytes(),
+        ),
+    }
+}

@@ -1,0 +1,83 @@
+//! The DuckDB file: opening it, its schema (numbered migrations), and the writes
+//! that keep each invoice whole. Knows nothing of HTTP.
+
+mod error;
+mod invoice_write;
+mod line_batch;
+mod migrations;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{AccessMode, Config, Connection};
+
+pub use error::StoreError;
+pub use invoice_write::{InvoiceCsv, InvoiceKey, InvoiceWrite};
+pub use migrations::MIGRATIONS;
+
+/// An open tally database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating it if needed) the database at `path` for writing and brings
+    /// its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        migrations::apply(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// Opens an existing database read-only: every write statement fails.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        let config = Config::default()
+            .access_mode(AccessMode::ReadOnly)
+            .map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        let conn =
+            Connection::open_with_flags(path, config).map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Tunes the connection for a stream of small appends (`tally load`): DuckDB's
+    /// worker threads only contend over chunks this small (measured: 1,000,000
+    /// lines load in ~2.7 s on one thread against ~3.4 s on two).
+    pub fn tune_for_appends(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("SET threads = 1")
+            .map_err(StoreError::Query)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying connection, for read queries (reports, `tally sql`).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}

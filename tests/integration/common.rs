@@ -1,0 +1,105 @@
+//! A per-test work directory and a way to run `tally` in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const HEADER: &str = "Account No,Reference No,Domain,Product,Type,Service Start,Service End,Term Committed Usage,Current Usage,Usage Change,Months,Rate,Charge";
+
+/// A temporary directory holding one test's database and files.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+/// What one run of `tally` did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path().join("tally.duckdb")
+    }
+
+    /// Writes `contents` to `name` (folders created) and returns its path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// Copies the repository's data/ folder here and returns its path.
+    pub fn sample_data(&self) -> PathBuf {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let dst = self.path().join("data");
+        std::fs::create_dir_all(&dst).unwrap();
+        for entry in std::fs::read_dir(src).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "csv") {
+                std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+            }
+        }
+        dst
+    }
+
+    /// Runs `tally --db <this db> ARGS` in this directory.
+    pub fn tally(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
+        cmd.current_dir(self.path())
+            .env_remove("TALLY_DB")
+            .arg("--db")
+            .arg(self.db())
+            .args(args);
+        run(cmd)
+    }
+
+    /// A query's CSV output (header included), for exact comparisons.
+    pub fn query(&self, sql: &str) -> String {
+        let run = self.tally(&["sql", "--format", "csv", sql]);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.stdout
+    }
+}
+
+pub fn run(mut cmd: Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+/// A CSV line-item row with the given account, product and charge (all else fixed).
+pub fn row(account: &str, product: &str, charge: &str) -> String {
+    format!(
+        "{account},\"\",\"d{account}.com\",\"{product}\",Renewal,12/1/2017 12:00:00 AM,12/31/2017 11:59:59 PM,1,1,1,1,{charge},{charge}"
+    )
+}
+
+/// A whole CSV file with these rows.
+pub fn csv(rows: &[String]) -> String {
+    let mut s = format!("{HEADER}\n");
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,7 @@
+//! One integration test binary: drives the real `tally` binary against real
+//! DuckDB files in a per-test temporary directory.
+
+mod common;
+mod crash;
+mod load;
+mod sql;
