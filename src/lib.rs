@@ -6,6 +6,7 @@
 //! [`render`] (query results as table, CSV or JSON).
 
 pub mod amount;
+pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod exit;

@@ -1,0 +1,265 @@
+//! The JSON the Rackspace API sends, as typed models. Keys are matched without
+//! regard to case (v1 sends `accountNumber`, v2 `InvoiceId`, and the notes say case
+//! is not to be trusted): every object key is lowercased before serde sees it.
+//!
+//! Contacts' `SecurityQuestion`/`SecurityAnswer` are account-recovery secrets: the
+//! model has no field for them, and [`parse`] removes them from the document before
+//! anything else happens, so they are never stored, printed or logged.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::amount::Amount;
+
+/// Keys dropped from every document on arrival (lowercased).
+const NEVER_KEPT: [&str; 2] = ["securityquestion", "securityanswer"];
+
+/// Parses a response body into `T`, matching keys case-insensitively.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    let value: Value = serde_json::from_slice(body)?;
+    serde_json::from_value(normalize(value))
+}
+
+/// Lowercases every object key, recursively, and drops the keys in [`NEVER_KEPT`].
+fn normalize(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .filter(|(k, _)| !NEVER_KEPT.contains(&k.as_str()))
+                .map(|(k, v)| (k, normalize(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
+        other => other,
+    }
+}
+
+/// Text that some servers send as a JSON number (ids): kept as the digits sent.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a string or an integer, found {other}"
+        ))),
+    }
+}
+
+fn optional_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected a string, found {other}"
+        ))),
+    }
+}
+
+/// A decimal sent as a string (`"1122.55"`); a JSON number would already have been
+/// through a float, so it is refused rather than guessed at.
+fn amount_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Amount::parse(&s).map_err(serde::de::Error::custom),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a decimal string like \"1122.55\", found {other}"
+        ))),
+    }
+}
+
+/// `GET /v1/customers`: `{offset, size, total, customers: [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CustomerList {
+    pub offset: Option<u64>,
+    pub size: Option<u64>,
+    pub total: Option<u64>,
+    #[serde(default)]
+    pub customers: Vec<Customer>,
+}
+
+/// A customer as the index lists it, or (with the address block) as show returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Customer {
+    #[serde(rename = "accountnumber", deserialize_with = "text_or_number")]
+    pub account_number: String,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub name: Option<String>,
+    #[serde(
+        rename = "referencenumber",
+        default,
+        deserialize_with = "optional_text"
+    )]
+    pub reference_number: Option<String>,
+    #[serde(rename = "addressline1", default, deserialize_with = "optional_text")]
+    pub address_line1: Option<String>,
+    #[serde(rename = "addressline2", default, deserialize_with = "optional_text")]
+    pub address_line2: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub city: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub state: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub zip: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub country: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub phone: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub email: Option<String>,
+}
+
+/// A v2 list: `{Size, Offset, Total, Items: [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ItemList<T> {
+    pub size: Option<u64>,
+    pub offset: Option<u64>,
+    pub total: Option<u64>,
+    #[serde(default = "Vec::new")]
+    pub items: Vec<T>,
+}
+
+/// One entry of `GET /v2/customers/{acct}/invoices`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Invoice {
+    #[serde(rename = "invoiceid", deserialize_with = "text_or_number")]
+    pub invoice_id: String,
+    /// `2017-12-07T00:00:00`: no zone.
+    #[serde(rename = "invoicedate")]
+    pub invoice_date: chrono::NaiveDateTime,
+    #[serde(rename = "invoicetype", default, deserialize_with = "optional_text")]
+    pub invoice_type: Option<String>,
+    #[serde(rename = "totaldue", deserialize_with = "amount_text")]
+    pub total_due: Amount,
+    #[serde(rename = "ispaid")]
+    pub is_paid: bool,
+    #[serde(rename = "csvavailable")]
+    pub csv_available: bool,
+}
+
+/// One entry of `GET /v2/customers/{acct}/contacts`, without its security Q&A.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Contact {
+    #[serde(deserialize_with = "text_or_number")]
+    pub id: String,
+    #[serde(rename = "customernumber", default, deserialize_with = "optional_text")]
+    pub customer_number: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub phone: Option<String>,
+    #[serde(rename = "receivesalerts", default)]
+    pub receives_alerts: bool,
+    #[serde(rename = "receivesbilling", default)]
+    pub receives_billing: bool,
+    #[serde(rename = "receivesupdates", default)]
+    pub receives_updates: bool,
+}
+
+/// The message of a Rackspace fault body: `{"<anything>Fault": {"message": ...}}`.
+pub fn fault_message(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    value.as_object()?.iter().find_map(|(key, inner)| {
+        if !key.to_ascii_lowercase().ends_with("fault") {
+            return None;
+        }
+        let inner = inner.as_object()?;
+        inner
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("message"))
+            .and_then(|(_, m)| m.as_str())
+            .map(str::to_owned)
+    })
+}
+
+/// True when a 403 is throttling ("Exceeded request limits"), not an auth failure.
+pub fn is_throttle_message(message: &str) -> bool {
+    message
+        .to_ascii_lowercase()
+        .contains("exceeded request limits")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_invoice_list() {
+        let body = br#"{ "Size": 50, "Offset": 0, "Total": 1, "Items": [{ "InvoiceId": "123", "InvoiceDate": "2017-12-07T00:00:00", "InvoiceType": "Billing", "TotalDue": "1122.55", "IsPaid": true, "CsvAvailable": true }] }"#;
+        let list: ItemList<Invoice> = parse(body).unwrap();
+        assert_eq!(list.total, Some(1));
+        let inv = &list.items[0];
+        assert_eq!(inv.invoice_id, "123");
+        assert_eq!(inv.invoice_date.to_string(), "2017-12-07 00:00:00");
+        assert_eq!(inv.invoice_type.as_deref(), Some("Billing"));
+        assert_eq!(inv.total_due.to_string(), "1122.55");
+        assert!(inv.is_paid && inv.csv_available);
+    }
+
+    #[test]
+    fn keys_in_any_case_and_numeric_ids() {
+        let body = br#"{"size":50,"OFFSET":0,"total":1,"items":[{"invoiceId":123,"invoicedate":"2017-12-07T00:00:00","TOTALDUE":"-5","isPaid":false,"csvAvailable":false}]}"#;
+        let list: ItemList<Invoice> = parse(body).unwrap();
+        assert_eq!(list.items[0].invoice_id, "123");
+        assert_eq!(list.items[0].total_due.to_string(), "-5");
+        assert_eq!(list.items[0].invoice_type, None);
+    }
+
+    #[test]
+    fn a_float_total_is_refused() {
+        let body = br#"{"Items":[{"InvoiceId":"1","InvoiceDate":"2017-12-07T00:00:00","TotalDue":1122.55,"IsPaid":true,"CsvAvailable":true}]}"#;
+        let err = parse::<ItemList<Invoice>>(body).unwrap_err().to_string();
+        assert!(
+            err.starts_with("expected a decimal string like \"1122.55\", found 1122.55"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_documented_customer_list_and_show() {
+        let body = br#"{"offset":0,"size":50,"total":3,"customers": [{"name":"API Customer 17","accountNumber":"460182","referenceNumber":"49"}, {"name":"API Customer 39","accountNumber":"460181","referenceNumber":"23"}, {"name":"API Customer 50","accountNumber":"460183","referenceNumber":"10"}]}"#;
+        let list: CustomerList = parse(body).unwrap();
+        assert_eq!(list.total, Some(3));
+        assert_eq!(list.customers[1].account_number, "460181");
+        assert_eq!(list.customers[1].reference_number.as_deref(), Some("23"));
+        let show = br#"{ "name":"API Customer 17", "accountNumber":"460182", "referenceNumber":"49", "addressLine1":"555 Address", "addressLine2":"Suite 555", "city":"Austin", "state":"Texas", "zip":"78703", "country":"USA", "phone":"1-555-555-5555", "email":"user@example.com" }"#;
+        let c: Customer = parse(show).unwrap();
+        assert_eq!(c.city.as_deref(), Some("Austin"));
+        assert_eq!(c.address_line2.as_deref(), Some("Suite 555"));
+    }
+
+    #[test]
+    fn contacts_lose_their_security_answers_on_arrival() {
+        let body = br#"{ "Size": 50, "Offset": 0, "Total": 1, "Items": [{ "CustomerNumber": "999999", "Email": "user@example.com", "Id": "1", "Name": "Contact first - Ellie", "Phone": "1235555555", "ReceivesAlerts": true, "ReceivesBilling": true, "ReceivesUpdates": true, "SecurityAnswer": "my-secret-answer", "SecurityQuestion": "Q" }] }"#;
+        let list: ItemList<Contact> = parse(body).unwrap();
+        let c = &list.items[0];
+        assert!(c.receives_billing);
+        assert!(!format!("{list:?}").contains("my-secret-answer"));
+        let normalized = normalize(serde_json::from_slice(body).unwrap()).to_string();
+        assert!(
+            !normalized.contains("my-secret-answer") && !normalized.contains("securityquestion")
+        );
+    }
+
+    #[test]
+    fn fault_messages_and_throttling() {
+        let throttled =
+            br#"{"unauthorizedFault":{"message":"Exceeded request limits","code":403}}"#;
+        assert_eq!(
+            fault_message(throttled).as_deref(),
+            Some("Exceeded request limits")
+        );
+        assert!(is_throttle_message("Exceeded request limits"));
+        let auth = br#"{"unauthorizedFault":{"message":"Authentication failed","code":403}}"#;
+        assert!(!is_throttle_message(&fault_message(auth).unwrap()));
+        assert_eq!(
+            fault_message(br#"{"itemNotFoundFault":{"Message":"No such invoice"}}"#).as_deref(),
+            Some("No such invoice")
+        );
+        assert_eq!(fault_message(b"<html>oops</html>"), None);
+        assert_eq!(fault_message(br#"{"error":"x"}"#), None);
+    }
+}
