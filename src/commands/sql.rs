@@ -5,13 +5,20 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::ExitStatus;
 use crate::cli::SqlArgs;
 use crate::printer::Printer;
 use crate::render::write_result;
-use crate::store::Store;
+use crate::store::{Store, duckdb_message};
+use crate::{ExitStatus, UsageError};
 
 pub fn run(args: &SqlArgs, db: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    if args.query.trim().is_empty() {
+        return Err(UsageError(
+            "the query is empty; give one SQL statement, e.g. \"SELECT count(*) FROM line_items\""
+                .into(),
+        )
+        .into());
+    }
     let store = Store::open_read_only(db)?;
     let conn = store.connection();
     let result = conn.prepare(&args.query).and_then(|mut stmt| {
@@ -22,11 +29,11 @@ pub fn run(args: &SqlArgs, db: &Path, printer: &Printer) -> anyhow::Result<ExitS
     let (schema, batches) = match result {
         Ok(r) => r,
         Err(e) => {
-            let message = e.to_string();
+            let message = duckdb_message(&e);
             if message.contains("read-only") {
                 anyhow::bail!("tally sql is read-only: nothing was changed ({message})");
             }
-            return Err(e).context("query failed");
+            anyhow::bail!("query failed: {message}");
         }
     };
     let mut out = printer.stdout();

@@ -2,34 +2,51 @@
 
 use std::path::PathBuf;
 
+/// DuckDB's own message for an error, without the generic C API code that
+/// `duckdb::Error` appends as its cause ("Error code 1: Unknown error code").
+pub fn duckdb_message(error: &duckdb::Error) -> String {
+    match error {
+        duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+struct Message<'a>(&'a duckdb::Error);
+
+impl std::fmt::Display for Message<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&duckdb_message(self.0))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open database {path}")]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: duckdb::Error,
-    },
+    #[error("cannot open database {path}: {}", Message(error))]
+    Open { path: PathBuf, error: duckdb::Error },
     #[error("no database at {path}; create one with `tally load` (or `tally sync`), or pass --db")]
     Missing { path: PathBuf },
-    #[error("cannot upgrade the database schema to version {version} ({name})")]
+    #[error(
+        "cannot upgrade the database schema to version {version} ({name}): {}",
+        Message(error)
+    )]
     Migrate {
         version: u32,
         name: &'static str,
-        #[source]
-        source: duckdb::Error,
+        error: duckdb::Error,
     },
     #[error(
         "the database was written by a newer tally (schema version {found}; this tally knows up to {known})"
     )]
     TooNew { found: u32, known: u32 },
-    #[error("cannot store invoice {account_number}/{invoice_id}")]
+    #[error(
+        "cannot store invoice {account_number}/{invoice_id}: {}",
+        Message(error)
+    )]
     WriteInvoice {
         account_number: String,
         invoice_id: String,
-        #[source]
-        source: duckdb::Error,
+        error: duckdb::Error,
     },
-    #[error("query failed")]
-    Query(#[source] duckdb::Error),
+    #[error("query failed: {}", Message(.0))]
+    Query(duckdb::Error),
 }

@@ -61,10 +61,10 @@ impl Store {
         }
         let fail_at = |key: &InvoiceKey| {
             let key = key.clone();
-            move |source| StoreError::WriteInvoice {
+            move |error| StoreError::WriteInvoice {
                 account_number: key.account_number.clone(),
                 invoice_id: key.invoice_id.clone(),
-                source,
+                error,
             }
         };
         let tx = self.conn.transaction().map_err(fail_at(&first.key))?;

@@ -12,10 +12,10 @@ pub const MIGRATIONS: &[(u32, &str, &str)] =
     &[(1, "invoices", include_str!("migrations/0001_invoices.sql"))];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
-    let setup = |source| StoreError::Migrate {
+    let setup = |error| StoreError::Migrate {
         version: 0,
         name: "schema_migrations",
-        source,
+        error,
     };
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -40,10 +40,10 @@ pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
         });
     }
     for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        let fail = |source| StoreError::Migrate {
+        let fail = |error| StoreError::Migrate {
             version,
             name,
-            source,
+            error,
         };
         let tx = conn.transaction().map_err(fail)?;
         tx.execute_batch(sql).map_err(fail)?;

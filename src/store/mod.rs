@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use duckdb::{AccessMode, Config, Connection};
 
-pub use error::StoreError;
+pub use error::{StoreError, duckdb_message};
 pub use invoice_write::{InvoiceCsv, InvoiceKey, InvoiceWrite};
 pub use migrations::MIGRATIONS;
 
@@ -27,9 +27,9 @@ impl Store {
     /// Opens (creating it if needed) the database at `path` for writing and brings
     /// its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let conn = Connection::open(path).map_err(|error| StoreError::Open {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let mut store = Store {
             conn,
@@ -48,15 +48,14 @@ impl Store {
         }
         let config = Config::default()
             .access_mode(AccessMode::ReadOnly)
-            .map_err(|source| StoreError::Open {
+            .map_err(|error| StoreError::Open {
                 path: path.to_owned(),
-                source,
+                error,
             })?;
-        let conn =
-            Connection::open_with_flags(path, config).map_err(|source| StoreError::Open {
-                path: path.to_owned(),
-                source,
-            })?;
+        let conn = Connection::open_with_flags(path, config).map_err(|error| StoreError::Open {
+            path: path.to_owned(),
+            error,
+        })?;
         Ok(Store {
             conn,
             path: path.to_owned(),

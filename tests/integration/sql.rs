@@ -115,3 +115,14 @@ fn a_bad_query_says_why() {
     );
     assert!(run.stderr.contains("nope"), "{}", run.stderr);
 }
+
+#[test]
+fn an_empty_query_is_a_usage_error() {
+    let w = loaded();
+    let run = w.tally(&["sql", "  "]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: the query is empty; give one SQL statement, e.g. \"SELECT count(*) FROM line_items\"\n"
+    );
+}
