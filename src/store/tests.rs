@@ -77,6 +77,30 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// CSV text → parser → DuckDB: Σ stored charges = Σ of the charges written in the file.
+    #[test]
+    fn stored_charges_sum_to_the_file(charges in prop::collection::vec(amount_text(), 0..60)) {
+        let mut text = format!("{}\r\n", crate::parse::HEADER_LINE);
+        for c in &charges {
+            text.push_str(&format!(
+                "1371592,\"\",\"a, b.com\",\"Hosted Exchange\",Renewal,12/1/2017 12:00:00 AM,12/31/2017 11:59:59 PM,1,1,1,1,{c},{c}\r\n"
+            ));
+        }
+        let items = crate::parse::parse_line_items("p.csv", text.as_bytes()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+        write(&mut store, "1", items);
+        let stored = column_text(&store, "SELECT coalesce(sum(charge), 0)::VARCHAR FROM line_items");
+        let by_hand: Decimal = charges.iter().map(|c| c.parse::<Decimal>().unwrap()).sum();
+        prop_assert_eq!(stored[0].parse::<Decimal>().unwrap(), by_hand);
+        let count = column_text(&store, "SELECT count(*)::VARCHAR FROM line_items");
+        prop_assert_eq!(count[0].clone(), charges.len().to_string());
+    }
+}
+
 #[test]
 fn extremes_survive_exactly() {
     let dir = tempfile::tempdir().unwrap();
