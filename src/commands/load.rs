@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{Receiver, Sender, sync_channel};
 
 use anyhow::Context;
 use rust_decimal::Decimal;
@@ -186,6 +186,47 @@ fn store_group(
     }
 }
 
+/// A parsed file: its position in the plan, the file, and the write (or why not).
+type Parsed<'a> = (usize, &'a Planned, Result<InvoiceWrite, String>);
+
+/// One writer thread: takes parsed files off the shared queue, commits them in
+/// groups of whole invoices, and reports each file's outcome.
+fn write_groups<'a>(
+    writer: &mut Store,
+    parsed: &Mutex<Receiver<Parsed<'a>>>,
+    done: &Sender<Parsed<'a>>,
+) {
+    let mut group: Vec<(usize, &Planned, InvoiceWrite)> = Vec::new();
+    let mut group_lines = 0;
+    loop {
+        let next = parsed.lock().expect("parser queue").recv();
+        let finished = next.is_err();
+        match next {
+            Ok((index, file, Ok(write))) => {
+                group_lines += write.csv.items.len();
+                group.push((index, file, write));
+            }
+            Ok(rejected) => {
+                let _ = done.send(rejected);
+            }
+            Err(_) => {}
+        }
+        if group_lines >= GROUP_LINES || (finished && !group.is_empty()) {
+            let outcomes = store_group(writer, &group);
+            for ((index, file, write), outcome) in group.drain(..).zip(outcomes) {
+                let outcome = outcome
+                    .map(|()| write)
+                    .map_err(|e| format!("{}: {:#}", file.path.display(), anyhow::Error::from(e)));
+                let _ = done.send((index, file, outcome));
+            }
+            group_lines = 0;
+        }
+        if finished {
+            return;
+        }
+    }
+}
+
 pub fn run(args: &LoadArgs, db: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let plan = LoadPlan::from_args(args)?;
     for problem in &plan.rejected {
@@ -215,7 +256,7 @@ pub fn run(args: &LoadArgs, db: &Path, printer: &Printer) -> anyhow::Result<Exit
     let (parsed_tx, parsed_rx) = sync_channel(PARSED_AHEAD);
     let parsed_rx = Mutex::new(parsed_rx);
     std::thread::scope(|scope| {
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Parsed<'_>>();
         let (account, files) = (&plan.account, &plan.files);
         scope.spawn(move || {
             for (index, file) in files.iter().enumerate() {
@@ -229,38 +270,7 @@ pub fn run(args: &LoadArgs, db: &Path, printer: &Printer) -> anyhow::Result<Exit
         });
         for mut writer in writers {
             let (parsed_rx, done_tx) = (&parsed_rx, done_tx.clone());
-            scope.spawn(move || {
-                let mut group: Vec<(usize, &Planned, InvoiceWrite)> = Vec::new();
-                let mut group_lines = 0;
-                loop {
-                    let next = parsed_rx.lock().expect("parser queue").recv();
-                    let finished = next.is_err();
-                    if let Ok((index, file, prepared)) = next {
-                        match prepared {
-                            Ok(write) => {
-                                group_lines += write.csv.items.len();
-                                group.push((index, file, write));
-                            }
-                            Err(message) => {
-                                let _ = done_tx.send((index, file, Err(message)));
-                            }
-                        }
-                    }
-                    if group_lines >= GROUP_LINES || (finished && !group.is_empty()) {
-                        let outcomes = store_group(&mut writer, &group);
-                        for ((index, file, write), outcome) in group.drain(..).zip(outcomes) {
-                            let outcome = outcome.map(|()| write).map_err(|e| {
-                                format!("{}: {:#}", file.path.display(), anyhow::Error::from(e))
-                            });
-                            let _ = done_tx.send((index, file, outcome));
-                        }
-                        group_lines = 0;
-                    }
-                    if finished {
-                        break;
-                    }
-                }
-            });
+            scope.spawn(move || write_groups(&mut writer, parsed_rx, &done_tx));
         }
         drop(done_tx);
         for (index, file, outcome) in done_rx {
