@@ -85,30 +85,6 @@ impl Amount {
         Ok(Amount(Decimal::new(mantissa, places)))
     }
 
-    /// Checks that a decimal fits the store's columns without rounding.
-    pub fn from_decimal(value: Decimal) -> Result<Amount, AmountError> {
-        let normalized = value.normalize();
-        if normalized.scale() > SCALE {
-            return Err(AmountError::TooManyDecimals {
-                found: value.to_string(),
-                places: normalized.scale(),
-            });
-        }
-        let integer_digits = normalized
-            .trunc()
-            .abs()
-            .to_string()
-            .trim_start_matches('0')
-            .len();
-        if integer_digits as u32 > MAX_INTEGER_DIGITS {
-            return Err(AmountError::TooLarge {
-                found: value.to_string(),
-                digits: integer_digits as u32,
-            });
-        }
-        Ok(Amount(normalized))
-    }
-
     pub fn as_decimal(self) -> Decimal {
         self.0
     }
@@ -128,13 +104,6 @@ impl Amount {
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::ops::Add for Amount {
-    type Output = Decimal;
-    fn add(self, rhs: Amount) -> Decimal {
-        self.0 + rhs.0
     }
 }
 
@@ -215,17 +184,6 @@ mod tests {
         let a = Amount::parse("-11.34").unwrap();
         assert_eq!(a.to_scaled_i64(), -113_400);
         assert_eq!(Amount::from_scaled_i64(-113_400), a);
-    }
-
-    #[test]
-    fn from_decimal_checks_fit() {
-        assert!(Amount::from_decimal(Decimal::from_str("1.23456").unwrap()).is_err());
-        assert_eq!(
-            Amount::from_decimal(Decimal::from_str("1122.5500").unwrap())
-                .unwrap()
-                .to_string(),
-            "1122.55"
-        );
     }
 
     proptest! {

@@ -25,7 +25,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "TALLY_DB", default_value = "tally.duckdb")]
     pub db: PathBuf,
 
-    /// Say more on stderr (-v: each file; -vv: debug detail).
+    /// Say more on stderr (-v: each invoice as it is stored).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

@@ -23,10 +23,6 @@ impl Printer {
         Printer { verbosity }
     }
 
-    pub fn verbosity(&self) -> Verbosity {
-        self.verbosity
-    }
-
     /// Standard output, buffered: for data.
     pub fn stdout(&self) -> io::BufWriter<io::StdoutLock<'static>> {
         io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
@@ -35,13 +31,6 @@ impl Printer {
     /// An error line on stderr (always shown, also with -q).
     pub fn error(&self, message: &str) {
         let _ = writeln!(io::stderr().lock(), "error: {message}");
-    }
-
-    /// A warning on stderr (hidden by -q).
-    pub fn warn(&self, message: &str) {
-        if self.verbosity >= Verbosity::Normal {
-            let _ = writeln!(io::stderr().lock(), "warning: {message}");
-        }
     }
 
     /// A detail on stderr, shown with -v.
