@@ -12,7 +12,9 @@ pub mod commands;
 pub mod exit;
 pub mod parse;
 pub mod printer;
+pub mod proration;
 pub mod render;
+pub mod sandbox;
 pub mod store;
 
 pub use exit::{ExitStatus, UsageError};

@@ -1,0 +1,472 @@
+//! A reseller's generated history: sub-accounts arriving and leaving, their
+//! contacts, and one invoice a month whose line items (renewals, prorated upgrades,
+//! downgrades and cancellations as negative lines) obey the provider's arithmetic
+//! exactly. Invoices before July 2017 have no CSV (`CsvAvailable: false`); one later
+//! invoice claims a CSV but 404s, as the real API sometimes does.
+
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use rust_decimal::Decimal;
+
+use super::rng::Rng;
+use crate::amount::Amount;
+use crate::parse::{HEADER_LINE, LineItem, LineType};
+use crate::proration::{billed_months, charge};
+
+/// The products sold, with their monthly rate per seat.
+const PRODUCTS: [(&str, &str); 5] = [
+    ("Rackspace Email", "2.99"),
+    ("Rackspace Email Archiving", "3.5"),
+    ("Hosted Exchange", "7"),
+    ("Office 365 Business Essentials", "7"),
+    ("Office 365 Business Premium", "14"),
+];
+
+/// The first month whose invoice has a line-item CSV.
+const FIRST_CSV_MONTH: (i32, u32) = (2017, 7);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorldOptions {
+    pub seed: u64,
+    /// How many sub-accounts ever exist.
+    pub customers: usize,
+    /// The first billing month, and how many months of invoices.
+    pub first_month: (i32, u32),
+    pub months: u32,
+}
+
+impl Default for WorldOptions {
+    fn default() -> WorldOptions {
+        WorldOptions {
+            seed: 1,
+            customers: 40,
+            first_month: (2016, 1),
+            months: 48,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub account_number: String,
+    pub name: String,
+    pub reference_number: Option<String>,
+    pub domain: String,
+    pub contacts: Vec<Contact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub receives_billing: bool,
+    /// What the API sends and tally must never keep.
+    pub security_answer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    pub invoice_id: String,
+    pub invoice_date: NaiveDateTime,
+    pub total_due: Amount,
+    pub is_paid: bool,
+    pub csv_available: bool,
+    /// The lines; served as CSV only when `csv_served`.
+    pub lines: Vec<LineItem>,
+    /// False for invoices before July 2017 and for the one that 404s.
+    pub csv_served: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct World {
+    pub reseller_account: String,
+    pub customers: Vec<Customer>,
+    /// Newest first, as the API lists them.
+    pub invoices: Vec<Invoice>,
+}
+
+/// Seats per (customer, product) while a customer is active.
+struct Subscription {
+    customer: usize,
+    product: usize,
+    seats: i64,
+}
+
+fn month_start(year: i32, month: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(year, month, 1)
+        .expect("valid month")
+        .and_time(NaiveTime::MIN)
+}
+
+fn add_months((year, month): (i32, u32), n: u32) -> (i32, u32) {
+    let index = year * 12 + month as i32 - 1 + n as i32;
+    (index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
+}
+
+fn month_end(year: i32, month: u32) -> NaiveDateTime {
+    let (ny, nm) = add_months((year, month), 1);
+    month_start(ny, nm) - chrono::Duration::seconds(1)
+}
+
+fn amount(value: Decimal) -> Amount {
+    Amount::parse(&value.normalize().to_string()).expect("generated amounts fit DECIMAL(18,4)")
+}
+
+impl World {
+    pub fn generate(options: WorldOptions) -> World {
+        let mut rng = Rng::new(options.seed);
+        let customers: Vec<Customer> = (0..options.customers)
+            .map(|i| make_customer(&mut rng, i))
+            .collect();
+        // Each customer is active over a span of months; some arrive late, some leave.
+        let spans: Vec<(u32, u32)> = (0..options.customers)
+            .map(|_| {
+                let start = if rng.chance(60) {
+                    0
+                } else {
+                    rng.below(u64::from(options.months)) as u32
+                };
+                let end = if rng.chance(80) {
+                    options.months
+                } else {
+                    start + 1 + rng.below(u64::from(options.months - start)) as u32
+                };
+                (start, end.min(options.months))
+            })
+            .collect();
+        let mut subscriptions: Vec<Subscription> = Vec::new();
+        let mut invoices = Vec::new();
+        let mut missing_chosen = false;
+        for m in 0..options.months {
+            let (year, month) = add_months(options.first_month, m);
+            let (prev_year, prev_month) = add_months(options.first_month, m.saturating_sub(1));
+            let mut lines: Vec<LineItem> = Vec::new();
+            let push = |lines: &mut Vec<LineItem>,
+                        c: usize,
+                        p: usize,
+                        kind: LineType,
+                        start,
+                        end,
+                        term: i64,
+                        current: i64,
+                        change: i64,
+                        months: Decimal| {
+                let rate: Decimal = PRODUCTS[p].1.parse().expect("rate");
+                let customer = &customers[c];
+                lines.push(LineItem {
+                    line_no: lines.len() as u32 + 1,
+                    account_no: customer.account_number.clone(),
+                    reference_no: customer.reference_number.clone().unwrap_or_default(),
+                    domain: customer.domain.clone(),
+                    product: PRODUCTS[p].0.to_owned(),
+                    line_type: kind,
+                    service_start: start,
+                    service_end: end,
+                    term_committed_usage: amount(Decimal::from(term)),
+                    current_usage: amount(Decimal::from(current)),
+                    usage_change: amount(Decimal::from(change)),
+                    months: amount(months),
+                    rate: amount(rate),
+                    charge: amount(charge(Decimal::from(change), rate, months)),
+                });
+            };
+            // Changes during the previous month, billed prorated on this invoice.
+            if m > 0 {
+                for s in subscriptions.iter_mut() {
+                    let active_last_month = spans[s.customer].0 < m && m <= spans[s.customer].1;
+                    if !(active_last_month && rng.chance(15)) {
+                        continue;
+                    }
+                    let day = 1 + rng.below(27) as u32;
+                    let at = NaiveDate::from_ymd_opt(prev_year, prev_month, day)
+                        .expect("day")
+                        .and_hms_opt(
+                            rng.below(24) as u32,
+                            rng.below(60) as u32,
+                            rng.below(60) as u32,
+                        )
+                        .expect("time");
+                    let end = month_end(prev_year, prev_month);
+                    let months = billed_months(at, end);
+                    let before = s.seats;
+                    let change = if rng.chance(70) {
+                        1 + rng.below(5) as i64
+                    } else if before > 1 {
+                        -(1 + rng.below((before - 1) as u64) as i64) // keeps at least one seat
+                    } else {
+                        0
+                    };
+                    if change == 0 {
+                        continue;
+                    }
+                    s.seats += change;
+                    let kind = if change > 0 {
+                        LineType::Upgrade
+                    } else {
+                        LineType::Other("Downgrade".into())
+                    };
+                    push(
+                        &mut lines, s.customer, s.product, kind, at, end, before, s.seats, change,
+                        months,
+                    );
+                }
+            }
+            // Customers who left last month: a cancellation credit for the unused part.
+            for s in subscriptions.iter_mut() {
+                if m > 0 && spans[s.customer].1 == m && s.seats > 0 {
+                    let at = month_start(prev_year, prev_month) + chrono::Duration::days(14);
+                    let end = month_end(prev_year, prev_month);
+                    let seats = s.seats;
+                    s.seats = 0;
+                    push(
+                        &mut lines,
+                        s.customer,
+                        s.product,
+                        LineType::Other("Cancellation".into()),
+                        at,
+                        end,
+                        seats,
+                        0,
+                        -seats,
+                        billed_months(at, end),
+                    );
+                }
+            }
+            // New customers subscribe from this month on.
+            for (c, span) in spans.iter().enumerate() {
+                if span.0 == m {
+                    let products = 1 + rng.below(2) as usize;
+                    for k in 0..products {
+                        let product = (c + k * 2) % PRODUCTS.len();
+                        subscriptions.push(Subscription {
+                            customer: c,
+                            product,
+                            seats: 1 + rng.below(40) as i64,
+                        });
+                    }
+                }
+            }
+            // Renewals for this month.
+            let (start, end) = (month_start(year, month), month_end(year, month));
+            for s in &subscriptions {
+                if spans[s.customer].0 <= m && m < spans[s.customer].1 && s.seats > 0 {
+                    push(
+                        &mut lines,
+                        s.customer,
+                        s.product,
+                        LineType::Renewal,
+                        start,
+                        end,
+                        s.seats,
+                        s.seats,
+                        s.seats,
+                        Decimal::ONE,
+                    );
+                }
+            }
+            let total: Decimal = lines.iter().map(|l| l.charge.as_decimal()).sum();
+            let csv_available = (year, month) >= FIRST_CSV_MONTH;
+            let missing = csv_available
+                && !missing_chosen
+                && (year, month) > FIRST_CSV_MONTH
+                && rng.chance(20);
+            missing_chosen |= missing;
+            invoices.push(Invoice {
+                invoice_id: (9_000_000 + m * 1_117 + rng.below(1_000) as u32).to_string(),
+                invoice_date: month_start(year, month) + chrono::Duration::days(6),
+                total_due: amount(total),
+                is_paid: m + 2 < options.months,
+                csv_available,
+                lines,
+                csv_served: csv_available && !missing,
+            });
+        }
+        invoices.reverse();
+        World {
+            reseller_account: "1100000".to_owned(),
+            customers,
+            invoices,
+        }
+    }
+
+    /// Per invoice: id, line count, Σ charge, TotalDue, whether a CSV is served.
+    pub fn ground_truth(&self) -> String {
+        let mut out = String::from("invoice_id,invoice_date,lines,sum_charge,total_due,csv\n");
+        for inv in &self.invoices {
+            let sum: Decimal = inv.lines.iter().map(|l| l.charge.as_decimal()).sum();
+            let csv = if inv.csv_served {
+                "yes"
+            } else if inv.csv_available {
+                "404"
+            } else {
+                "no"
+            };
+            let lines = if inv.csv_served { inv.lines.len() } else { 0 };
+            let _ = writeln!(
+                out,
+                "{},{},{lines},{sum},{},{csv}",
+                inv.invoice_id,
+                inv.invoice_date.date(),
+                inv.total_due
+            );
+        }
+        out
+    }
+}
+
+fn make_customer(rng: &mut Rng, i: usize) -> Customer {
+    const NAMES: [&str; 8] = [
+        "Harbor Dental",
+        "Smith, Jones & Partners",
+        "Blue Fin Cafe",
+        "Northwind",
+        "Acme Plumbing",
+        "Cedar Law",
+        "Orbit Labs",
+        "Maple Clinic",
+    ];
+    let base = NAMES[i % NAMES.len()];
+    let name = if i < NAMES.len() {
+        base.to_owned()
+    } else {
+        format!("{base} {}", i / NAMES.len() + 1)
+    };
+    let slug: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let contacts = (0..rng.below(3))
+        .map(|k| Contact {
+            id: format!("{}", 100 * i + k as usize + 1),
+            name: format!("Contact {k} of {name}"),
+            email: format!("c{k}@{slug}.example"),
+            receives_billing: k == 0,
+            security_answer: format!("answer-{i}-{k}"),
+        })
+        .collect();
+    Customer {
+        account_number: (1_300_000 + 17 * i as u64 + rng.below(17)).to_string(),
+        name,
+        reference_number: rng.chance(30).then(|| format!("PO-{}", 1000 + i)),
+        domain: format!("{slug}.example"),
+        contacts,
+    }
+}
+
+/// The line items as the API serves them: the documented header, quoted text
+/// fields, `M/D/YYYY h:mm:ss AM|PM` dates, CRLF line ends.
+pub fn line_items_csv(lines: &[LineItem]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let date = |d: NaiveDateTime| {
+        let h = d.hour12();
+        format!(
+            "{}/{}/{} {}:{:02}:{:02} {}",
+            d.month(),
+            d.day(),
+            d.year(),
+            h.1,
+            d.minute(),
+            d.second(),
+            if h.0 { "PM" } else { "AM" }
+        )
+    };
+    let mut out = format!("{HEADER_LINE}\r\n");
+    for l in lines {
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            l.account_no,
+            quote(&l.reference_no),
+            quote(&l.domain),
+            quote(&l.product),
+            l.line_type,
+            date(l.service_start),
+            date(l.service_end),
+            l.term_committed_usage,
+            l.current_usage,
+            l.usage_change,
+            l.months,
+            l.rate,
+            l.charge
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_line_items;
+
+    #[test]
+    fn the_same_seed_gives_the_same_world() {
+        let a = World::generate(WorldOptions::default());
+        assert_eq!(a, World::generate(WorldOptions::default()));
+        assert_ne!(
+            a,
+            World::generate(WorldOptions {
+                seed: 2,
+                ..WorldOptions::default()
+            })
+        );
+    }
+
+    #[test]
+    fn csv_availability_spans_july_2017() {
+        let w = World::generate(WorldOptions::default());
+        for inv in &w.invoices {
+            let before = (inv.invoice_date.year(), inv.invoice_date.month()) < FIRST_CSV_MONTH;
+            assert_eq!(inv.csv_available, !before, "{}", inv.invoice_id);
+        }
+        assert_eq!(
+            w.invoices
+                .iter()
+                .filter(|i| i.csv_available && !i.csv_served)
+                .count(),
+            1,
+            "exactly one 404"
+        );
+        assert!(
+            w.invoices
+                .windows(2)
+                .all(|p| p[0].invoice_date > p[1].invoice_date),
+            "newest first"
+        );
+    }
+
+    #[test]
+    fn every_line_obeys_the_arithmetic_and_totals_add_up() {
+        let w = World::generate(WorldOptions::default());
+        let mut kinds = std::collections::BTreeSet::new();
+        for inv in &w.invoices {
+            let sum: Decimal = inv.lines.iter().map(|l| l.charge.as_decimal()).sum();
+            assert_eq!(sum, inv.total_due.as_decimal());
+            for l in &inv.lines {
+                let months = billed_months(l.service_start, l.service_end);
+                assert_eq!(months, l.months.as_decimal());
+                assert_eq!(
+                    charge(l.usage_change.as_decimal(), l.rate.as_decimal(), months),
+                    l.charge.as_decimal()
+                );
+                kinds.insert(l.line_type.as_str().to_owned());
+            }
+        }
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            ["Cancellation", "Downgrade", "Renewal", "Upgrade"]
+        );
+    }
+
+    #[test]
+    fn served_csvs_parse_back_to_the_same_lines() {
+        let w = World::generate(WorldOptions::default());
+        for inv in w.invoices.iter().filter(|i| i.csv_served) {
+            let parsed =
+                parse_line_items(&inv.invoice_id, line_items_csv(&inv.lines).as_bytes()).unwrap();
+            assert_eq!(parsed, inv.lines);
+        }
+    }
+}
