@@ -11,23 +11,15 @@ pub fn duckdb_message(error: &duckdb::Error) -> String {
     }
 }
 
-struct Message<'a>(&'a duckdb::Error);
-
-impl std::fmt::Display for Message<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&duckdb_message(self.0))
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open database {path}: {}", Message(error))]
+    #[error("cannot open database {path}: {}", duckdb_message(.error))]
     Open { path: PathBuf, error: duckdb::Error },
     #[error("no database at {path}; create one with `tally load` (or `tally sync`), or pass --db")]
     Missing { path: PathBuf },
     #[error(
         "cannot upgrade the database schema to version {version} ({name}): {}",
-        Message(error)
+        duckdb_message(.error)
     )]
     Migrate {
         version: u32,
@@ -40,13 +32,13 @@ pub enum StoreError {
     TooNew { found: u32, known: u32 },
     #[error(
         "cannot store invoice {account_number}/{invoice_id}: {}",
-        Message(error)
+        duckdb_message(.error)
     )]
     WriteInvoice {
         account_number: String,
         invoice_id: String,
         error: duckdb::Error,
     },
-    #[error("query failed: {}", Message(.0))]
+    #[error("query failed: {}", duckdb_message(.0))]
     Query(duckdb::Error),
 }
