@@ -9,9 +9,11 @@
 //! prints both times, the ratio, and tally's peak memory for half the files and all
 //! of them (it must not grow with the number of files).
 
+mod support;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
@@ -127,35 +129,15 @@ fn generate(dir: &Path, files: usize, per_file: usize) -> Vec<PathBuf> {
 fn time_tally(db: &Path, paths: &[PathBuf]) -> (Duration, u64) {
     let _ = std::fs::remove_file(db);
     let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
-        .arg("--db")
-        .arg(db)
-        .args(["-q", "load"])
-        .args(paths)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("run tally");
-    // VmHWM is the kernel's high-water mark of resident memory; sample it until exit.
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak_kib = 0;
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(&status_file)
-            && let Some(kib) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
-        {
-            peak_kib = peak_kib.max(kib);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let elapsed = start.elapsed();
+    let (status, elapsed, peak) = support::run_measured(
+        Command::new(env!("CARGO_BIN_EXE_tally"))
+            .arg("--db")
+            .arg(db)
+            .args(["-q", "load"])
+            .args(paths),
+    );
     assert!(status.success(), "tally load failed: {status}");
-    (elapsed, peak_kib * 1024)
+    (elapsed, peak)
 }
 
 /// DuckDB alone: `read_csv` over the same files, the same explicit types, into the
@@ -240,7 +222,7 @@ fn main() {
     assert_eq!(tally_n, duck_n, "both loaded every line");
     assert_eq!(tally_sum, duck_sum, "both hold the same Σ charge");
 
-    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    use support::mib;
     println!(
         "load benchmark: {tally_n} lines in {files} files of {per_file} ({:.0} MiB of CSV)",
         mib(bytes)

@@ -9,14 +9,18 @@ use crate::printer::Verbosity;
 
 /// tally: your hosted-email billing data in one DuckDB file, exact to the cent.
 ///
-/// Loads Rackspace Email & Apps invoice line items into an embedded DuckDB database
-/// with exact decimals, and answers SQL over them.
+/// Pulls Rackspace Email & Apps customers, contacts, invoices and their line items
+/// (or loads line-item CSV files) into an embedded DuckDB database with exact
+/// decimals, and answers SQL over them. `tally demo` shows it all against the
+/// built-in sandbox.
 ///
 /// Exit codes: 0 success, 1 a data or remote failure (a rejected file, a failed
 /// query), 2 a usage error.
 #[derive(Debug, Parser)]
 #[command(name = "tally", version, propagate_version = true)]
 #[command(after_help = "Examples:\n  \
+    tally demo\n  \
+    tally sync rackspace --since 2024-01\n  \
     tally load data/\n  \
     tally sql \"SELECT product, sum(charge) FROM line_items GROUP BY ALL\"\n  \
     tally --db books.duckdb load --account 1234567 invoices/")]
@@ -25,7 +29,16 @@ pub struct Cli {
     #[arg(long, global = true, env = "TALLY_DB", default_value = "tally.duckdb")]
     pub db: PathBuf,
 
-    /// Say more on stderr (-v: each invoice as it is stored).
+    /// The config file (keys, base URL, rate limit; named profiles). Default:
+    /// ./tally.toml when it exists.
+    #[arg(long, global = true, env = "TALLY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The profile of the config file to use ([profiles.NAME.rackspace]).
+    #[arg(long, global = true, env = "TALLY_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Say more on stderr (-v: each invoice as it is stored; -vv: each HTTP request).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -50,8 +63,159 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Demo(DemoArgs),
+    Sync(SyncArgs),
     Load(LoadArgs),
     Sql(SqlArgs),
+    Sandbox(SandboxArgs),
+}
+
+/// Start the built-in sandbox, sync it into the database, show the latest month.
+///
+/// The sandbox emulates the Rackspace API on a loopback port over a generated
+/// reseller (dozens of sub-accounts, four years of monthly invoices); it stops when
+/// the demo ends. The data goes into --db (default tally.duckdb) under the
+/// sandbox's account 1100000, so `tally sql` can look at it afterwards. Running the
+/// demo again gives the same data.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally demo\n  \
+    tally --db demo.duckdb demo --seed 7")]
+pub struct DemoArgs {
+    /// The sandbox world's seed (the same seed, the same invoices).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Pull data from a provider into the database.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub provider: SyncProvider,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncProvider {
+    Rackspace(RackspaceArgs),
+}
+
+/// Sync customers, contacts, invoices and invoice line items from Rackspace.
+///
+/// Keys come from TALLY_RACKSPACE_USER_KEY and TALLY_RACKSPACE_SECRET_KEY or the
+/// config file. Incremental: invoice headers are refreshed every run (IsPaid
+/// changes), a CSV already stored is never downloaded again (unless --refresh).
+/// Safe to interrupt and run again. Exit code 1 if anything could not be synced;
+/// each failure is listed, and the next run retries it.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    export TALLY_RACKSPACE_USER_KEY=... TALLY_RACKSPACE_SECRET_KEY=...\n  \
+    tally sync rackspace\n  \
+    tally sync rackspace --since 2024-01 --requests-per-minute 60\n  \
+    tally --profile west sync rackspace --account 1100000 --customer-details\n  \
+    tally sync rackspace --base-url http://127.0.0.1:8765   # against `tally sandbox`")]
+pub struct RackspaceArgs {
+    /// The API's base URL [default: https://api.emailsrvr.com, or the config file's].
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Whose invoices to pull (repeatable). Default: the config's accounts, else
+    /// the keys' own account (the reseller's invoices list every sub-account).
+    #[arg(long = "account", value_name = "ACCT")]
+    pub accounts: Vec<String>,
+
+    /// Also pull each sub-account's own invoices.
+    #[arg(long)]
+    pub all_customers: bool,
+
+    /// Fetch each customer's address block (one request per customer).
+    #[arg(long)]
+    pub customer_details: bool,
+
+    /// Skip contacts (they cost one request per customer).
+    #[arg(long)]
+    pub no_contacts: bool,
+
+    /// The client's rate limit [default: 120, or the config file's].
+    #[arg(long, value_name = "N")]
+    pub requests_per_minute: Option<u32>,
+
+    /// Requests in flight at once (the rate limit still applies).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+
+    /// Only invoices from this month on (YYYY-MM).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub since: Option<String>,
+
+    /// Download CSVs again even if stored (and retry the ones that were missing).
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// How many times a failed request is repeated (with exponential backoff) before
+    /// its item is reported as not synced.
+    #[arg(long, default_value_t = 7, value_name = "N")]
+    pub retries: u32,
+
+    /// Seconds one request may take, body included, before it is retried.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+
+    /// The User-Agent sent (and signed) [default: tally/VERSION, or the config file's].
+    #[arg(long, value_name = "TEXT")]
+    pub user_agent: Option<String>,
+}
+
+/// Run the built-in API sandbox on loopback (for trying tally and for tests).
+///
+/// It serves the Rackspace endpoints tally reads over a generated reseller world,
+/// checks signatures (keys: sandbox-user-key / sandbox-secret-key, or
+/// TALLY_RACKSPACE_USER_KEY/SECRET_KEY when set), can enforce a rate limit and
+/// inject faults. Stop it with Ctrl-C.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally sandbox --port 8765\n  \
+    tally sandbox --faults heavy --latency-ms 20 --requests-per-minute 600\n  \
+    tally sandbox --faults 500=0.1,drop=0.05,slow=0.02,slow-ms=5000\n  \
+    tally sandbox --ground-truth > truth.csv\n\n\
+Faults (KIND=PROBABILITY, comma-separated): 500, throttle, drop, truncate, slow,\n\
+slow-ms=N; `heavy` is 500=0.08,throttle=0.08,drop=0.04,truncate=0.05,slow=0.03.")]
+pub struct SandboxArgs {
+    /// The loopback port (0: any free port).
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+
+    /// Listen on this address instead of 127.0.0.1 (the sandbox has no real security).
+    #[arg(long, default_value = "127.0.0.1", value_name = "IP")]
+    pub bind: std::net::IpAddr,
+
+    /// The world's seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// How many sub-accounts the world has.
+    #[arg(long, default_value_t = 40, value_name = "N")]
+    pub customers: usize,
+
+    /// How many months of invoices (from January 2016).
+    #[arg(long, default_value_t = 48, value_name = "N")]
+    pub months: u32,
+
+    /// Faults to inject (see below); default none.
+    #[arg(long, default_value = "none", value_name = "SPEC")]
+    pub faults: String,
+
+    /// Milliseconds added to every response.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+
+    /// The server's request limit, answered with 403 "Exceeded request limits"
+    /// (default: none).
+    #[arg(long, value_name = "N")]
+    pub requests_per_minute: Option<u32>,
+
+    /// Print the ground truth (per invoice: lines, Σ charge, TotalDue, CSV or not) and exit.
+    #[arg(long)]
+    pub ground_truth: bool,
 }
 
 /// Load invoice line-item CSV files (as Rackspace issues them) into the database.

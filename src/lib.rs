@@ -9,6 +9,7 @@ pub mod amount;
 pub mod api;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod exit;
 pub mod parse;
 pub mod printer;
@@ -16,6 +17,7 @@ pub mod proration;
 pub mod render;
 pub mod sandbox;
 pub mod store;
+pub mod sync;
 
 pub use exit::{ExitStatus, UsageError};
 

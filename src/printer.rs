@@ -2,6 +2,7 @@
 //! at the verbosity the user asked for.
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -23,6 +24,10 @@ impl Printer {
         Printer { verbosity }
     }
 
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
     /// Standard output, buffered: for data.
     pub fn stdout(&self) -> io::BufWriter<io::StdoutLock<'static>> {
         io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
@@ -40,6 +45,26 @@ impl Printer {
         }
     }
 
+    /// A line of progress on stderr (not with -q).
+    pub fn note(&self, message: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            let _ = writeln!(io::stderr().lock(), "{message}");
+        }
+    }
+
+    /// A count of work done: a bar on a terminal; otherwise a plain line at each
+    /// quarter (not with -q).
+    pub fn counter(&self, len: u64, what: &str) -> Counter {
+        let plain = self.verbosity >= Verbosity::Normal && !io::stderr().is_terminal();
+        Counter {
+            bar: self.progress(len, what),
+            plain,
+            what: what.to_owned(),
+            len,
+            done: AtomicU64::new(0),
+        }
+    }
+
     /// A progress bar on stderr; hidden when stderr is not a terminal or with -q.
     pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
         if self.verbosity == Verbosity::Quiet || !io::stderr().is_terminal() {
@@ -54,6 +79,33 @@ impl Printer {
         bar.set_style(style);
         bar.set_prefix(what.to_owned());
         bar
+    }
+}
+
+/// See [`Printer::counter`].
+pub struct Counter {
+    bar: ProgressBar,
+    plain: bool,
+    what: String,
+    len: u64,
+    done: AtomicU64,
+}
+
+impl Counter {
+    pub fn inc(&self) {
+        self.bar.inc(1);
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.plain
+            && self.len >= 8
+            && done < self.len
+            && done * 4 / self.len > (done - 1) * 4 / self.len
+        {
+            eprintln!("{}: {done}/{}", self.what, self.len);
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }
 

@@ -1,10 +1,11 @@
-//! HTTP clients for the providers: signing, paging, rate limiting, retries, typed
-//! wire models and errors. Knows nothing of DuckDB.
-//!
-//! Built so far: the retry policy, the paging loop guard, the Rackspace signature and
-//! wire models. The HTTP transport, the sandbox and `tally sync` build on these.
+//! HTTP clients for the providers: signing, paging streams, rate limiting, retries,
+//! typed wire models and errors. Knows nothing of DuckDB.
 
+pub mod error;
+pub mod http;
 pub mod paging;
 pub mod rackspace;
 pub mod retry;
 pub mod secret;
+
+pub use error::{ApiError, ApiErrorKind};

@@ -1,15 +1,23 @@
 //! One file per subcommand, each with one `run` entry; dispatched from one match.
 
+mod demo;
 mod load;
+mod sandbox;
 mod sql;
+mod sync;
 
 use crate::ExitStatus;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, SyncProvider};
 use crate::printer::Printer;
 
 pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    match cli.command {
-        Command::Load(args) => load::run(&args, &cli.db, printer),
-        Command::Sql(args) => sql::run(&args, &cli.db, printer),
+    match &cli.command {
+        Command::Demo(args) => demo::run(args, &cli, printer),
+        Command::Sync(args) => match &args.provider {
+            SyncProvider::Rackspace(args) => sync::run_rackspace(args, &cli, printer),
+        },
+        Command::Load(args) => load::run(args, &cli.db, printer),
+        Command::Sql(args) => sql::run(args, &cli.db, printer),
+        Command::Sandbox(args) => sandbox::run(args, printer),
     }
 }

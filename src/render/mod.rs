@@ -2,7 +2,7 @@
 //! JSON. Values are formatted from their exact stored form: a `DECIMAL(38,4)` sum
 //! prints every one of its digits, never through a float.
 
-mod table;
+pub mod table;
 
 use std::io::{self, Write};
 

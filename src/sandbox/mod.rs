@@ -1,10 +1,17 @@
-//! The built-in emulator of the providers' APIs, for tests and `tally demo`. It
-//! shares only the wire formats with `api/`, never its code.
-//!
-//! Built so far: the deterministic world (customers, contacts and monthly invoices
-//! with their line-item CSVs and ground truth). The HTTP server comes next.
+//! The built-in emulator of the providers' APIs, for tests, benchmarks and
+//! `tally demo`: a deterministic world (customers, contacts, monthly invoices with
+//! their line-item CSVs and ground truth) served on loopback by an axum server that
+//! checks signatures, enforces a rate limit and injects faults on request. It shares
+//! only the wire formats with `api/`, never its code.
 
+pub mod faults;
 mod rng;
+pub mod server;
 pub mod world;
 
+pub use faults::FaultSpec;
+pub use server::{
+    BackgroundSandbox, RunningSandbox, SANDBOX_SECRET_KEY, SANDBOX_USER_KEY, SandboxOptions,
+    SandboxStats, start,
+};
 pub use world::{World, WorldOptions};

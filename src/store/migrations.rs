@@ -8,8 +8,14 @@ use duckdb::Connection;
 use super::StoreError;
 
 /// (version, name, SQL), in order.
-pub const MIGRATIONS: &[(u32, &str, &str)] =
-    &[(1, "invoices", include_str!("migrations/0001_invoices.sql"))];
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "invoices", include_str!("migrations/0001_invoices.sql")),
+    (
+        2,
+        "customers_contacts_runs",
+        include_str!("migrations/0002_customers_contacts_runs.sql"),
+    ),
+];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     let setup = |error| StoreError::Migrate {

@@ -5,6 +5,7 @@ mod error;
 mod invoice_write;
 mod line_batch;
 mod migrations;
+mod sync_write;
 
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,10 @@ use duckdb::{AccessMode, Config, Connection};
 pub use error::{StoreError, duckdb_message};
 pub use invoice_write::{InvoiceCsv, InvoiceKey, InvoiceWrite};
 pub use migrations::MIGRATIONS;
+pub use sync_write::{
+    ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceHeader, RunCounts, RunOutcome,
+    RunRecord,
+};
 
 /// An open tally database.
 pub struct Store {

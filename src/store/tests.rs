@@ -227,3 +227,142 @@ fn a_group_with_a_repeated_key_keeps_the_later_write() {
         ["a:1", "b:1"]
     );
 }
+
+fn header(id: &str, paid: bool, csv_available: bool) -> InvoiceHeader {
+    InvoiceHeader {
+        key: InvoiceKey {
+            account_number: "1100000".into(),
+            invoice_id: id.into(),
+        },
+        invoice_date: parse_service_date("12/7/2017 12:00:00 AM").unwrap(),
+        invoice_type: Some("Billing".into()),
+        total_due: Amount::parse("1122.55").unwrap(),
+        is_paid: paid,
+        csv_available,
+    }
+}
+
+#[test]
+fn headers_are_upserted_without_losing_lines_or_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+    store
+        .upsert_invoice_headers(&[
+            header("1", false, true),
+            header("2", false, false),
+            header("3", false, true),
+        ])
+        .unwrap();
+    assert_eq!(
+        store.invoices_to_fetch("1100000", None, false).unwrap(),
+        ["1", "3"]
+    );
+    let key = |id: &str| InvoiceKey {
+        account_number: "1100000".into(),
+        invoice_id: id.into(),
+    };
+    store
+        .write_invoice(&InvoiceWrite {
+            key: key("1"),
+            csv: InvoiceCsv {
+                sha256: "ab".into(),
+                source: "url".into(),
+                items: vec![item(1, Amount::parse("1122.55").unwrap())],
+            },
+        })
+        .unwrap();
+    store.mark_csv_missing(&key("3"), "url3").unwrap();
+    assert!(
+        store
+            .invoices_to_fetch("1100000", None, false)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.invoices_to_fetch("1100000", None, true).unwrap(),
+        ["1", "3"]
+    );
+    // IsPaid changes; the lines and the statuses stay.
+    store
+        .upsert_invoice_headers(&[
+            header("1", true, true),
+            header("2", true, false),
+            header("3", true, true),
+        ])
+        .unwrap();
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT invoice_id || ':' || is_paid || ':' || csv_status || ':' || line_count::VARCHAR || ':' || total_due::VARCHAR
+               FROM invoices WHERE line_count IS NOT NULL ORDER BY 1"
+        ),
+        ["1:true:loaded:1:1122.5500"]
+    );
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT invoice_id || ':' || is_paid || ':' || csv_status FROM invoices WHERE line_count IS NULL ORDER BY 1"
+        ),
+        ["2:true:not_available", "3:true:missing"]
+    );
+    let counts = store.csv_counts(&["1100000".into()]).unwrap();
+    assert_eq!(
+        counts,
+        CsvCounts {
+            invoices: 3,
+            loaded: 1,
+            not_available: 1,
+            missing: 1,
+            pending: 0
+        }
+    );
+}
+
+#[test]
+fn contacts_are_replaced_and_runs_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+    let contact = |id: &str| ContactRow {
+        contact_id: id.into(),
+        name: Some(format!("Contact {id}")),
+        email: None,
+        phone: None,
+        receives_alerts: true,
+        receives_billing: id == "1",
+        receives_updates: false,
+    };
+    store
+        .replace_contacts("42", &[contact("1"), contact("2")])
+        .unwrap();
+    store
+        .replace_contacts("42", &[contact("2"), contact("3")])
+        .unwrap();
+    assert_eq!(
+        column_text(&store, "SELECT contact_id FROM contacts ORDER BY 1"),
+        ["2", "3"]
+    );
+    let first = store.begin_run("rackspace", "http://x").unwrap();
+    let second = store.begin_run("rackspace", "http://x").unwrap();
+    store
+        .finish_run(
+            second,
+            &RunRecord {
+                counts: RunCounts {
+                    sum_charge: "0.0001".parse().unwrap(),
+                    ..RunCounts::default()
+                },
+                ..RunRecord::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT run_id::VARCHAR || ':' || outcome || ':' || coalesce(sum_charge::VARCHAR, '-') FROM sync_runs ORDER BY run_id"
+        ),
+        [
+            format!("{first}:interrupted:-"),
+            format!("{second}:ok:0.0001")
+        ]
+    );
+}

@@ -5,3 +5,4 @@ mod common;
 mod crash;
 mod load;
 mod sql;
+mod sync;

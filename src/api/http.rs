@@ -1,0 +1,286 @@
+//! The HTTP transport both providers share: a GCRA rate limiter in front of every
+//! attempt, the retry policy of [`super::retry`], a per-request timeout, bodies read
+//! whole (a body cut short is an error, never half a CSV), and counters for the run
+//! record. What a provider adds (its auth headers, how it says "slow down") comes in
+//! through [`Auth`].
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+
+use super::error::{ApiError, ApiErrorKind};
+use super::retry::{Attempt, Decision, RetryPolicy};
+
+/// What a provider adds to the transport.
+pub trait Auth: Send + Sync {
+    /// The headers of one attempt (a fresh signature each time). Values holding a
+    /// secret are marked sensitive so that no `Debug` output shows them.
+    fn headers(&self) -> Vec<(HeaderName, HeaderValue)>;
+
+    /// True when this response is the provider saying "too many requests".
+    fn is_throttle(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> bool;
+}
+
+#[derive(Debug, Clone)]
+pub struct TransportOptions {
+    pub user_agent: String,
+    pub requests_per_minute: NonZeroU32,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Larger bodies are refused (a guard against a runaway response).
+    pub max_body_bytes: usize,
+    /// Print one line per attempt on stderr (method, URL, status, time; never headers).
+    pub trace: bool,
+}
+
+impl TransportOptions {
+    pub fn new(user_agent: impl Into<String>, requests_per_minute: NonZeroU32) -> TransportOptions {
+        TransportOptions {
+            user_agent: user_agent.into(),
+            requests_per_minute,
+            timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            max_body_bytes: 512 * 1024 * 1024,
+            trace: false,
+        }
+    }
+}
+
+/// A response whose status the retry policy has accepted as final.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Counters over the life of a transport, for `sync_runs`.
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TransportStats {
+    /// HTTP requests sent (every attempt counts).
+    pub requests: u64,
+    /// Attempts that were repeats of a failed one.
+    pub retries: u64,
+    /// Responses that said the request limit was exceeded.
+    pub throttled: u64,
+}
+
+pub struct Transport {
+    client: reqwest::Client,
+    limiter: DefaultDirectRateLimiter,
+    options: TransportOptions,
+    counters: Counters,
+    jitter: AtomicU64,
+}
+
+impl Transport {
+    pub fn new(options: TransportOptions) -> Result<Transport, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(options.user_agent.clone())
+            .connect_timeout(options.timeout.min(Duration::from_secs(30)))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()?;
+        // Burst 1: requests leave evenly spaced, so a server counting over any window
+        // never sees more than the rate.
+        let limiter = RateLimiter::direct(Quota::per_minute(options.requests_per_minute));
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9E37_79B9, |d| d.as_nanos() as u64)
+            | 1;
+        Ok(Transport {
+            client,
+            limiter,
+            options,
+            counters: Counters::default(),
+            jitter: AtomicU64::new(seed),
+        })
+    }
+
+    pub fn user_agent(&self) -> &str {
+        &self.options.user_agent
+    }
+
+    pub fn stats(&self) -> TransportStats {
+        TransportStats {
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            retries: self.counters.retries.load(Ordering::Relaxed),
+            throttled: self.counters.throttled.load(Ordering::Relaxed),
+        }
+    }
+
+    /// GETs `url`, retrying what the policy says to retry. A response comes back
+    /// only once its status is final (2xx, a non-retryable status, or the last
+    /// attempt's); failures without a response become an [`ApiError`].
+    pub async fn get(&self, auth: &dyn Auth, url: &str) -> Result<Response, ApiError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if attempt > 1 {
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            self.limiter.until_ready().await;
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let outcome = self.attempt(auth, url).await;
+            let (what, server_wait) = match &outcome {
+                Ok(response) => {
+                    let throttled =
+                        auth.is_throttle(response.status, &response.headers, &response.body);
+                    if throttled {
+                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let what = Attempt::Status {
+                        status: response.status,
+                        throttled,
+                    };
+                    (what, retry_after(&response.headers))
+                }
+                Err(kind) => (kind.attempt(), None),
+            };
+            if self.options.trace {
+                let result = match &outcome {
+                    Ok(r) => format!("{} ({} bytes)", r.status, r.body.len()),
+                    Err(kind) => kind.to_string(),
+                };
+                eprintln!(
+                    "GET {} -> {result} in {} ms (attempt {attempt})",
+                    super::error::display_url(url),
+                    started.elapsed().as_millis()
+                );
+            }
+            let decision =
+                self.options
+                    .retry
+                    .decide(what, attempt, server_wait, self.next_jitter());
+            match (decision, outcome) {
+                (Decision::RetryAfter(wait), _) => tokio::time::sleep(wait).await,
+                (Decision::Stop, Ok(response)) => return Ok(response),
+                (Decision::Stop, Err(kind)) => {
+                    return Err(ApiError::new("GET", url, kind).after(attempt));
+                }
+            }
+        }
+    }
+
+    /// One attempt: send, then read the whole body within the timeout.
+    async fn attempt(&self, auth: &dyn Auth, url: &str) -> Result<Response, ApiErrorKind> {
+        let mut request = self.client.get(url).timeout(self.options.timeout);
+        for (name, value) in auth.headers() {
+            request = request.header(name, value);
+        }
+        let mut response = request.send().await.map_err(|e| {
+            if e.is_timeout() {
+                ApiErrorKind::Timeout(self.options.timeout)
+            } else {
+                ApiErrorKind::Connection(error_chain(&e))
+            }
+        })?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut body = Vec::with_capacity(
+            response
+                .content_length()
+                .map_or(16 * 1024, |n| n.min(64 * 1024 * 1024) as usize),
+        );
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.options.max_body_bytes {
+                        return Err(ApiErrorKind::TooLarge(self.options.max_body_bytes));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => {
+                    return Err(ApiErrorKind::Timeout(self.options.timeout));
+                }
+                Err(e) => return Err(ApiErrorKind::Truncated(error_chain(&e))),
+            }
+        }
+        Ok(Response {
+            status,
+            headers,
+            body: Bytes::from(body),
+        })
+    }
+
+    /// A uniform sample in [0, 1) for the backoff jitter (xorshift; no crypto needed).
+    fn next_jitter(&self) -> f64 {
+        let mut x = self.jitter.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.jitter.store(x, Ordering::Relaxed);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by these providers).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    text.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// An error and its causes, "a: b: c", without the URL reqwest puts in its own text.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push(
+            if error.is_body() || error.is_decode() {
+                "error reading the body"
+            } else {
+                "error sending the request"
+            }
+            .to_owned(),
+        );
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("0"));
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, HeaderValue::from_static(" 12 "));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(12)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn jitter_stays_in_range() {
+        let t = Transport::new(TransportOptions::new("t", NonZeroU32::new(60).unwrap())).unwrap();
+        for _ in 0..10_000 {
+            let j = t.next_jitter();
+            assert!((0.0..1.0).contains(&j), "{j}");
+        }
+    }
+}

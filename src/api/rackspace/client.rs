@@ -1,0 +1,350 @@
+//! The Rackspace Email & Apps client: signed GETs of the endpoints tally reads,
+//! lists as streams (offset paging with the loop guard), the line-item CSV as bytes
+//! with its SHA-256, and errors that say what the server said.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use futures::{Stream, TryStreamExt};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::signature::{signature_header, timestamp};
+use super::wire::{self, Contact, Customer, CustomerList, Invoice, ItemList};
+use crate::api::error::{ApiError, ApiErrorKind, response_message};
+use crate::api::http::{Auth, Response, Transport, TransportOptions, TransportStats};
+use crate::api::paging::{Page, PagingError, offset_stream};
+use crate::api::secret::Secret;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.emailsrvr.com";
+pub const DEFAULT_USER_AGENT: &str = concat!("tally/", env!("CARGO_PKG_VERSION"));
+/// Public clients hold themselves to about 120 GETs a minute.
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 120;
+/// Items per page asked for (public clients use up to 250; the maximum is unconfirmed).
+pub const PAGE_SIZE: u32 = 250;
+pub const SIGNATURE_HINT: &str =
+    "signature rejected: check TALLY_RACKSPACE_USER_KEY/SECRET_KEY and the clock";
+
+/// The two halves of a Rackspace API key.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_key: String,
+    pub secret_key: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub base_url: String,
+    pub credentials: Credentials,
+    pub transport: TransportOptions,
+}
+
+impl ClientOptions {
+    pub fn new(credentials: Credentials) -> ClientOptions {
+        let rpm = NonZeroU32::new(DEFAULT_REQUESTS_PER_MINUTE).expect("non-zero");
+        ClientOptions {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            credentials,
+            transport: TransportOptions::new(DEFAULT_USER_AGENT, rpm),
+        }
+    }
+}
+
+struct Signer {
+    credentials: Credentials,
+    user_agent: String,
+}
+
+impl Auth for Signer {
+    fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        let now = timestamp(chrono::Utc::now());
+        let header = signature_header(
+            &self.credentials.user_key,
+            &self.user_agent,
+            &now,
+            self.credentials.secret_key.expose(),
+        );
+        let mut signature = HeaderValue::from_str(&header)
+            .unwrap_or_else(|_| HeaderValue::from_static("invalid-user-key"));
+        signature.set_sensitive(true);
+        vec![
+            (HeaderName::from_static("x-api-signature"), signature),
+            (ACCEPT, HeaderValue::from_static("application/json")),
+        ]
+    }
+
+    fn is_throttle(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> bool {
+        status == 403
+            && response_message(headers, wire::fault_message(body))
+                .is_some_and(|m| wire::is_throttle_message(&m))
+    }
+}
+
+/// A downloaded line-item CSV.
+#[derive(Debug, Clone)]
+pub struct CsvDownload {
+    pub url: String,
+    pub sha256: String,
+    pub body: bytes::Bytes,
+}
+
+pub struct Client {
+    transport: Transport,
+    signer: Signer,
+    base_url: String,
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Arc<Client>, ApiError> {
+        let base_url = options.base_url.trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(ApiError::new(
+                "GET",
+                &base_url,
+                ApiErrorKind::Connection("the base URL must start with https:// or http://".into()),
+            ));
+        }
+        let signer = Signer {
+            credentials: options.credentials,
+            user_agent: options.transport.user_agent.clone(),
+        };
+        let transport = Transport::new(options.transport).map_err(|e| {
+            ApiError::new("GET", &base_url, ApiErrorKind::Connection(e.to_string()))
+        })?;
+        Ok(Arc::new(Client {
+            transport,
+            signer,
+            base_url,
+        }))
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn stats(&self) -> TransportStats {
+        self.transport.stats()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A signed GET; any status but 2xx becomes an error with the server's message.
+    async fn get_ok(&self, url: &str) -> Result<Response, ApiError> {
+        let response = self.transport.get(&self.signer, url).await?;
+        if (200..300).contains(&response.status) {
+            return Ok(response);
+        }
+        Err(self.status_error(url, &response))
+    }
+
+    fn status_error(&self, url: &str, response: &Response) -> ApiError {
+        let message = response_message(&response.headers, wire::fault_message(&response.body));
+        let kind = if response.status == 403
+            && !message.as_deref().is_some_and(wire::is_throttle_message)
+        {
+            ApiErrorKind::Unauthorized {
+                status: 403,
+                hint: SIGNATURE_HINT,
+                message,
+            }
+        } else {
+            ApiErrorKind::Status {
+                status: response.status,
+                message,
+            }
+        };
+        ApiError::new("GET", url, kind)
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, ApiError> {
+        let response = self.get_ok(url).await?;
+        wire::parse(&response.body)
+            .map_err(|e| ApiError::new("GET", url, ApiErrorKind::Decode(e.to_string())))
+    }
+
+    /// `GET /v1/customers/{account}` (`me`: the caller's own account), with the
+    /// address block.
+    pub async fn customer(&self, account: &str) -> Result<Customer, ApiError> {
+        self.get_json(&self.url(&format!("/v1/customers/{}", segment(account))))
+            .await
+    }
+
+    /// Every sub-account: `GET /v1/customers?size=&offset=`.
+    pub fn customers(self: &Arc<Self>) -> impl Stream<Item = Result<Customer, ApiError>> + use<> {
+        let client = Arc::clone(self);
+        let list_url = self.url("/v1/customers");
+        paged(list_url, move |url| {
+            let client = Arc::clone(&client);
+            async move {
+                let list: CustomerList = client.get_json(&url).await?;
+                Ok(Page {
+                    total: list.total,
+                    items: list.customers,
+                })
+            }
+        })
+    }
+
+    /// An account's invoices, newest first: `GET /v2/customers/{account}/invoices`.
+    pub fn invoices(
+        self: &Arc<Self>,
+        account: &str,
+    ) -> impl Stream<Item = Result<Invoice, ApiError>> + use<> {
+        self.v2_list(format!("/v2/customers/{}/invoices", segment(account)))
+    }
+
+    /// An account's contacts, without their security questions and answers.
+    pub fn contacts(
+        self: &Arc<Self>,
+        account: &str,
+    ) -> impl Stream<Item = Result<Contact, ApiError>> + use<> {
+        self.v2_list(format!("/v2/customers/{}/contacts", segment(account)))
+    }
+
+    fn v2_list<T>(
+        self: &Arc<Self>,
+        path: String,
+    ) -> impl Stream<Item = Result<T, ApiError>> + use<T>
+    where
+        T: DeserializeOwned + Clone + PartialEq + Send + 'static,
+    {
+        let client = Arc::clone(self);
+        paged(self.url(&path), move |url| {
+            let client = Arc::clone(&client);
+            async move {
+                let list: ItemList<T> = client.get_json(&url).await?;
+                Ok(Page {
+                    total: list.total,
+                    items: list.items,
+                })
+            }
+        })
+    }
+
+    /// The invoice's line-item CSV, or `None` when the server has none (404).
+    pub async fn invoice_csv(
+        &self,
+        account: &str,
+        invoice_id: &str,
+    ) -> Result<Option<CsvDownload>, ApiError> {
+        let url = self.url(&format!(
+            "/v2/customers/{}/invoices/{}",
+            segment(account),
+            segment(invoice_id)
+        ));
+        let response = self.transport.get(&self.signer, &url).await?;
+        match response.status {
+            200..=299 => {
+                let sha256 = hex(&Sha256::digest(&response.body));
+                Ok(Some(CsvDownload {
+                    url: crate::api::error::display_url(&url),
+                    sha256,
+                    body: response.body,
+                }))
+            }
+            404 => Ok(None),
+            _ => Err(self.status_error(&url, &response)),
+        }
+    }
+}
+
+/// Pages through `list_url` with `size`/`offset`; `fetch` gets each page's URL.
+fn paged<T, F, Fut>(list_url: String, fetch: F) -> impl Stream<Item = Result<T, ApiError>>
+where
+    T: Clone + PartialEq,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
+    /// `offset_stream` wants an error it can make from a paging error.
+    enum ListError {
+        Api(ApiError),
+        Paging(PagingError),
+    }
+    impl From<PagingError> for ListError {
+        fn from(e: PagingError) -> ListError {
+            ListError::Paging(e)
+        }
+    }
+    let url_for_errors = list_url.clone();
+    offset_stream(PAGE_SIZE, move |offset, size| {
+        let page = fetch(format!("{list_url}?size={size}&offset={offset}"));
+        async move { page.await.map_err(ListError::Api) }
+    })
+    .map_err(move |e| match e {
+        ListError::Api(e) => e,
+        ListError::Paging(e) => ApiError::new("GET", &url_for_errors, ApiErrorKind::Paging(e)),
+    })
+}
+
+/// A path segment from user input: only characters that need no escaping pass
+/// as they are; anything else is percent-encoded.
+fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(segment("1100000"), "1100000");
+        assert_eq!(segment("me"), "me");
+        assert_eq!(segment("../x y"), "..%2Fx%20y");
+    }
+
+    #[test]
+    fn the_signer_sends_a_sensitive_signature_and_json() {
+        let signer = Signer {
+            credentials: Credentials {
+                user_key: "eGbq9/2hcZsRlr1JV1Pi".into(),
+                secret_key: Secret::new("QHOvchm/40czXhJ1OxfxK7jDHr3t"),
+            },
+            user_agent: "Rackspace Management Interface".into(),
+        };
+        let headers = signer.headers();
+        let (_, sig) = headers
+            .iter()
+            .find(|(n, _)| n == "x-api-signature")
+            .unwrap();
+        assert!(sig.is_sensitive());
+        let text = sig.to_str().unwrap();
+        let parts: Vec<&str> = text.split(':').collect();
+        assert_eq!(parts[0], "eGbq9/2hcZsRlr1JV1Pi");
+        assert_eq!(parts[1].len(), 14);
+        assert_eq!(
+            parts[2],
+            crate::api::rackspace::signature::signature_hash(
+                "eGbq9/2hcZsRlr1JV1Pi",
+                "Rackspace Management Interface",
+                parts[1],
+                "QHOvchm/40czXhJ1OxfxK7jDHr3t"
+            )
+        );
+        assert!(!format!("{headers:?}").contains(parts[2]));
+        let throttle = br#"{"unauthorizedFault":{"message":"Exceeded request limits"}}"#;
+        assert!(signer.is_throttle(403, &HeaderMap::new(), throttle));
+        assert!(!signer.is_throttle(403, &HeaderMap::new(), b"{}"));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-error-message",
+            "Exceeded request limits".parse().unwrap(),
+        );
+        assert!(signer.is_throttle(403, &h, b""));
+    }
+}

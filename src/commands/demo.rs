@@ -1,0 +1,156 @@
+//! `tally demo`: the sandbox in-process, a sync of it into the database, and a
+//! short picture of the latest month with what to try next.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use crate::ExitStatus;
+use crate::cli::{Cli, DemoArgs};
+use crate::commands::sync::{finish, money, print_report, runtime, sandbox_client};
+use crate::printer::Printer;
+use crate::render::table::Table;
+use crate::sandbox::{SandboxOptions, WorldOptions, start};
+use crate::store::{Store, StoreError};
+use crate::sync::rackspace::{Plan, sync};
+
+/// The demo's client rate: the sandbox has no limit here, the demo should be quick.
+const DEMO_REQUESTS_PER_MINUTE: u32 = 6_000;
+
+pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let mut store = Store::open(&cli.db)?;
+    let runtime = runtime()?;
+    let report = runtime.block_on(async {
+        let options = SandboxOptions {
+            world: WorldOptions {
+                seed: args.seed,
+                ..WorldOptions::default()
+            },
+            ..SandboxOptions::default()
+        };
+        let sandbox = start(options, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        printer.note(&format!(
+            "sandbox running on {} (stops with the demo)",
+            sandbox.url()
+        ));
+        let client = sandbox_client(sandbox.url(), DEMO_REQUESTS_PER_MINUTE)?;
+        let plan = Plan {
+            accounts: Vec::new(),
+            all_customers: false,
+            customer_details: true,
+            contacts: true,
+            since: None,
+            refresh: false,
+            concurrency: 4,
+        };
+        let report = sync(&client, &mut store, &plan, printer).await;
+        sandbox.shutdown().await;
+        report
+    })?;
+    print_report(&report, &cli.db, printer)?;
+    let status = finish(&report, printer);
+    latest_month(&store, &report.reseller, printer)?;
+    let mut out = printer.stdout();
+    let db = cli.db.display();
+    writeln!(out, "\nTry next:")?;
+    writeln!(
+        out,
+        "  tally --db {db} sql \"SELECT invoice_date::DATE AS month, total_due, line_count, csv_status FROM invoices ORDER BY invoice_date DESC LIMIT 12\""
+    )?;
+    writeln!(
+        out,
+        "  tally --db {db} sql \"SELECT product, sum(charge) AS charge FROM line_items GROUP BY ALL ORDER BY charge DESC\""
+    )?;
+    writeln!(
+        out,
+        "  tally --db {db} sql --format csv \"SELECT * FROM sync_runs\""
+    )?;
+    writeln!(
+        out,
+        "  tally sandbox --faults heavy    # then: tally sync rackspace --base-url http://127.0.0.1:8765"
+    )?;
+    writeln!(
+        out,
+        "  duckdb {db}                      # the file is an ordinary DuckDB database"
+    )?;
+    out.flush()?;
+    Ok(status)
+}
+
+/// The newest invoice with lines: its total against Σ lines, and its largest
+/// sub-accounts.
+fn latest_month(store: &Store, reseller: &str, printer: &Printer) -> anyhow::Result<()> {
+    let conn = store.connection();
+    let latest = conn.query_row(
+        "SELECT i.invoice_id, strftime(i.invoice_date, '%Y-%m-%d'), i.total_due::VARCHAR,
+                sum(l.charge)::VARCHAR, count(*), count(DISTINCT l.account_no),
+                i.total_due = sum(l.charge)
+           FROM invoices i JOIN line_items l USING (account_number, invoice_id)
+          WHERE i.account_number = ? AND i.csv_status = 'loaded'
+          GROUP BY i.invoice_id, i.invoice_date, i.total_due
+          ORDER BY i.invoice_date DESC LIMIT 1",
+        [reseller],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, bool>(6)?,
+            ))
+        },
+    );
+    let (id, date, total_due, sum, lines, accounts, matches) = match latest {
+        Ok(row) => row,
+        Err(duckdb::Error::QueryReturnedNoRows) => return Ok(()),
+        Err(e) => return Err(StoreError::Query(e).into()),
+    };
+    let mut out = printer.stdout();
+    let dec = |s: &str| s.parse().map(money).unwrap_or_else(|_| s.to_owned());
+    writeln!(
+        out,
+        "\nLatest invoice {id} ({date}): TotalDue {}, {lines} lines for {accounts} sub-accounts, Σ charge {} {}",
+        dec(&total_due),
+        dec(&sum),
+        if matches {
+            "(= TotalDue)"
+        } else {
+            "(≠ TotalDue!)"
+        }
+    )?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT l.account_no, coalesce(c.name, ''), count(*), sum(l.charge)::VARCHAR AS charge
+               FROM line_items l LEFT JOIN customers c ON c.account_number = l.account_no
+              WHERE l.account_number = ? AND l.invoice_id = ?
+              GROUP BY ALL ORDER BY sum(l.charge) DESC, l.account_no LIMIT 5",
+        )
+        .map_err(StoreError::Query)?;
+    let rows = stmt
+        .query_map([reseller, id.as_str()], |r| {
+            Ok(vec![
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?.to_string(),
+                r.get::<_, String>(3)?,
+            ])
+        })
+        .map_err(StoreError::Query)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::Query)?;
+    let mut table = Table::new(vec![
+        ("sub-account".into(), false),
+        ("name".into(), false),
+        ("lines".into(), true),
+        ("charge".into(), true),
+    ]);
+    for mut row in rows {
+        row[3] = dec(&row[3]);
+        table.push(row);
+    }
+    writeln!(out, "Largest sub-accounts on it:")?;
+    table.write(&mut out)?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,376 @@
+//! What `tally sync` writes besides line items: customers, contacts, invoice
+//! headers (upserted every run: `IsPaid` changes), the CSV status of an invoice
+//! without a CSV, and the run records. Each call is one transaction.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use duckdb::params;
+
+use super::invoice_write::utc_now_text;
+use super::{InvoiceKey, Store, StoreError};
+use crate::amount::Amount;
+
+/// A customer as listed, with the address block when it was fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRow {
+    pub account_number: String,
+    pub name: Option<String>,
+    pub reference_number: Option<String>,
+    pub is_reseller: bool,
+    pub details: Option<CustomerDetails>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CustomerDetails {
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A contact, without its security question and answer (there is nowhere to put them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub contact_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub receives_alerts: bool,
+    pub receives_billing: bool,
+    pub receives_updates: bool,
+}
+
+/// An invoice as the provider lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceHeader {
+    pub key: InvoiceKey,
+    pub invoice_date: NaiveDateTime,
+    pub invoice_type: Option<String>,
+    pub total_due: Amount,
+    pub is_paid: bool,
+    pub csv_available: bool,
+}
+
+/// What a sync run stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunCounts {
+    pub customers: u64,
+    pub contacts: u64,
+    /// Invoice headers stored or refreshed.
+    pub invoices: u64,
+    pub csv_downloaded: u64,
+    /// CsvAvailable but 404.
+    pub csv_missing: u64,
+    pub lines: u64,
+    /// Σ charge of those lines.
+    pub sum_charge: rust_decimal::Decimal,
+}
+
+/// The totals of one sync run, for its `sync_runs` row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunRecord {
+    pub accounts: String,
+    pub outcome: RunOutcome,
+    pub requests: u64,
+    pub retries: u64,
+    pub throttled: u64,
+    pub counts: RunCounts,
+    pub failures: u64,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RunOutcome {
+    #[default]
+    Ok,
+    Failed,
+}
+
+/// How an account's invoices stand in the database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CsvCounts {
+    pub invoices: u64,
+    pub loaded: u64,
+    pub not_available: u64,
+    pub missing: u64,
+    /// CsvAvailable but not stored yet (a failed or interrupted download).
+    pub pending: u64,
+}
+
+fn timestamp_text(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+impl Store {
+    /// Inserts or refreshes customers. The address block is replaced only when the
+    /// row carries one, so a sync without `--customer-details` keeps the last one.
+    pub fn upsert_customers(&mut self, rows: &[CustomerRow]) -> Result<(), StoreError> {
+        let now = utc_now_text();
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        {
+            let mut basic = tx
+                .prepare(
+                    "INSERT INTO customers (account_number, name, reference_number, is_reseller, synced_at)
+                     VALUES (?, ?, ?, ?, ?::TIMESTAMP)
+                     ON CONFLICT (account_number) DO UPDATE SET
+                         name = excluded.name,
+                         reference_number = excluded.reference_number,
+                         is_reseller = excluded.is_reseller,
+                         synced_at = excluded.synced_at",
+                )
+                .map_err(StoreError::Query)?;
+            let mut details = tx
+                .prepare(
+                    "UPDATE customers SET address_line1 = ?, address_line2 = ?, city = ?, state = ?,
+                         zip = ?, country = ?, phone = ?, email = ?, details_synced_at = ?::TIMESTAMP
+                     WHERE account_number = ?",
+                )
+                .map_err(StoreError::Query)?;
+            for row in rows {
+                basic
+                    .execute(params![
+                        row.account_number,
+                        row.name,
+                        row.reference_number,
+                        row.is_reseller,
+                        now
+                    ])
+                    .map_err(StoreError::Query)?;
+                if let Some(d) = &row.details {
+                    details
+                        .execute(params![
+                            d.address_line1,
+                            d.address_line2,
+                            d.city,
+                            d.state,
+                            d.zip,
+                            d.country,
+                            d.phone,
+                            d.email,
+                            now,
+                            row.account_number
+                        ])
+                        .map_err(StoreError::Query)?;
+                }
+            }
+        }
+        tx.commit().map_err(StoreError::Query)
+    }
+
+    /// Replaces an account's contacts with `rows`.
+    pub fn replace_contacts(
+        &mut self,
+        account: &str,
+        rows: &[ContactRow],
+    ) -> Result<(), StoreError> {
+        let now = utc_now_text();
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        tx.execute("DELETE FROM contacts WHERE account_number = ?", [account])
+            .map_err(StoreError::Query)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO contacts (account_number, contact_id, name, email, phone,
+                         receives_alerts, receives_billing, receives_updates, synced_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)",
+                )
+                .map_err(StoreError::Query)?;
+            for c in rows {
+                insert
+                    .execute(params![
+                        account,
+                        c.contact_id,
+                        c.name,
+                        c.email,
+                        c.phone,
+                        c.receives_alerts,
+                        c.receives_billing,
+                        c.receives_updates,
+                        now
+                    ])
+                    .map_err(StoreError::Query)?;
+            }
+        }
+        tx.commit().map_err(StoreError::Query)
+    }
+
+    /// Inserts or refreshes invoice headers (date, type, total, paid, CSV flag). An
+    /// invoice whose lines are stored keeps them; one without a CSV is marked
+    /// `not_available`.
+    pub fn upsert_invoice_headers(&mut self, headers: &[InvoiceHeader]) -> Result<(), StoreError> {
+        let now = utc_now_text();
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        {
+            let mut upsert = tx
+                .prepare(
+                    "INSERT INTO invoices (account_number, invoice_id, invoice_date, invoice_type,
+                         total_due, is_paid, csv_available, csv_status, header_synced_at)
+                     VALUES (?, ?, ?::TIMESTAMP, ?, ?::DECIMAL(18,4), ?, ?,
+                             CASE WHEN ? THEN NULL ELSE 'not_available' END, ?::TIMESTAMP)
+                     ON CONFLICT (account_number, invoice_id) DO UPDATE SET
+                         invoice_date = excluded.invoice_date,
+                         invoice_type = excluded.invoice_type,
+                         total_due = excluded.total_due,
+                         is_paid = excluded.is_paid,
+                         csv_available = excluded.csv_available,
+                         csv_status = CASE
+                             WHEN csv_status IN ('loaded', 'missing') THEN csv_status
+                             WHEN excluded.csv_available THEN NULL
+                             ELSE 'not_available' END,
+                         header_synced_at = excluded.header_synced_at",
+                )
+                .map_err(StoreError::Query)?;
+            for h in headers {
+                upsert
+                    .execute(params![
+                        h.key.account_number,
+                        h.key.invoice_id,
+                        timestamp_text(h.invoice_date),
+                        h.invoice_type,
+                        h.total_due.to_string(),
+                        h.is_paid,
+                        h.csv_available,
+                        h.csv_available,
+                        now
+                    ])
+                    .map_err(|error| StoreError::WriteInvoice {
+                        account_number: h.key.account_number.clone(),
+                        invoice_id: h.key.invoice_id.clone(),
+                        error,
+                    })?;
+            }
+        }
+        tx.commit().map_err(StoreError::Query)
+    }
+
+    /// The account's invoices whose CSV should be downloaded: those that have one
+    /// and are not stored yet (with `refresh`: every one that has one, again).
+    pub fn invoices_to_fetch(
+        &self,
+        account: &str,
+        since: Option<NaiveDate>,
+        refresh: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        let since = since.map(|d| d.format("%Y-%m-%d").to_string());
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT invoice_id FROM invoices
+                  WHERE account_number = ? AND csv_available
+                    AND (? OR csv_status IS NULL)
+                    AND (?::DATE IS NULL OR invoice_date >= ?::DATE)
+                  ORDER BY invoice_date DESC, invoice_id",
+            )
+            .map_err(StoreError::Query)?;
+        let ids = stmt
+            .query_map(params![account, refresh, since, since], |r| r.get(0))
+            .map_err(StoreError::Query)?
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(StoreError::Query)?;
+        Ok(ids)
+    }
+
+    /// Records that the provider has no CSV for an invoice it said had one (404).
+    pub fn mark_csv_missing(&mut self, key: &InvoiceKey, source: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE invoices SET csv_status = 'missing', csv_source = ?
+                  WHERE account_number = ? AND invoice_id = ? AND csv_status IS DISTINCT FROM 'loaded'",
+                params![source, key.account_number, key.invoice_id],
+            )
+            .map_err(|error| StoreError::WriteInvoice {
+                account_number: key.account_number.clone(),
+                invoice_id: key.invoice_id.clone(),
+                error,
+            })?;
+        Ok(())
+    }
+
+    /// Where the account's invoices stand.
+    pub fn csv_counts(&self, accounts: &[String]) -> Result<CsvCounts, StoreError> {
+        let mut counts = CsvCounts::default();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT count(*),
+                        count(*) FILTER (WHERE csv_status = 'loaded'),
+                        count(*) FILTER (WHERE csv_status = 'not_available'),
+                        count(*) FILTER (WHERE csv_status = 'missing'),
+                        count(*) FILTER (WHERE csv_status IS NULL AND csv_available)
+                   FROM invoices WHERE account_number = ?",
+            )
+            .map_err(StoreError::Query)?;
+        for account in accounts {
+            let row: [i64; 5] = stmt
+                .query_row([account], |r| {
+                    Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
+                })
+                .map_err(StoreError::Query)?;
+            counts.invoices += row[0] as u64;
+            counts.loaded += row[1] as u64;
+            counts.not_available += row[2] as u64;
+            counts.missing += row[3] as u64;
+            counts.pending += row[4] as u64;
+        }
+        Ok(counts)
+    }
+
+    /// Starts a run record. Runs still marked running belong to a process that died
+    /// (DuckDB lets one process write at a time): they become `interrupted`.
+    pub fn begin_run(&mut self, provider: &str, base_url: &str) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        tx.execute(
+            "UPDATE sync_runs SET outcome = 'interrupted' WHERE outcome = 'running'",
+            [],
+        )
+        .map_err(StoreError::Query)?;
+        let id: i64 = tx
+            .query_row(
+                "INSERT INTO sync_runs (provider, base_url, started_at, outcome)
+                 VALUES (?, ?, ?::TIMESTAMP, 'running') RETURNING run_id",
+                params![provider, base_url, utc_now_text()],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::Query)?;
+        tx.commit().map_err(StoreError::Query)?;
+        Ok(id)
+    }
+
+    pub fn finish_run(&mut self, run_id: i64, run: &RunRecord) -> Result<(), StoreError> {
+        let outcome = match run.outcome {
+            RunOutcome::Ok => "ok",
+            RunOutcome::Failed => "failed",
+        };
+        self.conn
+            .execute(
+                "UPDATE sync_runs SET finished_at = ?::TIMESTAMP, outcome = ?, accounts = ?,
+                     requests = ?, retries = ?, throttled = ?, customers = ?, contacts = ?,
+                     invoices = ?, csv_downloaded = ?, csv_missing = ?, lines = ?,
+                     sum_charge = ?::DECIMAL(18,4), failures = ?, message = ?
+                 WHERE run_id = ?",
+                params![
+                    utc_now_text(),
+                    outcome,
+                    run.accounts,
+                    run.requests as i64,
+                    run.retries as i64,
+                    run.throttled as i64,
+                    run.counts.customers as i64,
+                    run.counts.contacts as i64,
+                    run.counts.invoices as i64,
+                    run.counts.csv_downloaded as i64,
+                    run.counts.csv_missing as i64,
+                    run.counts.lines as i64,
+                    run.counts.sum_charge.to_string(),
+                    run.failures as i64,
+                    run.message,
+                    run_id
+                ],
+            )
+            .map_err(StoreError::Query)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,367 @@
+//! `tally sync rackspace`: customers (and their address blocks on request),
+//! contacts, invoice headers of the chosen accounts, then every line-item CSV not
+//! stored yet, fetched concurrently within the rate limit and stored one invoice
+//! per transaction. Killed at any moment and run again, it ends where one clean run
+//! would: headers are upserts, an invoice's lines go in whole or not at all, and
+//! what is stored is never fetched again (unless `--refresh`).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use futures::{StreamExt, TryStreamExt};
+use rust_decimal::Decimal;
+
+use super::Failure;
+use crate::api::ApiError;
+use crate::api::http::TransportStats;
+use crate::api::rackspace::wire;
+use crate::api::rackspace::{Client, CsvDownload};
+use crate::parse::{LineItem, parse_line_items};
+use crate::printer::Printer;
+use crate::store::{
+    ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader, InvoiceKey,
+    InvoiceWrite, RunCounts, RunOutcome, RunRecord, Store,
+};
+
+/// What to sync.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Whose invoices to pull; empty: the caller's own account (`me`).
+    pub accounts: Vec<String>,
+    /// Each sub-account's own invoices too.
+    pub all_customers: bool,
+    /// Fetch each customer's address block (one request per customer).
+    pub customer_details: bool,
+    /// Fetch each customer's contacts (one request per customer and page).
+    pub contacts: bool,
+    /// Only invoices dated on or after this day (the first of a month).
+    pub since: Option<NaiveDate>,
+    /// Download CSVs again even when stored.
+    pub refresh: bool,
+    /// Requests in flight at once (the rate limit still applies).
+    pub concurrency: usize,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub run_id: i64,
+    pub reseller: String,
+    pub accounts: Vec<String>,
+    pub counts: RunCounts,
+    pub stats: TransportStats,
+    pub stored: CsvCounts,
+    pub failures: Vec<Failure>,
+    pub elapsed: Duration,
+}
+
+/// Runs one sync. An error is returned only when nothing more can be done (the
+/// keys were refused, the database failed); everything else that fails is in
+/// [`Report::failures`] and the rest is still synced.
+pub async fn sync(
+    client: &Arc<Client>,
+    store: &mut Store,
+    plan: &Plan,
+    printer: &Printer,
+) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let run_id = store.begin_run("rackspace", client.base_url())?;
+    let mut report = Report {
+        run_id,
+        ..Report::default()
+    };
+    let result = run(client, store, plan, printer, &mut report).await;
+    report.stats = client.stats();
+    report.elapsed = started.elapsed();
+    let mut record = RunRecord {
+        accounts: report.accounts.join(","),
+        outcome: if result.is_ok() && report.failures.is_empty() {
+            RunOutcome::Ok
+        } else {
+            RunOutcome::Failed
+        },
+        requests: report.stats.requests,
+        retries: report.stats.retries,
+        throttled: report.stats.throttled,
+        counts: report.counts.clone(),
+        failures: report.failures.len() as u64,
+        message: report.failures.first().map(ToString::to_string),
+    };
+    if let Err(err) = &result {
+        record.failures += 1;
+        record.message = Some(format!("{err:#}"));
+    }
+    store.finish_run(run_id, &record)?;
+    result.map(|()| report)
+}
+
+async fn run(
+    client: &Arc<Client>,
+    store: &mut Store,
+    plan: &Plan,
+    printer: &Printer,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    // Who we are: the first request, so bad keys stop everything at once.
+    let me = client.customer("me").await?;
+    report.reseller = me.account_number.clone();
+    let mut rows = vec![customer_row(&me, true, true)];
+
+    // Customers (sub-accounts).
+    let customers: Vec<wire::Customer> = match client.customers().try_collect().await {
+        Ok(list) => list,
+        Err(err) => {
+            report.failed("customer list", err)?;
+            Vec::new()
+        }
+    };
+    printer.note(&format!("customers: {} listed", customers.len()));
+    if plan.customer_details {
+        let bar = printer.counter(customers.len() as u64, "customer details");
+        let mut details = futures::stream::iter(customers.iter().map(|c| {
+            let client = Arc::clone(client);
+            let account = c.account_number.clone();
+            async move { (account.clone(), client.customer(&account).await) }
+        }))
+        .buffer_unordered(plan.concurrency);
+        while let Some((account, result)) = details.next().await {
+            bar.inc();
+            match result {
+                Ok(c) => rows.push(customer_row(&c, false, true)),
+                Err(err) => report.failed(format!("customer {account}"), err)?,
+            }
+        }
+        bar.finish();
+    }
+    for c in &customers {
+        if !rows.iter().any(|r| r.account_number == c.account_number) {
+            rows.push(customer_row(c, false, false));
+        }
+    }
+    tokio::task::block_in_place(|| store.upsert_customers(&rows))?;
+    report.counts.customers = customers.len() as u64;
+
+    // Contacts, one list per account, each stored whole.
+    if plan.contacts {
+        let accounts: Vec<String> = std::iter::once(me.account_number.clone())
+            .chain(customers.iter().map(|c| c.account_number.clone()))
+            .collect();
+        let bar = printer.counter(accounts.len() as u64, "contacts");
+        let mut lists = futures::stream::iter(accounts.into_iter().map(|account| {
+            let client = Arc::clone(client);
+            async move {
+                let list: Result<Vec<wire::Contact>, ApiError> =
+                    client.contacts(&account).try_collect().await;
+                (account, list)
+            }
+        }))
+        .buffer_unordered(plan.concurrency);
+        while let Some((account, list)) = lists.next().await {
+            bar.inc();
+            match list {
+                Ok(contacts) => {
+                    let rows: Vec<ContactRow> = contacts.iter().map(contact_row).collect();
+                    tokio::task::block_in_place(|| store.replace_contacts(&account, &rows))?;
+                    report.counts.contacts += rows.len() as u64;
+                }
+                Err(err) => report.failed(format!("contacts of {account}"), err)?,
+            }
+        }
+        bar.finish();
+        printer.note(&format!("contacts: {} stored", report.counts.contacts));
+    }
+
+    // Invoice headers of each chosen account, then the CSVs not stored yet.
+    let mut accounts: Vec<String> = if plan.accounts.is_empty() {
+        vec![me.account_number.clone()]
+    } else {
+        plan.accounts.clone()
+    };
+    if plan.all_customers {
+        accounts.extend(customers.iter().map(|c| c.account_number.clone()));
+    }
+    let mut seen = BTreeSet::new();
+    accounts.retain(|a| seen.insert(a.clone()));
+    report.accounts = accounts.clone();
+
+    let mut to_fetch: Vec<InvoiceKey> = Vec::new();
+    for account in &accounts {
+        match invoice_headers(client, account, plan.since).await {
+            Ok(headers) => {
+                tokio::task::block_in_place(|| store.upsert_invoice_headers(&headers))?;
+                report.counts.invoices += headers.len() as u64;
+                let ids = store.invoices_to_fetch(account, plan.since, plan.refresh)?;
+                printer.note(&format!(
+                    "invoices of {account}: {} listed, {} CSV{} to download",
+                    headers.len(),
+                    ids.len(),
+                    if ids.len() == 1 { "" } else { "s" }
+                ));
+                to_fetch.extend(ids.into_iter().map(|invoice_id| InvoiceKey {
+                    account_number: account.clone(),
+                    invoice_id,
+                }));
+            }
+            Err(err) => report.failed(format!("invoice list of {account}"), err)?,
+        }
+    }
+
+    let bar = printer.counter(to_fetch.len() as u64, "invoice CSVs");
+    // Each download runs as its own task so that transfers go on while the store
+    // writes the invoice before it.
+    let mut downloads = futures::stream::iter(to_fetch.into_iter().map(|key| {
+        let client = Arc::clone(client);
+        tokio::spawn(async move {
+            let result = download(&client, &key).await;
+            (key, result)
+        })
+    }))
+    .buffer_unordered(plan.concurrency);
+    while let Some(joined) = downloads.next().await {
+        bar.inc();
+        let (key, result) = joined?;
+        let what = || format!("invoice {}/{}", key.account_number, key.invoice_id);
+        match result {
+            Ok(Downloaded::Lines { csv, items }) => {
+                let lines = items.len() as u64;
+                let sum: Decimal = items.iter().map(|l| l.charge.as_decimal()).sum();
+                let write = InvoiceWrite {
+                    key: key.clone(),
+                    csv: InvoiceCsv {
+                        sha256: csv.sha256,
+                        source: csv.url,
+                        items,
+                    },
+                };
+                tokio::task::block_in_place(|| store.write_invoice(&write))?;
+                printer.info(&format!("{}: {lines} lines", what()));
+                report.counts.csv_downloaded += 1;
+                report.counts.lines += lines;
+                report.counts.sum_charge += sum;
+            }
+            Ok(Downloaded::Missing { url }) => {
+                tokio::task::block_in_place(|| store.mark_csv_missing(&key, &url))?;
+                printer.info(&format!("{}: no CSV (404)", what()));
+                report.counts.csv_missing += 1;
+            }
+            Err(DownloadError::Api(err)) => report.failed(what(), err)?,
+            Err(DownloadError::Parse(why)) => report.failures.push(Failure { what: what(), why }),
+        }
+    }
+    bar.finish();
+    report.stored = store.csv_counts(&accounts)?;
+    Ok(())
+}
+
+impl Report {
+    /// Notes a request that failed for good. Keys refused is the exception: nothing
+    /// else will work either, so the run stops.
+    fn failed(&mut self, what: impl Into<String>, err: ApiError) -> anyhow::Result<()> {
+        if err.is_unauthorized() {
+            return Err(anyhow::anyhow!("{err}"));
+        }
+        self.failures.push(Failure {
+            what: what.into(),
+            why: err.to_string(),
+        });
+        Ok(())
+    }
+}
+
+/// The account's invoice list (newest first), stopping at the first invoice
+/// dated before `since`.
+async fn invoice_headers(
+    client: &Arc<Client>,
+    account: &str,
+    since: Option<NaiveDate>,
+) -> Result<Vec<InvoiceHeader>, ApiError> {
+    let mut stream = std::pin::pin!(client.invoices(account));
+    let mut headers = Vec::new();
+    while let Some(invoice) = stream.try_next().await? {
+        if since.is_some_and(|since| invoice.invoice_date.date() < since) {
+            break;
+        }
+        headers.push(InvoiceHeader {
+            key: InvoiceKey {
+                account_number: account.to_owned(),
+                invoice_id: invoice.invoice_id,
+            },
+            invoice_date: invoice.invoice_date,
+            invoice_type: invoice.invoice_type,
+            total_due: invoice.total_due,
+            is_paid: invoice.is_paid,
+            csv_available: invoice.csv_available,
+        });
+    }
+    Ok(headers)
+}
+
+enum Downloaded {
+    Lines {
+        csv: CsvDownload,
+        items: Vec<LineItem>,
+    },
+    Missing {
+        url: String,
+    },
+}
+
+enum DownloadError {
+    Api(ApiError),
+    Parse(String),
+}
+
+async fn download(client: &Client, key: &InvoiceKey) -> Result<Downloaded, DownloadError> {
+    match client
+        .invoice_csv(&key.account_number, &key.invoice_id)
+        .await
+        .map_err(DownloadError::Api)?
+    {
+        None => Ok(Downloaded::Missing {
+            url: format!(
+                "{}/v2/customers/{}/invoices/{}",
+                crate::api::error::display_url(client.base_url()),
+                key.account_number,
+                key.invoice_id
+            ),
+        }),
+        Some(csv) => {
+            let items = parse_line_items(&csv.url, &csv.body)
+                .map_err(|e| DownloadError::Parse(e.to_string()))?;
+            Ok(Downloaded::Lines { csv, items })
+        }
+    }
+}
+
+fn customer_row(c: &wire::Customer, is_reseller: bool, with_details: bool) -> CustomerRow {
+    CustomerRow {
+        account_number: c.account_number.clone(),
+        name: c.name.clone(),
+        reference_number: c.reference_number.clone(),
+        is_reseller,
+        details: with_details.then(|| CustomerDetails {
+            address_line1: c.address_line1.clone(),
+            address_line2: c.address_line2.clone(),
+            city: c.city.clone(),
+            state: c.state.clone(),
+            zip: c.zip.clone(),
+            country: c.country.clone(),
+            phone: c.phone.clone(),
+            email: c.email.clone(),
+        }),
+    }
+}
+
+fn contact_row(c: &wire::Contact) -> ContactRow {
+    ContactRow {
+        contact_id: c.id.clone(),
+        name: c.name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        receives_alerts: c.receives_alerts,
+        receives_billing: c.receives_billing,
+        receives_updates: c.receives_updates,
+    }
+}
