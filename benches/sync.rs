@@ -4,7 +4,7 @@
 //! the throttled responses (target: none), and peak memory for a small and a large
 //! world (target: flat as invoices grow).
 //!
-//!     cargo bench --bench sync [-- --rpm 1200 --latency-ms 20 --months 60,240]
+//!     cargo bench --bench sync [-- --rpm 1200 --latency-ms 20 --months 60,480]
 
 mod support;
 
@@ -25,7 +25,7 @@ fn args() -> Args {
     let mut parsed = Args {
         rpm: 1200,
         latency_ms: 20,
-        months: vec![60, 240],
+        months: vec![60, 480],
         customers: 40,
     };
     let mut args = std::env::args().skip(1);

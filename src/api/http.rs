@@ -93,7 +93,10 @@ impl Transport {
             .build()?;
         // Burst 1: requests leave evenly spaced, so a server counting over any window
         // never sees more than the rate.
-        let limiter = RateLimiter::direct(Quota::per_minute(options.requests_per_minute));
+        // (`Quota::per_minute` alone would allow a burst of the whole minute's worth.)
+        let limiter = RateLimiter::direct(
+            Quota::per_minute(options.requests_per_minute).allow_burst(NonZeroU32::MIN),
+        );
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x9E37_79B9, |d| d.as_nanos() as u64)

@@ -2,6 +2,8 @@
 //! headers (upserted every run: `IsPaid` changes), the CSV status of an invoice
 //! without a CSV, and the run records. Each call is one transaction.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::params;
 
@@ -199,50 +201,63 @@ impl Store {
 
     /// Inserts or refreshes invoice headers (date, type, total, paid, CSV flag). An
     /// invoice whose lines are stored keeps them; one without a CSV is marked
-    /// `not_available`.
+    /// `not_available`. The rows go through an appender into a staging table, then
+    /// one upsert: a statement per row cost ~4 ms each (measured, 480 headers 1.8 s).
+    /// If a key repeats, the later header wins.
     pub fn upsert_invoice_headers(&mut self, headers: &[InvoiceHeader]) -> Result<(), StoreError> {
+        let mut last: HashMap<&InvoiceKey, &InvoiceHeader> = HashMap::new();
+        for h in headers {
+            last.insert(&h.key, h);
+        }
         let now = utc_now_text();
         let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS invoice_headers_in (
+                 account_number VARCHAR, invoice_id VARCHAR, invoice_date VARCHAR,
+                 invoice_type VARCHAR, total_due VARCHAR, is_paid BOOLEAN, csv_available BOOLEAN);
+             DELETE FROM invoice_headers_in;",
+        )
+        .map_err(StoreError::Query)?;
         {
-            let mut upsert = tx
-                .prepare(
-                    "INSERT INTO invoices (account_number, invoice_id, invoice_date, invoice_type,
-                         total_due, is_paid, csv_available, csv_status, header_synced_at)
-                     VALUES (?, ?, ?::TIMESTAMP, ?, ?::DECIMAL(18,4), ?, ?,
-                             CASE WHEN ? THEN NULL ELSE 'not_available' END, ?::TIMESTAMP)
-                     ON CONFLICT (account_number, invoice_id) DO UPDATE SET
-                         invoice_date = excluded.invoice_date,
-                         invoice_type = excluded.invoice_type,
-                         total_due = excluded.total_due,
-                         is_paid = excluded.is_paid,
-                         csv_available = excluded.csv_available,
-                         csv_status = CASE
-                             WHEN csv_status IN ('loaded', 'missing') THEN csv_status
-                             WHEN excluded.csv_available THEN NULL
-                             ELSE 'not_available' END,
-                         header_synced_at = excluded.header_synced_at",
-                )
+            let mut appender = tx
+                .appender_to_catalog_and_db("invoice_headers_in", "temp", "main")
                 .map_err(StoreError::Query)?;
-            for h in headers {
-                upsert
-                    .execute(params![
+            for h in headers.iter().filter(|h| std::ptr::eq(last[&h.key], *h)) {
+                appender
+                    .append_row(params![
                         h.key.account_number,
                         h.key.invoice_id,
                         timestamp_text(h.invoice_date),
                         h.invoice_type,
                         h.total_due.to_string(),
                         h.is_paid,
-                        h.csv_available,
-                        h.csv_available,
-                        now
+                        h.csv_available
                     ])
-                    .map_err(|error| StoreError::WriteInvoice {
-                        account_number: h.key.account_number.clone(),
-                        invoice_id: h.key.invoice_id.clone(),
-                        error,
-                    })?;
+                    .map_err(StoreError::Query)?;
             }
+            appender.flush().map_err(StoreError::Query)?;
         }
+        tx.execute(
+            "INSERT INTO invoices (account_number, invoice_id, invoice_date, invoice_type,
+                 total_due, is_paid, csv_available, csv_status, header_synced_at)
+             SELECT account_number, invoice_id, invoice_date::TIMESTAMP, invoice_type,
+                    total_due::DECIMAL(18,4), is_paid, csv_available,
+                    CASE WHEN csv_available THEN NULL ELSE 'not_available' END, ?::TIMESTAMP
+               FROM invoice_headers_in
+             ON CONFLICT (account_number, invoice_id) DO UPDATE SET
+                 invoice_date = excluded.invoice_date,
+                 invoice_type = excluded.invoice_type,
+                 total_due = excluded.total_due,
+                 is_paid = excluded.is_paid,
+                 csv_available = excluded.csv_available,
+                 csv_status = CASE
+                     WHEN csv_status IN ('loaded', 'missing') THEN csv_status
+                     WHEN excluded.csv_available THEN NULL
+                     ELSE 'not_available' END,
+                 header_synced_at = excluded.header_synced_at",
+            [now],
+        )
+        .map_err(StoreError::Query)?;
         tx.commit().map_err(StoreError::Query)
     }
 

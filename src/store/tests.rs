@@ -366,3 +366,16 @@ fn contacts_are_replaced_and_runs_recorded() {
         ]
     );
 }
+
+#[test]
+fn a_repeated_header_keeps_the_later_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+    store
+        .upsert_invoice_headers(&[header("1", false, true), header("1", true, true)])
+        .unwrap();
+    assert_eq!(
+        column_text(&store, "SELECT invoice_id || ':' || is_paid FROM invoices"),
+        ["1:true"]
+    );
+}
