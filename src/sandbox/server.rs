@@ -278,6 +278,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if injected == Some(Fault::Truncate) {
         return truncate(response).await;
     }
+    let is_csv = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "text/csv");
+    if is_csv && response.status() == StatusCode::OK {
+        shared.stats.lock().expect("stats lock").csv_served += 1;
+    }
     response
 }
 
@@ -346,7 +353,6 @@ fn route(shared: &Shared, path: &str, query: &HashMap<String, String>) -> Respon
                 .find(|inv| inv.invoice_id == *invoice_id && account == world.reseller_account);
             match invoice {
                 Some(inv) if inv.csv_served => {
-                    shared.stats.lock().expect("stats lock").csv_served += 1;
                     text(StatusCode::OK, "text/csv", line_items_csv(&inv.lines))
                 }
                 _ => {
@@ -642,5 +648,118 @@ mod tests {
             paging(&query_map(Some("size=x"))).unwrap_err().status(),
             StatusCode::BAD_REQUEST
         );
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::*;
+
+    async fn status(url: &str, user_agent: &str, signature: &str) -> u16 {
+        reqwest::Client::new()
+            .get(url)
+            .header("user-agent", user_agent)
+            .header("x-api-signature", signature)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    fn sign(
+        user_key: &str,
+        agent: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        secret: &str,
+    ) -> String {
+        let stamp = at.format("%Y%m%d%H%M%S").to_string();
+        let mut sha = Sha1::new();
+        sha.update(format!("{user_key}{agent}{stamp}{secret}").as_bytes());
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha.finalize());
+        format!("{user_key}:{stamp}:{hash}")
+    }
+
+    #[tokio::test]
+    async fn signatures_are_checked_for_key_agent_and_clock() {
+        let sandbox = start(
+            SandboxOptions::default(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .unwrap();
+        let url = format!("{}/v1/customers/me", sandbox.url());
+        let now = chrono::Utc::now();
+        let (user, secret) = (SANDBOX_USER_KEY, SANDBOX_SECRET_KEY);
+        assert_eq!(
+            status(&url, "ua", &sign(user, "ua", now, secret)).await,
+            200
+        );
+        // Wrong secret, another user key, a hash over another User-Agent.
+        assert_eq!(
+            status(&url, "ua", &sign(user, "ua", now, "nope")).await,
+            403
+        );
+        assert_eq!(
+            status(&url, "ua", &sign("other", "ua", now, secret)).await,
+            403
+        );
+        assert_eq!(
+            status(&url, "ua", &sign(user, "other-ua", now, secret)).await,
+            403
+        );
+        // Stale or future timestamps, beyond five minutes.
+        let minutes = |m| chrono::Duration::minutes(m);
+        assert_eq!(
+            status(&url, "ua", &sign(user, "ua", now - minutes(6), secret)).await,
+            403
+        );
+        assert_eq!(
+            status(&url, "ua", &sign(user, "ua", now + minutes(6), secret)).await,
+            403
+        );
+        assert_eq!(
+            status(&url, "ua", &sign(user, "ua", now - minutes(4), secret)).await,
+            200
+        );
+        assert_eq!(status(&url, "ua", "garbage").await, 403);
+        assert_eq!(sandbox.stats().unauthorized, 6);
+        sandbox.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn the_rate_limit_answers_like_the_provider() {
+        let sandbox = start(
+            SandboxOptions {
+                requests_per_minute: NonZeroU32::new(60),
+                ..SandboxOptions::default()
+            },
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .unwrap();
+        let url = format!("{}/v1/customers/me", sandbox.url());
+        let signature = sign(
+            SANDBOX_USER_KEY,
+            "ua",
+            chrono::Utc::now(),
+            SANDBOX_SECRET_KEY,
+        );
+        assert_eq!(status(&url, "ua", &signature).await, 200);
+        let response = reqwest::Client::new()
+            .get(&url)
+            .header("user-agent", "ua")
+            .header("x-api-signature", &signature)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 403);
+        assert_eq!(
+            response.text().await.unwrap(),
+            r#"{"unauthorizedFault":{"code":403,"message":"Exceeded request limits"}}"#
+        );
+        assert_eq!(sandbox.stats().throttled, 1);
+        sandbox.shutdown().await;
     }
 }

@@ -483,3 +483,21 @@ fn the_sandbox_command_prints_its_ground_truth_and_refuses_bad_faults() {
         "error: --faults: fault 500: expected a probability from 0 to 1, found \"2\"\n"
     );
 }
+
+#[test]
+fn lists_longer_than_the_servers_page_cap_arrive_whole() {
+    // 130 monthly invoices: the client asks for 250 a page, the sandbox sends 100.
+    let sb = sandbox(SandboxOptions {
+        world: tally::sandbox::WorldOptions {
+            months: 130,
+            ..Default::default()
+        },
+        ..SandboxOptions::default()
+    });
+    let w = Workdir::new();
+    let r = sync(&w, &sb, &["--no-contacts"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let stored = stored(&w);
+    assert_eq!(stored.len(), 130);
+    assert_eq!(stored, truth(&sb));
+}
