@@ -66,8 +66,61 @@ pub enum Command {
     Demo(DemoArgs),
     Sync(SyncArgs),
     Load(LoadArgs),
+    Report(ReportArgs),
     Sql(SqlArgs),
     Sandbox(SandboxArgs),
+}
+
+/// Print a report: customers, products, prorations, reconcile or months.
+///
+/// The billing month is the invoice date's month (for files loaded without a date,
+/// the month of the latest service start). Money is exact as stored, never rounded
+/// through a float. `reconcile` exits with code 1 when any finding is an error, so a
+/// cron job can alert.
+#[derive(Debug, Args)]
+#[command(after_help = "Reports:\n  \
+    customers   billing month × sub-account: renewal, partial, negative, total, change\n  \
+    products    billing month × product: customers, seats, charge, average rate, change\n  \
+    prorations  partial-period lines: billed vs recomputed months and charge\n  \
+    reconcile   findings with severity (exit code 1 on any error)\n  \
+    months      totals per billing month and per month × product, whole history\n\n\
+Examples:\n  \
+    tally report customers\n  \
+    tally report reconcile --month 2019-12 --threshold 50\n  \
+    tally report products --month all --format csv --out products.csv\n  \
+    tally report prorations --format parquet --out prorations.parquet")]
+pub struct ReportArgs {
+    /// The report.
+    #[arg(value_parser = ["customers", "products", "prorations", "reconcile", "months"])]
+    pub name: String,
+
+    /// The billing month (YYYY-MM), or `all` [default: the latest month with line items].
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Write to this file (whole or not at all) instead of stdout; parquet needs it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// reconcile: a customer's month-over-month change above this percent is a finding.
+    #[arg(long, default_value_t = 25, value_name = "PERCENT")]
+    pub threshold: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned columns for a terminal; numbers right-aligned.
+    Table,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// A JSON array of objects; decimals as strings.
+    Json,
+    /// Apache Parquet with DECIMAL logical types (needs --out).
+    Parquet,
 }
 
 /// Start the built-in sandbox, sync it into the database, show the latest month.
@@ -213,7 +266,14 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "N")]
     pub requests_per_minute: Option<u32>,
 
-    /// Print the ground truth (per invoice: lines, Σ charge, TotalDue, CSV or not) and exit.
+    /// Inject one of each reconcile finding kind into the newest invoice with a CSV
+    /// (total mismatch, mis-prorated line, wrong arithmetic, duplicate line, unknown
+    /// account) and a customer with no billing contact.
+    #[arg(long)]
+    pub anomalies: bool,
+
+    /// Print the ground truth (per invoice: lines, Σ charge, TotalDue, CSV or not;
+    /// then the injected anomalies, if any) and exit.
     #[arg(long)]
     pub ground_truth: bool,
 }

@@ -7,6 +7,7 @@
 
 pub mod amount;
 pub mod api;
+pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod parse;
 pub mod printer;
 pub mod proration;
 pub mod render;
+pub mod report;
 pub mod sandbox;
 pub mod store;
 pub mod sync;

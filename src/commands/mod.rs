@@ -2,6 +2,7 @@
 
 mod demo;
 mod load;
+mod report;
 mod sandbox;
 mod sql;
 mod sync;
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
             SyncProvider::Rackspace(args) => sync::run_rackspace(args, &cli, printer),
         },
         Command::Load(args) => load::run(args, &cli.db, printer),
+        Command::Report(args) => report::run(args, &cli.db, printer),
         Command::Sql(args) => sql::run(args, &cli.db, printer),
         Command::Sandbox(args) => sandbox::run(args, printer),
     }

@@ -15,7 +15,12 @@ pub fn run(args: &SandboxArgs, printer: &Printer) -> anyhow::Result<ExitStatus> 
     let options = options(args)?;
     if args.ground_truth {
         let mut out = printer.stdout();
-        out.write_all(World::generate(options.world).ground_truth().as_bytes())?;
+        let world = World::generate(options.world);
+        out.write_all(world.ground_truth().as_bytes())?;
+        if options.world.anomalies {
+            out.write_all(b"\n")?;
+            out.write_all(world.anomalies_csv().as_bytes())?;
+        }
         out.flush()?;
         return Ok(ExitStatus::Success);
     }
@@ -46,6 +51,9 @@ pub fn run(args: &SandboxArgs, printer: &Printer) -> anyhow::Result<ExitStatus> 
             writeln!(out, "  keys: the {USER_KEY_ENV}/{SECRET_KEY_ENV} of this environment")?;
         }
         writeln!(out, "  ground truth: {url}/_sandbox/ground-truth; counters: {url}/_sandbox/stats")?;
+        if options.world.anomalies {
+            writeln!(out, "  anomalies injected: {url}/_sandbox/anomalies")?;
+        }
         out.flush()?;
         drop(out);
         tokio::signal::ctrl_c().await?;
@@ -72,6 +80,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<SandboxOptions> {
             seed: args.seed,
             customers: args.customers,
             months: args.months,
+            anomalies: args.anomalies,
             ..WorldOptions::default()
         },
         requests_per_minute: match args.requests_per_minute {

@@ -207,6 +207,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         "/_sandbox/ground-truth" => {
             return text(StatusCode::OK, "text/csv", shared.world.ground_truth());
         }
+        "/_sandbox/anomalies" => {
+            return text(StatusCode::OK, "text/csv", shared.world.anomalies_csv());
+        }
         "/_sandbox/stats" => {
             let stats = shared.stats.lock().expect("stats lock").clone();
             return json_response(StatusCode::OK, &json!(stats));

@@ -34,6 +34,8 @@ pub struct WorldOptions {
     /// The first billing month, and how many months of invoices.
     pub first_month: (i32, u32),
     pub months: u32,
+    /// Inject one of each reconcile finding kind (see [`Anomaly`]).
+    pub anomalies: bool,
 }
 
 impl Default for WorldOptions {
@@ -43,6 +45,7 @@ impl Default for WorldOptions {
             customers: 40,
             first_month: (2016, 1),
             months: 48,
+            anomalies: false,
         }
     }
 }
@@ -85,7 +88,23 @@ pub struct World {
     pub customers: Vec<Customer>,
     /// Newest first, as the API lists them.
     pub invoices: Vec<Invoice>,
+    /// What was injected on purpose (empty unless `WorldOptions::anomalies`).
+    pub anomalies: Vec<Anomaly>,
 }
+
+/// A deliberate error in the world, as `tally report reconcile` should find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anomaly {
+    /// The reconcile finding: total_mismatch, proration_months, line_arithmetic,
+    /// duplicate_line, unknown_account, no_billing_contact.
+    pub finding: &'static str,
+    pub invoice_id: Option<String>,
+    pub account_no: String,
+    pub line_no: Option<u32>,
+}
+
+/// The account billed on a line that no customer list knows.
+pub const UNKNOWN_ACCOUNT: &str = "1999999";
 
 /// Seats per (customer, product) while a customer is active.
 struct Subscription {
@@ -284,11 +303,117 @@ impl World {
             });
         }
         invoices.reverse();
-        World {
+        let mut world = World {
             reseller_account: "1100000".to_owned(),
             customers,
             invoices,
+            anomalies: Vec::new(),
+        };
+        if options.anomalies {
+            world.inject_anomalies();
         }
+        world
+    }
+
+    /// One of each reconcile finding kind, on the newest invoice with a CSV (so the
+    /// default month of a report shows them all).
+    fn inject_anomalies(&mut self) {
+        let reseller = self.reseller_account.clone();
+        let Some(inv) = self.invoices.iter_mut().find(|i| i.csv_served) else {
+            return;
+        };
+        let mut found = Vec::new();
+        let mut note = |finding, account: &str, line_no: Option<u32>| {
+            found.push(Anomaly {
+                finding,
+                invoice_id: Some(inv.invoice_id.clone()),
+                account_no: account.to_owned(),
+                line_no,
+            });
+        };
+        let renewals: Vec<usize> = (0..inv.lines.len())
+            .filter(|&i| inv.lines[i].line_type == LineType::Renewal)
+            .collect();
+        // A charge that is not usage change × rate × months.
+        let wrong = &mut inv.lines[renewals[0]];
+        wrong.charge = amount(wrong.charge.as_decimal() + Decimal::new(50, 2));
+        note(
+            "line_arithmetic",
+            &wrong.account_no.clone(),
+            Some(wrong.line_no),
+        );
+        // Months that the service dates do not give (the charge follows the months).
+        if let Some(upgrade) = inv
+            .lines
+            .iter_mut()
+            .find(|l| l.line_type == LineType::Upgrade)
+        {
+            let months = upgrade.months.as_decimal() + Decimal::new(5, 2);
+            upgrade.months = amount(months);
+            upgrade.charge = amount(charge(
+                upgrade.usage_change.as_decimal(),
+                upgrade.rate.as_decimal(),
+                months,
+            ));
+            note(
+                "proration_months",
+                &upgrade.account_no.clone(),
+                Some(upgrade.line_no),
+            );
+        }
+        // The same line twice.
+        let mut copy = inv.lines[renewals[1]].clone();
+        copy.line_no = inv.lines.len() as u32 + 1;
+        note(
+            "duplicate_line",
+            &copy.account_no.clone(),
+            Some(copy.line_no),
+        );
+        inv.lines.push(copy);
+        // An account no customer list knows.
+        let mut stranger = inv.lines[renewals[2]].clone();
+        stranger.line_no = inv.lines.len() as u32 + 1;
+        stranger.account_no = UNKNOWN_ACCOUNT.to_owned();
+        stranger.domain = "stranger.example".to_owned();
+        note("unknown_account", UNKNOWN_ACCOUNT, Some(stranger.line_no));
+        inv.lines.push(stranger);
+        // TotalDue one dollar more than Σ lines as they now are.
+        let sum: Decimal = inv.lines.iter().map(|l| l.charge.as_decimal()).sum();
+        inv.total_due = amount(sum + Decimal::ONE);
+        note("total_mismatch", &reseller, None);
+        // A customer whose only billing contact stops receiving bills.
+        if let Some(c) = self
+            .customers
+            .iter_mut()
+            .find(|c| c.contacts.iter().any(|k| k.receives_billing))
+        {
+            for k in &mut c.contacts {
+                k.receives_billing = false;
+            }
+            found.push(Anomaly {
+                finding: "no_billing_contact",
+                invoice_id: None,
+                account_no: c.account_number.clone(),
+                line_no: None,
+            });
+        }
+        self.anomalies = found;
+    }
+
+    /// The injected anomalies as CSV: finding, invoice_id, account_no, line_no.
+    pub fn anomalies_csv(&self) -> String {
+        let mut out = String::from("finding,invoice_id,account_no,line_no\n");
+        for a in &self.anomalies {
+            let _ = writeln!(
+                out,
+                "{},{},{},{}",
+                a.finding,
+                a.invoice_id.as_deref().unwrap_or(""),
+                a.account_no,
+                a.line_no.map(|n| n.to_string()).unwrap_or_default()
+            );
+        }
+        out
     }
 
     /// Per invoice: id, line count, Σ charge, TotalDue, whether a CSV is served.

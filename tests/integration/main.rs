@@ -4,5 +4,6 @@
 mod common;
 mod crash;
 mod load;
+mod report;
 mod sql;
 mod sync;

@@ -1,0 +1,97 @@
+-- reconcile: one row per finding, with its severity (error / warning / info), the
+-- invoice, account and line it concerns, and the evidence. All comparisons are of
+-- exact decimals; the swing test compares |change| × 100 with threshold × previous
+-- (no division). Variables: month ('YYYY-MM', or 'all'), threshold (percent).
+WITH
+lines AS (
+    SELECT * FROM stg_lines
+     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+),
+invoices AS (
+    SELECT * FROM stg_invoices
+     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+),
+findings AS (
+    -- The invoice's TotalDue is not the sum of its lines.
+    SELECT 'error' AS severity, 'total_mismatch' AS finding, i.billing_month AS month,
+           i.invoice_id, i.account_number AS account_no, NULL::INTEGER AS line_no,
+           'TotalDue ' || i.total_due::VARCHAR || ' <> sum of lines ' || s.total::VARCHAR AS evidence
+      FROM invoices i
+      JOIN (SELECT account_number, invoice_id, sum(charge) AS total FROM lines GROUP BY ALL) s
+        USING (account_number, invoice_id)
+     WHERE i.total_due IS NOT NULL AND i.total_due <> s.total
+    UNION ALL
+    -- The provider said there is a CSV but answered 404.
+    SELECT 'warning', 'csv_missing', billing_month, invoice_id, account_number, NULL,
+           'CsvAvailable but the CSV request answered 404' || coalesce(' (' || csv_source || ')', '')
+      FROM invoices WHERE csv_status = 'missing'
+    UNION ALL
+    -- No CSV exists for the invoice (before about July 2017).
+    SELECT 'info', 'csv_not_available', billing_month, invoice_id, account_number, NULL,
+           'CsvAvailable is false: no line items for TotalDue ' || coalesce(total_due::VARCHAR, 'NULL')
+      FROM invoices WHERE csv_status = 'not_available'
+    UNION ALL
+    -- Charge is not usage change × rate × billed months (to 2 places).
+    SELECT 'error', 'line_arithmetic', billing_month, invoice_id, account_no, line_no,
+           'charge ' || charge::VARCHAR || ' <> ' || usage_change::VARCHAR || ' x ' || rate::VARCHAR
+               || ' x ' || months::VARCHAR || ' = ' || line_charge(usage_change, rate, months)::VARCHAR
+      FROM lines
+     WHERE charge <> line_charge(usage_change, rate, months)
+       AND NOT (usage_change = 0 AND charge < 0)       -- a pure credit has no usage to multiply
+    UNION ALL
+    -- A credit with no usage change: not checked against the arithmetic.
+    SELECT 'info', 'credit_line', billing_month, invoice_id, account_no, line_no,
+           'credit ' || charge::VARCHAR || ' with no usage change (' || type || ')'
+      FROM lines WHERE usage_change = 0 AND charge < 0
+    UNION ALL
+    -- Billed months differ from the months the service dates give.
+    SELECT 'error', 'proration_months', billing_month, invoice_id, account_no, line_no,
+           'months ' || months::VARCHAR || ' <> ' || billed_months(service_start, service_end)::VARCHAR
+               || ' for ' || strftime(service_start, '%Y-%m-%d %H:%M:%S') || ' .. '
+               || strftime(service_end, '%Y-%m-%d %H:%M:%S')
+      FROM lines
+     WHERE months <> billed_months(service_start, service_end)
+    UNION ALL
+    -- The same line twice on one invoice (every field equal but the line number).
+    SELECT 'error', 'duplicate_line', billing_month, invoice_id, account_no, line_no,
+           'same as line ' || first_line::VARCHAR
+      FROM (SELECT *, min(line_no) OVER (
+                      PARTITION BY account_number, invoice_id, account_no, reference_no, domain,
+                                   product, type, service_start, service_end,
+                                   term_committed_usage, current_usage, usage_change, months,
+                                   rate, charge) AS first_line
+              FROM lines)
+     WHERE line_no <> first_line
+    UNION ALL
+    -- A billed account the customer list does not know (only once a list was synced).
+    SELECT 'warning', 'unknown_account', any_value(billing_month), invoice_id, account_no,
+           min(line_no), count(*)::VARCHAR || ' line(s) bill ' || account_no
+               || ', which is not in the customer list'
+      FROM lines
+     WHERE account_no NOT IN (SELECT account_number FROM customers)
+       AND EXISTS (SELECT 1 FROM customers)
+     GROUP BY invoice_id, account_no
+    UNION ALL
+    -- A customer nobody receives the bills of (only once contacts were synced).
+    SELECT 'warning', 'no_billing_contact', NULL, NULL, c.account_number, NULL,
+           coalesce(c.name, c.account_number) || ' has ' || count(k.contact_id)::VARCHAR
+               || ' contact(s), none receiving billing'
+      FROM customers c LEFT JOIN contacts k ON k.account_number = c.account_number
+     WHERE EXISTS (SELECT 1 FROM contacts)
+     GROUP BY c.account_number, c.name
+    HAVING count(k.contact_id) FILTER (WHERE k.receives_billing) = 0
+    UNION ALL
+    -- A customer's month total moved by more than the threshold against the month before.
+    SELECT 'warning', 'large_change', month, NULL, account_no, NULL,
+           'total ' || previous_total::VARCHAR || ' -> ' || total::VARCHAR
+               || ' (more than ' || getvariable('threshold')::VARCHAR || '% change)'
+      FROM (SELECT m.billing_month AS month, m.account_no, m.total, p.total AS previous_total
+              FROM (SELECT billing_month, account_no, sum(charge) AS total FROM lines GROUP BY ALL) m
+              JOIN (SELECT billing_month, account_no, sum(charge) AS total FROM stg_lines GROUP BY ALL) p
+                ON p.account_no = m.account_no AND p.billing_month = previous_month(m.billing_month))
+     WHERE previous_total > 0
+       AND abs(total - previous_total) * 100 > getvariable('threshold')::DECIMAL(9,2) * previous_total
+)
+SELECT * FROM findings
+ ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
+          finding, month, invoice_id, account_no, line_no;

@@ -1,0 +1,57 @@
+-- Staging: helpers and views every report reads. Created as TEMP objects in the
+-- report's own (read-only) session, so reports never write to the database.
+--
+-- Money and quantities are DECIMAL(18,4) in the tables; sums are DECIMAL(38,4).
+-- DuckDB divides decimals into DOUBLE, so no ratio here divides decimals: they are
+-- scaled to integers (HUGEINT) and divided with integer division, rounding half
+-- away from zero exactly as the provider rounds.
+
+-- n ÷ d for integers, rounded half away from zero; NULL when d = 0.
+CREATE OR REPLACE TEMP MACRO div_half_away(n, d) AS
+    CASE WHEN d = 0 THEN NULL
+         ELSE sign(n) * sign(d) * ((2 * abs(n) + abs(d)) // (2 * abs(d))) END;
+
+-- a ÷ b for DECIMAL(·,4) values, exact to 4 places (half away from zero): DECIMAL(38,4).
+CREATE OR REPLACE TEMP MACRO ratio4(a, b) AS
+    div_half_away((a * 10000)::HUGEINT * 10000, (b * 10000)::HUGEINT)::DECIMAL(34,0)
+        * 0.0001::DECIMAL(4,4);
+
+-- The provider's billed months for a service period: (end − start + 1 s) ÷ seconds in
+-- the start's calendar month, to 2 places, half away from zero (API-NOTES.md), as
+-- DECIMAL(18,4) like the stored months.
+CREATE OR REPLACE TEMP MACRO billed_months(service_start, service_end) AS
+    (div_half_away(
+        (date_diff('second', service_start, service_end) + 1)::HUGEINT * 100,
+        date_diff('second', date_trunc('month', service_start),
+                  date_trunc('month', service_start) + INTERVAL 1 MONTH)::HUGEINT
+    )::DECIMAL(16,0) * 0.01::DECIMAL(2,2))::DECIMAL(18,4);
+
+-- The provider's charge: usage change × rate × months, to 2 places (money), as DECIMAL(18,4).
+CREATE OR REPLACE TEMP MACRO line_charge(usage_change, rate, months) AS
+    round((usage_change * rate)::DECIMAL(30,8) * months::DECIMAL(6,2), 2)::DECIMAL(18,4);
+
+-- 'YYYY-MM' of the month before.
+CREATE OR REPLACE TEMP MACRO previous_month(month) AS
+    strftime(strptime(month || '-01', '%Y-%m-%d') - INTERVAL 1 MONTH, '%Y-%m');
+
+-- Invoices with their billing month: the invoice date's month; for files loaded
+-- without a date, the month of the latest service start on the invoice.
+CREATE OR REPLACE TEMP VIEW stg_invoices AS
+SELECT i.*,
+       strftime(coalesce(i.invoice_date, d.latest_start), '%Y-%m') AS billing_month
+  FROM invoices i
+  LEFT JOIN (SELECT account_number, invoice_id, max(service_start) AS latest_start
+               FROM line_items
+              WHERE (account_number, invoice_id) IN
+                    (SELECT account_number, invoice_id FROM invoices WHERE invoice_date IS NULL)
+              GROUP BY ALL) d
+         USING (account_number, invoice_id);
+
+-- Every line item with its billing month and the customer it bills (when the
+-- customer list knows the account).
+CREATE OR REPLACE TEMP VIEW stg_lines AS
+SELECT i.billing_month, l.*,
+       c.name AS customer_name, c.reference_number AS customer_reference
+  FROM line_items l
+  JOIN stg_invoices i ON i.account_number = l.account_number AND i.invoice_id = l.invoice_id
+  LEFT JOIN customers c ON c.account_number = l.account_no;
