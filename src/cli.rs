@@ -67,6 +67,7 @@ pub enum Command {
     Sync(SyncArgs),
     Load(LoadArgs),
     Report(ReportArgs),
+    Export(ExportArgs),
     Sql(SqlArgs),
     Sandbox(SandboxArgs),
 }
@@ -109,6 +110,55 @@ pub struct ReportArgs {
     /// reconcile: a customer's month-over-month change above this percent is a finding.
     #[arg(long, default_value_t = 25, value_name = "PERCENT")]
     pub threshold: u32,
+}
+
+/// Write tables and reports as CSV or Parquet files, for accounting or a data lake.
+///
+/// One folder per table under --out: invoices, line_items, customers, contacts, and
+/// report_customers, report_products, report_prorations, report_reconcile,
+/// report_months (over all months). With --partition month the month-based ones are
+/// split hive-style into month=YYYY-MM/ folders. Each file is written under a
+/// temporary name and renamed: a crash never leaves half a file, and a re-run
+/// replaces files, never adds to them. Parquet keeps DECIMAL types; in CSV, text
+/// starting with = + - @ tab or CR gets a leading ' so no spreadsheet executes it.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally export --out exports/\n  \
+    tally export --out /data/tally --format parquet --partition month --since 2024-01\n  \
+    tally export --out monthly/ --tables line_items,report_customers --format csv\n\n\
+A monthly cron job (sync, then export the month just closed):\n  \
+    0 6 2 * * cd /srv/tally && tally -q sync rackspace && tally -q export --out /data/tally --format parquet --partition month --since $(date -d 'last month' +\\%Y-\\%m)")]
+pub struct ExportArgs {
+    /// The folder to write into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// File format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+
+    /// Split month-based tables into month=YYYY-MM/ folders.
+    #[arg(long, value_enum, value_name = "BY")]
+    pub partition: Option<Partition>,
+
+    /// Only months from this one on (YYYY-MM), for month-based tables.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub since: Option<String>,
+
+    /// Which tables, comma-separated [default: all].
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub tables: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Parquet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Partition {
+    Month,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod export;
 pub mod parse;
 pub mod printer;
 pub mod proration;

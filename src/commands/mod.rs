@@ -1,6 +1,7 @@
 //! One file per subcommand, each with one `run` entry; dispatched from one match.
 
 mod demo;
+mod export;
 mod load;
 mod report;
 mod sandbox;
@@ -18,6 +19,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
             SyncProvider::Rackspace(args) => sync::run_rackspace(args, &cli, printer),
         },
         Command::Load(args) => load::run(args, &cli.db, printer),
+        Command::Export(args) => export::run(args, &cli.db, printer),
         Command::Report(args) => report::run(args, &cli.db, printer),
         Command::Sql(args) => sql::run(args, &cli.db, printer),
         Command::Sandbox(args) => sandbox::run(args, printer),

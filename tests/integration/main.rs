@@ -3,6 +3,7 @@
 
 mod common;
 mod crash;
+mod export;
 mod load;
 mod report;
 mod sql;
