@@ -3,11 +3,11 @@
 -- exact decimals; the swing test compares |change| × 100 with threshold × previous
 -- (no division). Variables: month ('YYYY-MM', or 'all'), threshold (percent).
 WITH
-lines AS (
+lines AS MATERIALIZED (
     SELECT * FROM stg_lines
      WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
 ),
-invoices AS (
+invoices AS MATERIALIZED (
     SELECT * FROM stg_invoices
      WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
 ),
@@ -87,7 +87,10 @@ findings AS (
                || ' (more than ' || getvariable('threshold')::VARCHAR || '% change)'
       FROM (SELECT m.billing_month AS month, m.account_no, m.total, p.total AS previous_total
               FROM (SELECT billing_month, account_no, sum(charge) AS total FROM lines GROUP BY ALL) m
-              JOIN (SELECT billing_month, account_no, sum(charge) AS total FROM stg_lines GROUP BY ALL) p
+              JOIN (SELECT billing_month, account_no, sum(charge) AS total FROM stg_lines
+                     WHERE getvariable('month') = 'all'
+                        OR billing_month = previous_month(getvariable('month'))
+                     GROUP BY ALL) p
                 ON p.account_no = m.account_no AND p.billing_month = previous_month(m.billing_month))
      WHERE previous_total > 0
        AND abs(total - previous_total) * 100 > getvariable('threshold')::DECIMAL(9,2) * previous_total

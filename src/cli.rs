@@ -369,8 +369,8 @@ pub struct SqlArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
 
-    /// The SQL query.
-    #[arg(value_name = "QUERY")]
+    /// The SQL query (it may start with a `--` comment).
+    #[arg(value_name = "QUERY", allow_hyphen_values = true)]
     pub query: String,
 }
 

@@ -150,3 +150,62 @@ mod tests {
         assert_eq!(names.len(), REPORTS.len());
     }
 }
+
+#[cfg(test)]
+mod on_an_empty_database {
+    use super::*;
+    use crate::store::Store;
+
+    /// Every query of `queries/` runs (and returns nothing) on a fresh schema.
+    #[test]
+    fn every_query_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+        let conn = store.connection();
+        assert_eq!(prepare(conn, &Months::Latest, 25).unwrap(), None);
+        for months in [Months::All, Months::One("2019-12".into())] {
+            prepare(conn, &months, 25).unwrap();
+            for report in REPORTS {
+                let (_, batches) = run(conn, report).unwrap();
+                let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+                assert_eq!(rows, 0, "{}", report.name);
+            }
+        }
+    }
+
+    /// The exact-ratio helpers against hand-computed values.
+    #[test]
+    fn ratios_round_half_away_from_zero_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+        let conn = store.connection();
+        conn.execute_batch(STAGING).unwrap();
+        let text = |sql: &str| -> String {
+            conn.query_row(&format!("SELECT ({sql})::VARCHAR"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(text("div_half_away(5::HUGEINT, 2::HUGEINT)"), "3");
+        assert_eq!(text("div_half_away(-5::HUGEINT, 2::HUGEINT)"), "-3");
+        assert_eq!(text("div_half_away(7::HUGEINT, -3::HUGEINT)"), "-2");
+        assert_eq!(text("ratio4(1::DECIMAL(18,4), 3::DECIMAL(18,4))"), "0.3333");
+        assert_eq!(text("ratio4(2::DECIMAL(18,4), 3::DECIMAL(18,4))"), "0.6667");
+        assert_eq!(
+            text("ratio4(-2::DECIMAL(18,4), 3::DECIMAL(18,4))"),
+            "-0.6667"
+        );
+        assert_eq!(
+            text("coalesce(ratio4(1::DECIMAL(18,4), 0::DECIMAL(18,4))::VARCHAR, 'none')"),
+            "none"
+        );
+        // The documented upgrade (API-NOTES.md): 0.81 months, 11.34.
+        assert_eq!(
+            text("billed_months(TIMESTAMP '2017-11-06 19:54:44', TIMESTAMP '2017-11-30 23:59:59')"),
+            "0.8100"
+        );
+        assert_eq!(
+            text("line_charge(2::DECIMAL(18,4), 7::DECIMAL(18,4), 0.81)"),
+            "11.3400"
+        );
+        assert_eq!(text("previous_month('2020-01')"), "2019-12");
+    }
+}

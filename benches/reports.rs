@@ -1,0 +1,136 @@
+//! Report benchmark: a database of 5,000,000 generated line items (60 monthly
+//! invoices of 2,000 sub-accounts, written straight into tally's schema with
+//! DuckDB's own `range()`), then each report's time against a plain
+//! `SELECT sum(charge) FROM line_items` in the same session. Target: ≤ 5× each.
+//!
+//!     cargo bench --bench reports [-- --lines 5000000 --runs 5]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tally::report::{self, Months, REPORTS};
+use tally::store::Store;
+
+fn args() -> (u64, usize) {
+    let (mut lines, mut runs) = (5_000_000u64, 5usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--lines" => lines = args.next().and_then(|v| v.parse().ok()).expect("--lines N"),
+            "--runs" => runs = args.next().and_then(|v| v.parse().ok()).expect("--runs N"),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    (lines, runs)
+}
+
+/// 60 months × 2,000 accounts; each line a renewal or (1 in 10) an upgrade from the
+/// 16th of the month before, months and charge as the provider computes them.
+fn generate(path: &Path, lines: u64) {
+    let store = Store::open(path).unwrap();
+    let conn = store.connection();
+    let per_month = lines / 60;
+    // The staging macros give upgrades the provider's months and charge.
+    conn.execute_batch(report::STAGING).unwrap();
+    conn.execute_batch(&format!(
+        "INSERT INTO customers (account_number, name, is_reseller, synced_at)
+           SELECT (1300000 + i)::VARCHAR, 'Customer ' || i, false, now()::TIMESTAMP FROM range(2000) t(i);
+         INSERT INTO contacts (account_number, contact_id, name, receives_alerts, receives_billing,
+                               receives_updates, synced_at)
+           SELECT (1300000 + i)::VARCHAR, i::VARCHAR, 'Contact ' || i, true, i % 7 <> 0, false,
+                  now()::TIMESTAMP FROM range(2000) t(i);
+         INSERT INTO invoices (account_number, invoice_id, invoice_date, invoice_type, total_due,
+                               is_paid, csv_available, csv_status, line_count)
+           SELECT '1100000', (9000000 + m)::VARCHAR, TIMESTAMP '2016-01-07' + to_months(m::INTEGER),
+                  'Billing', NULL, true, true, 'loaded', {per_month}
+             FROM range(60) t(m);
+         INSERT INTO line_items
+           SELECT '1100000', (9000000 + m)::VARCHAR, (n + 1)::INTEGER,
+                  (1300000 + n % 2000)::VARCHAR, '', 'd' || n || '.example',
+                  ['Rackspace Email', 'Hosted Exchange', 'Office 365 Business Essentials',
+                   'Office 365 Business Premium', 'Rackspace Email Archiving'][1 + (n // 2000) % 5],
+                  CASE WHEN n % 10 = 9 THEN 'Upgrade' ELSE 'Renewal' END,
+                  CASE WHEN n % 10 = 9 THEN TIMESTAMP '2016-01-16' + to_months(m::INTEGER) - INTERVAL 1 MONTH
+                       ELSE TIMESTAMP '2016-01-01' + to_months(m::INTEGER) END,
+                  CASE WHEN n % 10 = 9 THEN TIMESTAMP '2016-02-01' + to_months(m::INTEGER) - INTERVAL 1 MONTH - INTERVAL 1 SECOND
+                       ELSE TIMESTAMP '2016-02-01' + to_months(m::INTEGER) - INTERVAL 1 SECOND END,
+                  (1 + n % 40)::DECIMAL(18,4), (1 + n % 40)::DECIMAL(18,4),
+                  (1 + n % 40)::DECIMAL(18,4),
+                  0::DECIMAL(18,4), 7::DECIMAL(18,4), 0::DECIMAL(18,4)
+             FROM range(60) a(m), range({per_month}) b(n)
+            ORDER BY m, n;
+         UPDATE line_items SET months = billed_months(service_start, service_end);
+         UPDATE line_items SET charge = line_charge(usage_change, rate, months);
+         UPDATE invoices i SET total_due = s.total
+           FROM (SELECT invoice_id, sum(charge) AS total FROM line_items GROUP BY ALL) s
+          WHERE s.invoice_id = i.invoice_id;
+         CHECKPOINT;"
+    ))
+    .unwrap();
+}
+
+/// The fastest of `runs` timings of `f`.
+fn best(runs: usize, mut f: impl FnMut()) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+fn main() {
+    let (lines, runs) = args();
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-reports");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let db = work.join("reports.duckdb");
+    let start = Instant::now();
+    generate(&db, lines);
+    eprintln!(
+        "generated {lines} lines in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+
+    let store = Store::open_read_only(&db).unwrap();
+    let conn = store.connection();
+    let stored: i64 = conn
+        .query_row("SELECT count(*) FROM line_items", [], |r| r.get(0))
+        .unwrap();
+    let baseline = best(runs, || {
+        let _: String = conn
+            .query_row("SELECT sum(charge)::VARCHAR FROM line_items", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+    });
+    println!(
+        "report benchmark: {stored} line items, best of {runs} runs, baseline SELECT sum(charge) FROM line_items: {:.1} ms",
+        baseline.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  {:<11} {:<7} {:>8} {:>10} {:>7}",
+        "report", "month", "rows", "time ms", "ratio"
+    );
+    for months in [Months::Latest, Months::All] {
+        let month = report::prepare(conn, &months, 25).unwrap().unwrap();
+        for r in REPORTS {
+            let mut rows = 0;
+            let time = best(runs, || {
+                let (_, batches) = report::run(conn, r).unwrap();
+                rows = batches.iter().map(|b| b.num_rows()).sum::<usize>();
+            });
+            println!(
+                "  {:<11} {:<7} {:>8} {:>10.1} {:>6.1}x",
+                r.name,
+                month,
+                rows,
+                time.as_secs_f64() * 1000.0,
+                time.as_secs_f64() / baseline.as_secs_f64()
+            );
+        }
+    }
+    println!("  (target: every report <= 5x the baseline)");
+}
