@@ -53,15 +53,24 @@ findings AS (
      WHERE months <> billed_months(service_start, service_end)
     UNION ALL
     -- The same line twice on one invoice (every field equal but the line number).
-    SELECT 'error', 'duplicate_line', billing_month, invoice_id, account_no, line_no,
-           'same as line ' || first_line::VARCHAR
-      FROM (SELECT *, min(line_no) OVER (
-                      PARTITION BY account_number, invoice_id, account_no, reference_no, domain,
-                                   product, type, service_start, service_end,
-                                   term_committed_usage, current_usage, usage_change, months,
-                                   rate, charge) AS first_line
-              FROM lines)
-     WHERE line_no <> first_line
+    -- Candidates share a hash of the fields; each is then compared field by field
+    -- with the first line of its group, so a hash collision cannot make a finding.
+    SELECT 'error', 'duplicate_line', l.billing_month, l.invoice_id, l.account_no, l.line_no,
+           'same as line ' || d.first_line::VARCHAR
+      FROM lines l
+      JOIN (SELECT account_number, invoice_id, line_hash(lines) AS h, min(line_no) AS first_line
+              FROM lines GROUP BY ALL HAVING count(*) > 1) d
+        ON d.account_number = l.account_number AND d.invoice_id = l.invoice_id
+       AND d.h = line_hash(l) AND d.first_line <> l.line_no
+      JOIN lines f
+        ON f.account_number = l.account_number AND f.invoice_id = l.invoice_id
+       AND f.line_no = d.first_line
+     WHERE (f.account_no, f.reference_no, f.domain, f.product, f.type, f.service_start,
+            f.service_end, f.term_committed_usage, f.current_usage, f.usage_change, f.months,
+            f.rate, f.charge)
+           = (l.account_no, l.reference_no, l.domain, l.product, l.type, l.service_start,
+              l.service_end, l.term_committed_usage, l.current_usage, l.usage_change, l.months,
+              l.rate, l.charge)
     UNION ALL
     -- A billed account the customer list does not know (only once a list was synced).
     SELECT 'warning', 'unknown_account', any_value(billing_month), invoice_id, account_no,

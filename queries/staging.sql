@@ -34,6 +34,12 @@ CREATE OR REPLACE TEMP MACRO line_charge(usage_change, rate, months) AS
 CREATE OR REPLACE TEMP MACRO previous_month(month) AS
     strftime(strptime(month || '-01', '%Y-%m-%d') - INTERVAL 1 MONTH, '%Y-%m');
 
+-- A hash of every field of a line item but its line number (to find duplicates).
+CREATE OR REPLACE TEMP MACRO line_hash(l) AS
+    hash(l.account_no, l.reference_no, l.domain, l.product, l.type, l.service_start,
+         l.service_end, l.term_committed_usage, l.current_usage, l.usage_change, l.months,
+         l.rate, l.charge);
+
 -- Invoices with their billing month: the invoice date's month; for files loaded
 -- without a date, the month of the latest service start on the invoice.
 CREATE OR REPLACE TEMP VIEW stg_invoices AS

@@ -356,7 +356,8 @@ pub struct LoadArgs {
 
 /// Run one read-only SQL query against the database and print the result.
 ///
-/// Tables: invoices, line_items (see README). Decimals print exactly as stored.
+/// Tables: invoices, line_items, customers, contacts, sync_runs (see README).
+/// Decimals print exactly as stored.
 /// The connection is read-only: INSERT, UPDATE, DELETE, CREATE... fail and change
 /// nothing.
 #[derive(Debug, Args)]
