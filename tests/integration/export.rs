@@ -118,6 +118,19 @@ fn csv_cells_are_neutralised_and_decimals_exact() {
         "{text}"
     );
     assert!(text.contains("99999999999999.9999"), "{text}");
+    // Read back with DuckDB: the same exact values (by hand: 1.10 - 2.0001 + 3 + 4
+    // + 99999999999999.9999 = 100000000000006.0998).
+    let path = out.join("line_items/data.csv");
+    let back = w.query(&format!(
+        "SELECT sum(charge::DECIMAL(18,4)) AS total, min(charge::DECIMAL(18,4)) AS low
+           FROM read_csv('{}', header = true, all_varchar = true)",
+        path.display()
+    ));
+    assert_eq!(
+        back,
+        w.query("SELECT sum(charge) AS total, min(charge) AS low FROM line_items")
+    );
+    assert_eq!(back, "total,low\n100000000000006.0998,-2.0001\n");
 }
 
 #[test]
