@@ -98,6 +98,34 @@ findings AS (
      GROUP BY c.account_number, c.name
     HAVING count(k.contact_id) FILTER (WHERE k.receives_billing) = 0
     UNION ALL
+    -- A MailRoute customer nobody receives the bills of.
+    SELECT 'warning', 'mailroute_no_billing_contact', NULL, NULL, c.id::VARCHAR, NULL,
+           'MailRoute customer ' || c.name || ' has ' || count(k.id)::VARCHAR
+               || ' contact(s), none with is_billing'
+      FROM mr_customers c LEFT JOIN mr_contacts k ON k.customer_id = c.id
+     GROUP BY c.id, c.name
+    HAVING count(k.id) FILTER (WHERE k.is_billing) = 0
+    UNION ALL
+    -- A billed domain MailRoute does not know (once a MailRoute snapshot exists).
+    SELECT 'warning', 'billed_not_in_mailroute', b.billing_month, NULL, b.account_no, NULL,
+           'domain ' || b.domain || ' is billed (' || b.seats::VARCHAR
+               || ' seats) but has no MailRoute customer'
+      FROM stg_billed_domains b
+     WHERE (getvariable('month') = 'all' OR b.billing_month = getvariable('month'))
+       AND EXISTS (SELECT 1 FROM mr_customers)
+       AND b.domain_key NOT IN (SELECT lower(name) FROM mr_customers)
+    UNION ALL
+    -- A MailRoute customer with nothing billed in the month.
+    SELECT 'warning', 'mailroute_not_billed',
+           CASE WHEN getvariable('month') <> 'all' THEN getvariable('month') END, NULL,
+           c.id::VARCHAR, NULL,
+           'MailRoute customer ' || c.name || ' has nothing billed'
+      FROM mr_customers c
+     WHERE EXISTS (SELECT 1 FROM lines)
+       AND lower(c.name) NOT IN (SELECT domain_key FROM stg_billed_domains
+                                  WHERE getvariable('month') = 'all'
+                                     OR billing_month = getvariable('month'))
+    UNION ALL
     -- A customer's month total moved by more than the threshold against the month before.
     SELECT 'warning', 'large_change', month, NULL, account_no, NULL,
            'total ' || previous_total::VARCHAR || ' -> ' || total::VARCHAR

@@ -61,3 +61,15 @@ SELECT i.billing_month, l.*,
   FROM line_items l
   JOIN stg_invoices i ON i.account_number = l.account_number AND i.invoice_id = l.invoice_id
   LEFT JOIN customers c ON c.account_number = l.account_no;
+
+-- What each sub-account's lines bill per month and domain: seats = Σ current usage on
+-- Renewal lines (users at the month's renewal). domain_key is the lowercased domain:
+-- the matching rule against MailRoute customers, whose name is their domain
+-- (case-insensitive).
+CREATE OR REPLACE TEMP VIEW stg_billed_domains AS
+SELECT billing_month, account_no, lower(domain) AS domain_key,
+       any_value(domain) AS domain, any_value(customer_name) AS customer_name,
+       coalesce(sum(current_usage) FILTER (WHERE type = 'Renewal'), 0) AS seats,
+       sum(charge) AS charge
+  FROM stg_lines
+ GROUP BY billing_month, account_no, lower(domain);

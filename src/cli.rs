@@ -84,6 +84,7 @@ pub enum Command {
     products    billing month × product: customers, seats, charge, average rate, change\n  \
     prorations  partial-period lines: billed vs recomputed months and charge\n  \
     reconcile   findings with severity (exit code 1 on any error)\n  \
+    coverage    billed Rackspace domains beside MailRoute customers: seats vs reported users\n  \
     months      totals per billing month and per month × product, whole history\n\n\
 Examples:\n  \
     tally report customers\n  \
@@ -92,7 +93,7 @@ Examples:\n  \
     tally report prorations --format parquet --out prorations.parquet")]
 pub struct ReportArgs {
     /// The report.
-    #[arg(value_parser = ["customers", "products", "prorations", "reconcile", "months"])]
+    #[arg(value_parser = ["customers", "products", "prorations", "reconcile", "coverage", "months"])]
     pub name: String,
 
     /// The billing month (YYYY-MM), or `all` [default: the latest month with line items].
@@ -114,9 +115,10 @@ pub struct ReportArgs {
 
 /// Write tables and reports as CSV or Parquet files, for accounting or a data lake.
 ///
-/// One folder per table under --out: invoices, line_items, customers, contacts, and
-/// report_customers, report_products, report_prorations, report_reconcile,
-/// report_months (over all months). With --partition month the month-based ones are
+/// One folder per table under --out: invoices, line_items, customers, contacts,
+/// mr_customers, mr_contacts, mr_admins, and report_customers, report_products,
+/// report_prorations, report_reconcile, report_coverage, report_months (over all
+/// months). With --partition month the month-based ones are
 /// split hive-style into month=YYYY-MM/ folders. Each file is written under a
 /// temporary name and renamed: a crash never leaves half a file, and a re-run
 /// replaces files, never adds to them. Parquet keeps DECIMAL types; in CSV, text
@@ -190,16 +192,39 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
-/// Pull data from a provider into the database.
+/// Pull data from a provider into the database (no provider: every configured one).
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     #[command(subcommand)]
-    pub provider: SyncProvider,
+    pub provider: Option<SyncProvider>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SyncProvider {
     Rackspace(RackspaceArgs),
+    Mailroute(MailrouteArgs),
+}
+
+/// Sync MailRoute resellers, customers, customer contacts and admins.
+///
+/// Keys come from TALLY_MAILROUTE_LOGIN and TALLY_MAILROUTE_API_KEY or the config
+/// file ([mailroute] login, api_key). Each run replaces the stored MailRoute
+/// snapshot whole (objects deleted at MailRoute disappear); if any list fails,
+/// the last snapshot stays and the exit code is 1.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    export TALLY_MAILROUTE_LOGIN=... TALLY_MAILROUTE_API_KEY=...\n  \
+    tally sync mailroute\n  \
+    tally sync                       # every provider the environment or tally.toml has keys for\n  \
+    tally sync mailroute --base-url http://127.0.0.1:8765/api/v1/   # against `tally sandbox`")]
+pub struct MailrouteArgs {
+    /// The API's base URL with its prefix [default: https://admin.mailroute.net/api/v1/,
+    /// or the config file's].
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    #[command(flatten)]
+    pub http: HttpArgs,
 }
 
 /// Sync customers, contacts, invoices and invoice line items from Rackspace.
@@ -217,6 +242,9 @@ pub enum SyncProvider {
     tally --profile west sync rackspace --account 1100000 --customer-details\n  \
     tally sync rackspace --base-url http://127.0.0.1:8765   # against `tally sandbox`")]
 pub struct RackspaceArgs {
+    #[command(flatten)]
+    pub http: HttpArgs,
+
     /// The API's base URL [default: https://api.emailsrvr.com, or the config file's].
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
@@ -238,14 +266,6 @@ pub struct RackspaceArgs {
     #[arg(long)]
     pub no_contacts: bool,
 
-    /// The client's rate limit [default: 120, or the config file's].
-    #[arg(long, value_name = "N")]
-    pub requests_per_minute: Option<u32>,
-
-    /// Requests in flight at once (the rate limit still applies).
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    pub concurrency: usize,
-
     /// Only invoices from this month on (YYYY-MM).
     #[arg(long, value_name = "YYYY-MM")]
     pub since: Option<String>,
@@ -253,6 +273,18 @@ pub struct RackspaceArgs {
     /// Download CSVs again even if stored (and retry the ones that were missing).
     #[arg(long)]
     pub refresh: bool,
+}
+
+/// How requests are made (both providers).
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// The client's rate limit [default: 120, or the config file's]
+    #[arg(long, value_name = "N")]
+    pub requests_per_minute: Option<u32>,
+
+    /// Requests in flight at once (the rate limit still applies).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
 
     /// How many times a failed request is repeated (with exponential backoff) before
     /// its item is reported as not synced.

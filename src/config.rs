@@ -9,6 +9,10 @@
 //! requests_per_minute = 120
 //! accounts = ["1100000"]
 //!
+//! [mailroute]
+//! login = "..."
+//! api_key = "..."
+//!
 //! [profiles.west.rackspace]       # tally --profile west sync rackspace
 //! user_key = "..."
 //! secret_key = "..."
@@ -26,6 +30,7 @@ use crate::api::secret::Secret;
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     rackspace: Option<RackspaceConfig>,
+    mailroute: Option<MailrouteConfig>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
@@ -34,6 +39,18 @@ struct ConfigFile {
 #[serde(deny_unknown_fields)]
 struct Profile {
     rackspace: Option<RackspaceConfig>,
+    mailroute: Option<MailrouteConfig>,
+}
+
+/// The `[mailroute]` table of a profile.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailrouteConfig {
+    pub login: Option<String>,
+    pub api_key: Option<Secret>,
+    pub base_url: Option<String>,
+    pub user_agent: Option<String>,
+    pub requests_per_minute: Option<u32>,
 }
 
 /// The `[rackspace]` table of a profile.
@@ -55,6 +72,7 @@ pub struct Config {
     pub source: Option<PathBuf>,
     pub profile: Option<String>,
     pub rackspace: RackspaceConfig,
+    pub mailroute: MailrouteConfig,
 }
 
 impl<'de> Deserialize<'de> for Secret {
@@ -88,8 +106,11 @@ impl Config {
             }
             None => ConfigFile::default(),
         };
-        let rackspace = match profile {
-            None => file.rackspace.unwrap_or_default(),
+        let (rackspace, mailroute) = match profile {
+            None => (
+                file.rackspace.unwrap_or_default(),
+                file.mailroute.unwrap_or_default(),
+            ),
             Some(name) => {
                 let Some(chosen) = file.profiles.get(name) else {
                     let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
@@ -108,13 +129,17 @@ impl Config {
                     ))
                     .into());
                 };
-                chosen.rackspace.clone().unwrap_or_default()
+                (
+                    chosen.rackspace.clone().unwrap_or_default(),
+                    chosen.mailroute.clone().unwrap_or_default(),
+                )
             }
         };
         Ok(Config {
             source: path,
             profile: profile.map(str::to_owned),
             rackspace,
+            mailroute,
         })
     }
 }

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 /// | 0 | success (also when stdout is closed early, e.g. `| head`) |
 /// | 1 | a data or remote failure: a file or invoice rejected, a query or request failed |
 /// | 2 | a usage error: bad flags or arguments (clap reports these itself) |
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Ordered by severity: combining runs keeps the worst (`max`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ExitStatus {
     Success,
     Failure,

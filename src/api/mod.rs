@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod http;
+pub mod mailroute;
 pub mod paging;
 pub mod rackspace;
 pub mod retry;

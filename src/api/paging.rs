@@ -22,6 +22,8 @@ pub enum PagingError {
         "the server sent the same page again for offset {offset} (it ignores the offset?); stopped"
     )]
     Repeated { offset: u64 },
+    #[error("the server's next link leads back to {url}, a page already read; stopped")]
+    LinkLoop { url: String },
 }
 
 /// What comes after a page of `got` items fetched at `offset`.
@@ -66,6 +68,41 @@ where
         // A copy of this page, only to compare with the next one.
         state.previous = Some(page.items.clone());
         Ok::<_, E>(Some((page.items, state)))
+    })
+    .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+    .try_flatten()
+}
+
+/// Streams every item of a list whose pages link to the next one (Tastypie's
+/// `meta.next`): `fetch(url)` gets a page's items and the next page's URL. Stops
+/// when there is no next page or a page is empty (whatever the link says); a link
+/// back to a page already read is an error, never a loop.
+pub fn link_stream<T, E, F, Fut>(first: String, fetch: F) -> impl Stream<Item = Result<T, E>>
+where
+    E: From<PagingError>,
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), E>>,
+{
+    struct State<F> {
+        fetch: F,
+        next: Option<String>,
+        seen: std::collections::HashSet<String>,
+    }
+    let state = State {
+        fetch,
+        next: Some(first),
+        seen: std::collections::HashSet::new(),
+    };
+    stream::try_unfold(state, move |mut state| async move {
+        let Some(url) = state.next.take() else {
+            return Ok::<_, E>(None);
+        };
+        if !state.seen.insert(url.clone()) {
+            return Err(E::from(PagingError::LinkLoop { url }));
+        }
+        let (items, next) = (state.fetch)(url).await?;
+        state.next = next.filter(|_| !items.is_empty());
+        Ok::<_, E>(Some((items, state)))
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
@@ -149,6 +186,57 @@ mod tests {
         assert_eq!(
             all(offset_stream(250, server(30, Some(30), 7, false))),
             Ok((0..30).collect())
+        );
+    }
+
+    type LinkedPage = futures::future::Ready<Result<(Vec<u64>, Option<String>), TestError>>;
+
+    /// A Tastypie-like server of `n` items that caps `limit` at `cap`.
+    fn linked(n: u64, cap: u64) -> impl FnMut(String) -> LinkedPage {
+        move |url| {
+            let offset: u64 = url.rsplit('=').next().unwrap().parse().unwrap();
+            let end = (offset + cap).min(n);
+            let next = (end < n).then(|| format!("/list/?limit={cap}&offset={end}"));
+            futures::future::ready(Ok(((offset..end).collect(), next)))
+        }
+    }
+
+    #[test]
+    fn links_are_followed_whatever_the_limit_asked() {
+        assert_eq!(
+            all(link_stream(
+                "/list/?limit=1000&offset=0".into(),
+                linked(57, 20)
+            )),
+            Ok((0..57).collect())
+        );
+        assert_eq!(
+            all(link_stream(
+                "/list/?limit=1000&offset=0".into(),
+                linked(0, 20)
+            )),
+            Ok(vec![])
+        );
+        // A next link on an empty page is not followed.
+        let empty_with_link = |_url: String| {
+            futures::future::ready(Ok::<_, TestError>((
+                Vec::<u64>::new(),
+                Some("/list/?offset=99".to_owned()),
+            )))
+        };
+        assert_eq!(
+            all(link_stream("/list/".into(), empty_with_link)),
+            Ok(vec![])
+        );
+        // A link back to a page already read is caught.
+        let looping = |_url: String| {
+            futures::future::ready(Ok::<_, TestError>((vec![1u64], Some("/list/".to_owned()))))
+        };
+        assert_eq!(
+            all(link_stream("/list/".into(), looping)),
+            Err(TestError::Paging(PagingError::LinkLoop {
+                url: "/list/".into()
+            }))
         );
     }
 

@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 
 use crate::ExitStatus;
 use crate::cli::{Cli, DemoArgs};
-use crate::commands::sync::{finish, money, print_report, runtime, sandbox_client};
+use crate::commands::sync::{
+    finish, mailroute_sandbox_client, money, print_mailroute_report, print_report, runtime,
+    sandbox_client,
+};
 use crate::printer::Printer;
 use crate::render::table::Table;
 use crate::sandbox::{SandboxOptions, WorldOptions, start};
@@ -43,11 +46,16 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
             concurrency: 4,
         };
         let report = sync(&client, &mut store, &plan, printer).await;
+        let mr_client =
+            mailroute_sandbox_client(sandbox.mailroute_url(), DEMO_REQUESTS_PER_MINUTE)?;
+        let mr_report = crate::sync::mailroute::sync(&mr_client, &mut store, 4, printer).await;
         sandbox.shutdown().await;
-        report
+        Ok::<_, anyhow::Error>((report?, mr_report?))
     })?;
+    let (report, mr_report) = report;
     print_report(&report, &cli.db, printer)?;
-    let status = finish(&report, printer);
+    print_mailroute_report(&mr_report, &cli.db, printer)?;
+    let status = finish(&report.failures, printer).max(finish(&mr_report.failures, printer));
     latest_month(&store, &report.reseller, printer)?;
     let mut out = printer.stdout();
     let db = cli.db.display();

@@ -9,15 +9,13 @@ mod sql;
 mod sync;
 
 use crate::ExitStatus;
-use crate::cli::{Cli, Command, SyncProvider};
+use crate::cli::{Cli, Command};
 use crate::printer::Printer;
 
 pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
     match &cli.command {
         Command::Demo(args) => demo::run(args, &cli, printer),
-        Command::Sync(args) => match &args.provider {
-            SyncProvider::Rackspace(args) => sync::run_rackspace(args, &cli, printer),
-        },
+        Command::Sync(args) => sync::run(args, &cli, printer),
         Command::Load(args) => load::run(args, &cli.db, printer),
         Command::Export(args) => export::run(args, &cli.db, printer),
         Command::Report(args) => report::run(args, &cli.db, printer),

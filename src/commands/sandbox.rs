@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use crate::cli::SandboxArgs;
-use crate::commands::sync::{SECRET_KEY_ENV, USER_KEY_ENV, runtime};
+use crate::commands::sync::{API_KEY_ENV, LOGIN_ENV, SECRET_KEY_ENV, USER_KEY_ENV, runtime};
 use crate::printer::Printer;
 use crate::sandbox::{FaultSpec, SANDBOX_USER_KEY, SandboxOptions, World, WorldOptions, start};
 use crate::{ExitStatus, UsageError};
@@ -49,6 +49,9 @@ pub fn run(args: &SandboxArgs, printer: &Printer) -> anyhow::Result<ExitStatus> 
             writeln!(out, "  try: {USER_KEY_ENV}=sandbox-user-key {SECRET_KEY_ENV}=sandbox-secret-key tally sync rackspace --base-url {url}")?;
         } else {
             writeln!(out, "  keys: the {USER_KEY_ENV}/{SECRET_KEY_ENV} of this environment")?;
+        }
+        if options.mailroute_login == crate::sandbox::SANDBOX_LOGIN {
+            writeln!(out, "  MailRoute: {LOGIN_ENV}=sandbox-login {API_KEY_ENV}=sandbox-api-key tally sync mailroute --base-url {url}/api/v1/")?;
         }
         writeln!(out, "  ground truth: {url}/_sandbox/ground-truth; counters: {url}/_sandbox/stats")?;
         if options.world.anomalies {
@@ -99,6 +102,10 @@ fn options(args: &SandboxArgs) -> anyhow::Result<SandboxOptions> {
     if let (Some(user), Some(secret)) = (env(USER_KEY_ENV), env(SECRET_KEY_ENV)) {
         options.user_key = user;
         options.secret_key = secret;
+    }
+    if let (Some(login), Some(key)) = (env(LOGIN_ENV), env(API_KEY_ENV)) {
+        options.mailroute_login = login;
+        options.mailroute_api_key = key;
     }
     Ok(options)
 }

@@ -64,6 +64,13 @@ pub fn sources() -> Vec<Source> {
             by_month: false,
         },
     ];
+    for table in ["mr_customers", "mr_contacts", "mr_admins"] {
+        all.push(Source {
+            name: table.into(),
+            sql: format!("SELECT * FROM {table} ORDER BY id"),
+            by_month: false,
+        });
+    }
     all.extend(REPORTS.iter().map(|r| Source {
         name: format!("report_{}", r.name),
         sql: format!("SELECT * FROM (\n{}\n)", r.sql.trim().trim_end_matches(';')),

@@ -41,6 +41,11 @@ pub const REPORTS: &[Report] = &[
         sql: include_str!("../../queries/reconcile.sql"),
     },
     Report {
+        name: "coverage",
+        about: "billed Rackspace domains beside MailRoute customers: seats vs reported users",
+        sql: include_str!("../../queries/coverage.sql"),
+    },
+    Report {
         name: "months",
         about: "totals per billing month and per month × product, whole history",
         sql: include_str!("../../queries/months.sql"),

@@ -5,11 +5,13 @@
 //! only the wire formats with `api/`, never its code.
 
 pub mod faults;
+pub mod mailroute;
 mod rng;
 pub mod server;
 pub mod world;
 
 pub use faults::FaultSpec;
+pub use mailroute::{MrWorld, SANDBOX_API_KEY, SANDBOX_LOGIN};
 pub use server::{
     BackgroundSandbox, RunningSandbox, SANDBOX_SECRET_KEY, SANDBOX_USER_KEY, SandboxOptions,
     SandboxStats, start,

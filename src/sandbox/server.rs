@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::faults::{Fault, FaultSpec};
+use super::mailroute::{self, MrWorld, SANDBOX_API_KEY, SANDBOX_LOGIN};
 use super::rng::Rng;
 use super::world::{World, WorldOptions, line_items_csv};
 
@@ -41,6 +42,9 @@ pub struct SandboxOptions {
     pub world: WorldOptions,
     pub user_key: String,
     pub secret_key: String,
+    /// The MailRoute side's `ApiKey login:key`.
+    pub mailroute_login: String,
+    pub mailroute_api_key: String,
     /// The server's request limit; `None`: unlimited.
     pub requests_per_minute: Option<NonZeroU32>,
     pub faults: FaultSpec,
@@ -54,6 +58,8 @@ impl Default for SandboxOptions {
             world: WorldOptions::default(),
             user_key: SANDBOX_USER_KEY.to_owned(),
             secret_key: SANDBOX_SECRET_KEY.to_owned(),
+            mailroute_login: SANDBOX_LOGIN.to_owned(),
+            mailroute_api_key: SANDBOX_API_KEY.to_owned(),
             requests_per_minute: None,
             faults: FaultSpec::default(),
             latency: Duration::ZERO,
@@ -80,6 +86,8 @@ pub struct SandboxStats {
 
 struct Shared {
     world: World,
+    /// Mutable: tests delete and rename MailRoute objects between syncs.
+    mailroute: Mutex<MrWorld>,
     options: SandboxOptions,
     limiter: Option<DefaultDirectRateLimiter>,
     request_number: AtomicU64,
@@ -105,6 +113,25 @@ impl RunningSandbox {
 
     pub fn world(&self) -> &World {
         &self.shared.world
+    }
+
+    /// The MailRoute API's base URL (with its `/api/v1/` prefix).
+    pub fn mailroute_url(&self) -> String {
+        format!("http://{}/api/v1/", self.addr)
+    }
+
+    /// The MailRoute side as it is now.
+    pub fn mailroute(&self) -> MrWorld {
+        self.shared
+            .mailroute
+            .lock()
+            .expect("mailroute lock")
+            .clone()
+    }
+
+    /// Changes the MailRoute side (delete, rename...) between requests.
+    pub fn mailroute_mut(&self, change: impl FnOnce(&mut MrWorld)) {
+        change(&mut self.shared.mailroute.lock().expect("mailroute lock"));
     }
 
     pub fn stats(&self) -> SandboxStats {
@@ -133,6 +160,7 @@ impl Drop for RunningSandbox {
 /// Generates the world and serves it on `addr` (port 0: any free port).
 pub async fn start(options: SandboxOptions, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
     let world = World::generate(options.world);
+    let mailroute = Mutex::new(MrWorld::generate(&world));
     let limiter = options.requests_per_minute.map(|rpm| {
         // A second's worth of burst: a client spacing requests evenly at the same
         // rate is never refused for network jitter.
@@ -141,6 +169,7 @@ pub async fn start(options: SandboxOptions, addr: SocketAddr) -> std::io::Result
     });
     let shared = Arc::new(Shared {
         world,
+        mailroute,
         options,
         limiter,
         request_number: AtomicU64::new(0),
@@ -221,10 +250,23 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if !shared.options.latency.is_zero() {
         tokio::time::sleep(shared.options.latency).await;
     }
-    if let Err(response) = check_signature(&shared, request.headers()) {
+    let is_mailroute = path.starts_with("/api/v1/");
+    let authorized = if is_mailroute {
+        check_api_key(&shared, request.headers())
+    } else {
+        check_signature(&shared, request.headers())
+    };
+    if let Err(response) = authorized {
         shared.stats.lock().expect("stats lock").unauthorized += 1;
         return response;
     }
+    let throttled = || {
+        if is_mailroute {
+            (StatusCode::TOO_MANY_REQUESTS, "").into_response()
+        } else {
+            throttled()
+        }
+    };
     if let Some(limiter) = &shared.limiter
         && limiter.check().is_err()
     {
@@ -265,6 +307,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .or_default() += 1;
     }
     match injected {
+        Some(Fault::ServerError) if is_mailroute => {
+            return mailroute::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "An internal error occurred (injected)",
+            );
+        }
         Some(Fault::ServerError) => {
             return fault(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -277,7 +325,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Some(Fault::Slow) => tokio::time::sleep(shared.options.faults.slow).await,
         _ => {}
     }
-    let response = route(&shared, &path, &query);
+    let response = if is_mailroute {
+        let world = shared.mailroute.lock().expect("mailroute lock");
+        mailroute::route(&world, &path, &query)
+    } else {
+        route(&shared, &path, &query)
+    };
     if injected == Some(Fault::Truncate) {
         return truncate(response).await;
     }
@@ -526,6 +579,22 @@ fn v2_page(all: &[Value], offset: u64, size: u64) -> Response {
         StatusCode::OK,
         &json!({"Size": size, "Offset": offset, "Total": total, "Items": page}),
     )
+}
+
+/// MailRoute: `Authorization: ApiKey login:key`; anything else gets 401, empty.
+#[allow(clippy::result_large_err)]
+fn check_api_key(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    let expected = format!(
+        "ApiKey {}:{}",
+        shared.options.mailroute_login, shared.options.mailroute_api_key
+    );
+    match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(given) if given == expected => Ok(()),
+        _ => Err(mailroute::unauthorized()),
+    }
 }
 
 #[allow(clippy::result_large_err)]

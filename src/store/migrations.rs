@@ -15,6 +15,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "customers_contacts_runs",
         include_str!("migrations/0002_customers_contacts_runs.sql"),
     ),
+    (
+        3,
+        "mailroute",
+        include_str!("migrations/0003_mailroute.sql"),
+    ),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

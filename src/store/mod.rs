@@ -4,6 +4,7 @@
 mod error;
 mod invoice_write;
 mod line_batch;
+mod mailroute_write;
 mod migrations;
 mod sync_write;
 
@@ -16,6 +17,7 @@ use duckdb::{AccessMode, Config, Connection};
 
 pub use error::{StoreError, duckdb_message};
 pub use invoice_write::{InvoiceCsv, InvoiceKey, InvoiceWrite};
+pub use mailroute_write::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot};
 pub use migrations::MIGRATIONS;
 pub use sync_write::{
     ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceHeader, RunCounts, RunOutcome,

@@ -22,7 +22,7 @@ use crate::parse::{LineItem, parse_line_items};
 use crate::printer::Printer;
 use crate::store::{
     ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader, InvoiceKey,
-    InvoiceWrite, RunCounts, RunOutcome, RunRecord, Store,
+    InvoiceWrite, RunCounts, Store,
 };
 
 /// What to sync.
@@ -75,24 +75,13 @@ pub async fn sync(
     let result = run(client, store, plan, printer, &mut report).await;
     report.stats = client.stats();
     report.elapsed = started.elapsed();
-    let mut record = RunRecord {
-        accounts: report.accounts.join(","),
-        outcome: if result.is_ok() && report.failures.is_empty() {
-            RunOutcome::Ok
-        } else {
-            RunOutcome::Failed
-        },
-        requests: report.stats.requests,
-        retries: report.stats.retries,
-        throttled: report.stats.throttled,
-        counts: report.counts.clone(),
-        failures: report.failures.len() as u64,
-        message: report.failures.first().map(ToString::to_string),
-    };
-    if let Err(err) = &result {
-        record.failures += 1;
-        record.message = Some(format!("{err:#}"));
-    }
+    let record = super::run_record(
+        &result,
+        &report.failures,
+        report.stats,
+        report.accounts.join(","),
+        report.counts.clone(),
+    );
     store.finish_run(run_id, &record)?;
     result.map(|()| report)
 }

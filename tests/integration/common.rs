@@ -74,6 +74,17 @@ impl Workdir {
     }
 }
 
+impl Workdir {
+    /// A report's output (exit code 0 or 1), for exact comparisons.
+    pub fn query_report(&self, args: &[&str]) -> String {
+        let mut all = vec!["report"];
+        all.extend_from_slice(args);
+        let run = self.tally(&all);
+        assert!(run.code == 0 || run.code == 1, "{run:?}");
+        run.stdout
+    }
+}
+
 pub fn run(mut cmd: Command) -> Run {
     let Output {
         status,

@@ -5,6 +5,7 @@ mod common;
 mod crash;
 mod export;
 mod load;
+mod mailroute;
 mod report;
 mod sql;
 mod sync;

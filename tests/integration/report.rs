@@ -11,9 +11,17 @@ use tally::sandbox::{BackgroundSandbox, SandboxOptions, WorldOptions};
 
 use crate::common::{Workdir, run};
 
-const REPORTS: [&str; 5] = ["customers", "products", "prorations", "reconcile", "months"];
+const REPORTS: [&str; 6] = [
+    "customers",
+    "products",
+    "prorations",
+    "reconcile",
+    "coverage",
+    "months",
+];
 
-/// A database synced from a sandbox world (seed 1, 48 months), with or without anomalies.
+/// A database synced from both sides of a sandbox world (seed 1, 48 months), with or
+/// without anomalies.
 fn synced(anomalies: bool) -> (Workdir, BackgroundSandbox) {
     let sb = BackgroundSandbox::start(SandboxOptions {
         world: WorldOptions {
@@ -36,6 +44,17 @@ fn synced(anomalies: bool) -> (Workdir, BackgroundSandbox) {
         .args(["-q", "sync", "rackspace", "--base-url"])
         .arg(sb.sandbox().url())
         .args(["--requests-per-minute", "60000", "--customer-details"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{r:?}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
+    cmd.current_dir(w.path())
+        .env("TALLY_MAILROUTE_LOGIN", tally::sandbox::SANDBOX_LOGIN)
+        .env("TALLY_MAILROUTE_API_KEY", tally::sandbox::SANDBOX_API_KEY)
+        .arg("--db")
+        .arg(w.db())
+        .args(["-q", "sync", "mailroute", "--base-url"])
+        .arg(sb.sandbox().mailroute_url())
+        .args(["--requests-per-minute", "60000"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{r:?}");
     (w, sb)

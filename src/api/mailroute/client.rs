@@ -1,0 +1,261 @@
+//! The MailRoute client: `ApiKey` auth, lists followed by their `next` links (never
+//! trusting `limit=0` or that the server honours the limit asked), and errors that
+//! say what the server said.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use futures::{Stream, TryStreamExt};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+
+use super::wire::{self, Admin, Contact, Customer, List, Reseller};
+use crate::api::error::{ApiError, ApiErrorKind};
+use crate::api::http::{Auth, Transport, TransportOptions, TransportStats};
+use crate::api::paging::{PagingError, link_stream};
+use crate::api::secret::Secret;
+
+pub const DEFAULT_BASE_URL: &str = "https://admin.mailroute.net/api/v1/";
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 120;
+/// The page size asked for; the server may send fewer (Tastypie caps at its max_limit).
+pub const PAGE_LIMIT: u32 = 1000;
+pub const KEY_HINT: &str = "API key rejected: check TALLY_MAILROUTE_LOGIN/TALLY_MAILROUTE_API_KEY";
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub login: String,
+    pub api_key: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub base_url: String,
+    pub credentials: Credentials,
+    pub transport: TransportOptions,
+}
+
+impl ClientOptions {
+    pub fn new(credentials: Credentials) -> ClientOptions {
+        let rpm = NonZeroU32::new(DEFAULT_REQUESTS_PER_MINUTE).expect("non-zero");
+        ClientOptions {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            credentials,
+            transport: TransportOptions::new(crate::api::rackspace::DEFAULT_USER_AGENT, rpm),
+        }
+    }
+}
+
+struct ApiKey {
+    header: HeaderValue,
+}
+
+impl Auth for ApiKey {
+    fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        vec![
+            (AUTHORIZATION, self.header.clone()),
+            (ACCEPT, HeaderValue::from_static("application/json")),
+        ]
+    }
+
+    fn is_throttle(&self, status: u16, _headers: &HeaderMap, _body: &[u8]) -> bool {
+        status == 429
+    }
+}
+
+pub struct Client {
+    transport: Transport,
+    auth: ApiKey,
+    /// With its trailing slash: `https://admin.mailroute.net/api/v1/`.
+    base_url: String,
+    /// `https://admin.mailroute.net`: what `next` links are relative to.
+    origin: String,
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Arc<Client>, ApiError> {
+        let mut base_url = options.base_url.trim().to_owned();
+        let bad = |why: &str| {
+            ApiError::new(
+                "GET",
+                &options.base_url,
+                ApiErrorKind::Connection(why.to_owned()),
+            )
+        };
+        let Some(scheme_end) = base_url.find("://") else {
+            return Err(bad("the base URL must start with https:// or http://"));
+        };
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        let host_end = base_url[scheme_end + 3..]
+            .find('/')
+            .map_or(base_url.len(), |i| scheme_end + 3 + i);
+        let origin = base_url[..host_end].to_owned();
+        let credentials = &options.credentials;
+        let mut header = HeaderValue::from_str(&format!(
+            "ApiKey {}:{}",
+            credentials.login,
+            credentials.api_key.expose()
+        ))
+        .map_err(|_| bad("the login or API key holds characters a header cannot carry"))?;
+        header.set_sensitive(true);
+        let transport = Transport::new(options.transport).map_err(|e| {
+            ApiError::new("GET", &base_url, ApiErrorKind::Connection(e.to_string()))
+        })?;
+        Ok(Arc::new(Client {
+            transport,
+            auth: ApiKey { header },
+            base_url,
+            origin,
+        }))
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn stats(&self) -> TransportStats {
+        self.transport.stats()
+    }
+
+    /// A GET whose body is JSON; any status but 2xx is an error.
+    async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, ApiError> {
+        let response = self.transport.get(&self.auth, url).await?;
+        if !(200..300).contains(&response.status) {
+            let message = wire::error_message(&response.body);
+            let kind = if response.status == 401 {
+                ApiErrorKind::Unauthorized {
+                    status: 401,
+                    hint: KEY_HINT,
+                    message,
+                }
+            } else {
+                ApiErrorKind::Status {
+                    status: response.status,
+                    message,
+                }
+            };
+            return Err(ApiError::new("GET", url, kind));
+        }
+        serde_json::from_slice(&response.body)
+            .map_err(|e| ApiError::new("GET", url, ApiErrorKind::Decode(e.to_string())))
+    }
+
+    /// Every object of a list (`path` relative to the base URL, with its filters).
+    fn list<T>(self: &Arc<Self>, path: &str) -> impl Stream<Item = Result<T, ApiError>> + use<T>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let first = format!(
+            "{}{path}{separator}limit={PAGE_LIMIT}&offset=0",
+            self.base_url
+        );
+        let client = Arc::clone(self);
+        enum ListError {
+            Api(ApiError),
+            Paging(PagingError),
+        }
+        impl From<PagingError> for ListError {
+            fn from(e: PagingError) -> ListError {
+                ListError::Paging(e)
+            }
+        }
+        let url_for_errors = first.clone();
+        link_stream(first, move |url| {
+            let client = Arc::clone(&client);
+            async move {
+                let list: List<T> = client.get_json(&url).await.map_err(ListError::Api)?;
+                let next = list.meta.next.map(|next| client.resolve(&next));
+                Ok((list.objects, next))
+            }
+        })
+        .map_err(move |e| match e {
+            ListError::Api(e) => e,
+            ListError::Paging(e) => ApiError::new("GET", &url_for_errors, ApiErrorKind::Paging(e)),
+        })
+    }
+
+    /// A `next` link: relative to the host (`/api/v1/customer/?offset=20`), or whole.
+    fn resolve(&self, link: &str) -> String {
+        if link.contains("://") {
+            link.to_owned()
+        } else if link.starts_with('/') {
+            format!("{}{link}", self.origin)
+        } else {
+            format!("{}{link}", self.base_url)
+        }
+    }
+
+    pub fn resellers(self: &Arc<Self>) -> impl Stream<Item = Result<Reseller, ApiError>> + use<> {
+        self.list("reseller/")
+    }
+
+    /// Customers, all or of one reseller (`?reseller=ID`).
+    pub fn customers(
+        self: &Arc<Self>,
+        reseller: Option<i64>,
+    ) -> impl Stream<Item = Result<Customer, ApiError>> + use<> {
+        match reseller {
+            Some(id) => self.list(&format!("customer/?reseller={id}")),
+            None => self.list("customer/"),
+        }
+    }
+
+    /// A customer's contacts (`contact_customer/?customer=ID`).
+    pub fn contacts(
+        self: &Arc<Self>,
+        customer: i64,
+    ) -> impl Stream<Item = Result<Contact, ApiError>> + use<> {
+        self.list(&format!("contact_customer/?customer={customer}"))
+    }
+
+    /// A customer's admins (`admins/customer/ID/`).
+    pub fn admins(
+        self: &Arc<Self>,
+        customer: i64,
+    ) -> impl Stream<Item = Result<Admin, ApiError>> + use<> {
+        self.list(&format!("admins/customer/{customer}/"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str) -> Arc<Client> {
+        Client::new(ClientOptions {
+            base_url: base.into(),
+            ..ClientOptions::new(Credentials {
+                login: "me".into(),
+                api_key: Secret::new("k3y"),
+            })
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn links_resolve_against_the_host() {
+        let c = client("https://admin.mailroute.net/api/v1");
+        assert_eq!(c.base_url(), "https://admin.mailroute.net/api/v1/");
+        assert_eq!(
+            c.resolve("/api/v1/customer/?limit=20&offset=20"),
+            "https://admin.mailroute.net/api/v1/customer/?limit=20&offset=20"
+        );
+        assert_eq!(c.resolve("http://x/y"), "http://x/y");
+        assert_eq!(
+            client("http://127.0.0.1:9/api/v1/").resolve("/api/v1/reseller/?offset=5"),
+            "http://127.0.0.1:9/api/v1/reseller/?offset=5"
+        );
+    }
+
+    #[test]
+    fn the_key_header_is_sensitive() {
+        let c = client("https://admin.mailroute.net/api/v1/");
+        let headers = c.auth.headers();
+        assert!(headers[0].1.is_sensitive());
+        assert!(!format!("{headers:?}").contains("k3y"));
+        assert!(c.auth.is_throttle(429, &HeaderMap::new(), b""));
+        assert!(!c.auth.is_throttle(401, &HeaderMap::new(), b""));
+    }
+}

@@ -1,0 +1,441 @@
+//! The MailRoute side of the sandbox: a Tastypie-like API over customers derived
+//! from the same world as the Rackspace side. Most MailRoute customers are the
+//! Rackspace sub-accounts' domains (some spelled in another case), a few exist on
+//! one side only; `reported_user_count` is the seats billed in the latest month
+//! with line items, sometimes null, sometimes off; contacts carry
+//! billing/technical/emergency flags (some customers have none, some no billing
+//! one); every customer has admins.
+
+use std::collections::HashMap;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, NaiveDate};
+use serde_json::{Value, json};
+
+use super::world::World;
+use crate::parse::LineType;
+
+/// The most objects the sandbox puts on one page (Tastypie's max_limit; real
+/// servers default to 1000, the sandbox is stingy so that paging is exercised).
+pub const MAX_LIMIT: u64 = 25;
+pub const DEFAULT_LIMIT: u64 = 20;
+pub const SANDBOX_LOGIN: &str = "sandbox-login";
+pub const SANDBOX_API_KEY: &str = "sandbox-api-key";
+pub const RESELLER_ID: i64 = 371;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MrWorld {
+    pub reseller_name: String,
+    pub customers: Vec<MrCustomer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MrCustomer {
+    pub id: i64,
+    pub name: String,
+    pub reported_user_count: Option<i64>,
+    pub contacts: Vec<MrContact>,
+    pub admins: Vec<MrAdmin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MrContact {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_billing: bool,
+    pub is_technical: bool,
+    pub is_emergency: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MrAdmin {
+    pub id: i64,
+    pub username: String,
+    pub is_active: bool,
+}
+
+impl MrWorld {
+    pub fn generate(world: &World) -> MrWorld {
+        // Seats per account on the latest invoice with line items.
+        let mut seats: HashMap<&str, i64> = HashMap::new();
+        if let Some(latest) = world.invoices.iter().find(|i| i.csv_served) {
+            for l in latest
+                .lines
+                .iter()
+                .filter(|l| l.line_type == LineType::Renewal)
+            {
+                *seats.entry(l.account_no.as_str()).or_default() +=
+                    l.current_usage.as_decimal().trunc().mantissa() as i64;
+            }
+        }
+        let mut customers = Vec::new();
+        for (i, c) in world.customers.iter().enumerate() {
+            if i % 9 == 4 {
+                continue; // on Rackspace only
+            }
+            let mut name = c.domain.clone();
+            if i % 5 == 0 {
+                name[..1].make_ascii_uppercase(); // the same domain in another case
+            }
+            let billed = seats.get(c.account_number.as_str()).copied().unwrap_or(0);
+            let reported_user_count = match i % 11 {
+                3 => None,
+                6 => Some(billed + 2),
+                _ => Some(billed),
+            };
+            customers.push(customer(1000 + i as i64, name, reported_user_count, i));
+        }
+        for k in 0..2 {
+            customers.push(customer(
+                2000 + k,
+                format!("mronly{}.example", k + 1),
+                Some(5 + k),
+                100 + k as usize,
+            ));
+        }
+        MrWorld {
+            reseller_name: "Sandbox Reseller".into(),
+            customers,
+        }
+    }
+}
+
+fn customer(id: i64, name: String, reported_user_count: Option<i64>, i: usize) -> MrCustomer {
+    let contacts = if i % 6 == 2 {
+        Vec::new()
+    } else {
+        (0..1 + i % 2)
+            .map(|k| MrContact {
+                id: 5000 + 10 * id + k as i64,
+                email: format!("contact{k}@{}", name.to_ascii_lowercase()),
+                first_name: format!("First{k}"),
+                last_name: format!("Last{i}"),
+                is_billing: k == 0 && i % 8 != 1,
+                is_technical: k == 1 || i % 8 == 1,
+                is_emergency: k == 1,
+            })
+            .collect()
+    };
+    let admins = (0..1 + i % 2)
+        .map(|k| MrAdmin {
+            id: 90_000 + 10 * id + k as i64,
+            username: format!("admin{k}@{}", name.to_ascii_lowercase()),
+            is_active: k == 0,
+        })
+        .collect();
+    MrCustomer {
+        id,
+        name,
+        reported_user_count,
+        contacts,
+        admins,
+    }
+}
+
+/// A fixed creation date per id, in RFC 2822 with a -08:00 zone as the API sends.
+fn date(id: i64) -> String {
+    let base = NaiveDate::from_ymd_opt(2013, 2, 18)
+        .expect("date")
+        .and_hms_opt(10, 10, 15)
+        .expect("time");
+    let at = base + Duration::hours(id % 5000);
+    format!("{} -0800", at.format("%a, %d %b %Y %H:%M:%S"))
+}
+
+fn customer_json(c: &MrCustomer) -> Value {
+    json!({
+        "is_full_user_list": false,
+        "name": c.name,
+        "branding_info": format!("/api/v1/brandinginfo/{}/", c.id + 300),
+        "resource_uri": format!("/api/v1/customer/{}/", c.id),
+        "created_at": date(c.id),
+        "allow_branding": false,
+        "updated_at": date(c.id + 1),
+        "absolute_url": format!("/customer/{}/", c.id),
+        "id": c.id,
+        "reported_user_count": c.reported_user_count,
+        "reseller": format!("/api/v1/reseller/{RESELLER_ID}/"),
+    })
+}
+
+fn contact_json(customer: i64, k: &MrContact) -> Value {
+    json!({
+        "state": "", "city": "", "country": "", "address": null, "address2": null,
+        "zipcode": null, "phone": null,
+        "last_name": k.last_name, "first_name": k.first_name, "email": k.email,
+        "is_technical": k.is_technical, "is_billing": k.is_billing, "is_emergency": k.is_emergency,
+        "created_at": date(k.id), "updated_at": date(k.id + 1),
+        "id": k.id,
+        "resource_uri": format!("/api/v1/contact_customer/{}/", k.id),
+        "customer": format!("/api/v1/customer/{customer}/"),
+        "absolute_url": format!("/contacts/customer/{}/", k.id),
+    })
+}
+
+fn admin_json(customer: i64, a: &MrAdmin) -> Value {
+    json!({
+        "last_login": date(a.id), "send_welcome": null, "username": a.username,
+        "date_joined": date(a.id + 7), "email": a.username,
+        "resource_uri": format!("/api/v1/admins/customer/{customer}/admin/{}/", a.id),
+        "is_active": a.is_active, "customer": null, "id": a.id, "reseller": null,
+    })
+}
+
+/// 404 as MailRoute sends it: an empty HTML body.
+pub fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "",
+    )
+        .into_response()
+}
+
+/// 401 as MailRoute sends it: an empty body.
+pub fn unauthorized() -> Response {
+    (StatusCode::UNAUTHORIZED, "").into_response()
+}
+
+pub fn error(status: StatusCode, message: &str) -> Response {
+    json(status, &json!({ "error_message": message }))
+}
+
+fn json(status: StatusCode, value: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+/// One page of `all`, with Tastypie's meta and a `next` link keeping the filters.
+fn page(
+    path: &str,
+    filters: &[(&str, String)],
+    all: Vec<Value>,
+    query: &HashMap<String, String>,
+) -> Response {
+    let number = |key: &str| query.get(key).map(|v| v.parse::<u64>());
+    let limit = match number("limit") {
+        None => DEFAULT_LIMIT,
+        Some(Ok(0)) => DEFAULT_LIMIT, // limit=0 does not mean "all" here
+        Some(Ok(n)) => n.min(MAX_LIMIT),
+        Some(Err(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Invalid limit provided. Please provide a positive integer.",
+            );
+        }
+    };
+    let offset = match number("offset") {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Invalid offset provided. Please provide a positive integer.",
+            );
+        }
+    };
+    let total = all.len() as u64;
+    let start = offset.min(total) as usize;
+    let end = (offset + limit).min(total) as usize;
+    let link = |at: u64| {
+        let mut q: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        q.push(format!("limit={limit}"));
+        q.push(format!("offset={at}"));
+        format!("{path}?{}", q.join("&"))
+    };
+    let next = (offset + limit < total).then(|| link(offset + limit));
+    let previous = (offset > 0).then(|| link(offset.saturating_sub(limit)));
+    json(
+        StatusCode::OK,
+        &json!({
+            "objects": all[start..end].to_vec(),
+            "meta": {"limit": limit, "offset": offset, "total_count": total, "next": next, "previous": previous},
+        }),
+    )
+}
+
+/// Routes a GET under `/api/v1/`.
+pub fn route(world: &MrWorld, path: &str, query: &HashMap<String, String>) -> Response {
+    let rest = path.trim_start_matches("/api/v1/");
+    let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    let find = |id: &str| {
+        id.parse::<i64>()
+            .ok()
+            .and_then(|id| world.customers.iter().find(|c| c.id == id))
+    };
+    match segments.as_slice() {
+        [resource, "schema"] => match schema(resource) {
+            Some(body) => json(StatusCode::OK, &body),
+            None => not_found(),
+        },
+        ["reseller"] => page(
+            path,
+            &[],
+            vec![json!({
+                "id": RESELLER_ID,
+                "name": world.reseller_name,
+                "resource_uri": format!("/api/v1/reseller/{RESELLER_ID}/"),
+            })],
+            query,
+        ),
+        ["customer"] => {
+            let mut filters = Vec::new();
+            let reseller = query.get("reseller").cloned();
+            let name = query.get("name").cloned();
+            if let Some(r) = &reseller {
+                filters.push(("reseller", r.clone()));
+            }
+            if let Some(n) = &name {
+                filters.push(("name", n.clone()));
+            }
+            let all = world
+                .customers
+                .iter()
+                .filter(|_| {
+                    reseller
+                        .as_deref()
+                        .is_none_or(|r| r == RESELLER_ID.to_string())
+                })
+                .filter(|c| name.as_deref().is_none_or(|n| n == c.name))
+                .map(customer_json)
+                .collect();
+            page(path, &filters, all, query)
+        }
+        ["customer", id] => match find(id) {
+            Some(c) => json(StatusCode::OK, &customer_json(c)),
+            None => not_found(),
+        },
+        ["customer", id, "contacts"] => match find(id) {
+            Some(c) => page(
+                path,
+                &[],
+                c.contacts.iter().map(|k| contact_json(c.id, k)).collect(),
+                query,
+            ),
+            None => not_found(),
+        },
+        ["contact_customer"] => {
+            let customer = query.get("customer").cloned();
+            let all = world
+                .customers
+                .iter()
+                .filter(|c| customer.as_deref().is_none_or(|id| id == c.id.to_string()))
+                .flat_map(|c| c.contacts.iter().map(|k| contact_json(c.id, k)))
+                .collect();
+            let filters: Vec<(&str, String)> =
+                customer.map(|c| vec![("customer", c)]).unwrap_or_default();
+            page(path, &filters, all, query)
+        }
+        ["admins", "customer", id] => match find(id) {
+            Some(c) => page(
+                path,
+                &[],
+                c.admins.iter().map(|a| admin_json(c.id, a)).collect(),
+                query,
+            ),
+            None => not_found(),
+        },
+        _ => not_found(),
+    }
+}
+
+/// The `/schema/` documents, as the provider's page shows them (fields abridged to
+/// what tally reads and its filters).
+fn schema(resource: &str) -> Option<Value> {
+    let field =
+        |ty: &str, nullable: bool| json!({"type": ty, "nullable": nullable, "readonly": false});
+    let (ordering, fields, filtering) = match resource {
+        "customer" => (
+            json!(["name", "created_at"]),
+            json!({"id": field("integer", false), "name": field("string", false),
+                   "reported_user_count": field("integer", true), "reseller": field("related", false),
+                   "created_at": field("datetime", false), "updated_at": field("datetime", false)}),
+            json!({"name": 1, "reseller": ["exact"]}),
+        ),
+        "contact_customer" => (
+            json!([
+                "first_name",
+                "last_name",
+                "email",
+                "is_technical",
+                "is_billing",
+                "is_emergency"
+            ]),
+            json!({"id": field("integer", false), "email": field("string", false),
+                   "first_name": field("string", false), "last_name": field("string", false),
+                   "is_billing": field("boolean", false), "is_technical": field("boolean", false),
+                   "is_emergency": field("boolean", false), "customer": field("related", false)}),
+            json!({"email": 1, "customer": ["exact"]}),
+        ),
+        "admins" => (
+            json!(["username", "date_joined", "last_login"]),
+            json!({"id": field("integer", false), "username": field("string", false),
+                   "email": field("string", false), "is_active": field("boolean", false),
+                   "date_joined": field("datetime", false), "last_login": field("datetime", false)}),
+            json!({"customer": ["exact"], "reseller": ["exact"]}),
+        ),
+        "reseller" => (
+            json!(["name"]),
+            json!({"id": field("integer", false), "name": field("string", false)}),
+            json!({"name": 1}),
+        ),
+        _ => return None,
+    };
+    Some(json!({
+        "ordering": ordering,
+        "fields": fields,
+        "allowed_detail_http_methods": ["get", "post", "put", "patch", "delete"],
+        "allowed_list_http_methods": ["get", "post", "put", "patch", "delete"],
+        "filtering": filtering,
+        "default_format": "application/json",
+        "default_limit": DEFAULT_LIMIT,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::WorldOptions;
+
+    #[test]
+    fn the_mailroute_world_overlaps_the_rackspace_one() {
+        let world = World::generate(WorldOptions::default());
+        let mr = MrWorld::generate(&world);
+        let domains: Vec<String> = world.customers.iter().map(|c| c.domain.clone()).collect();
+        let matched = mr
+            .customers
+            .iter()
+            .filter(|c| domains.iter().any(|d| d.eq_ignore_ascii_case(&c.name)))
+            .count();
+        assert_eq!(matched, mr.customers.len() - 2, "two on MailRoute only");
+        assert!(
+            mr.customers
+                .iter()
+                .any(|c| c.name.chars().next().unwrap().is_uppercase())
+        );
+        assert!(mr.customers.iter().any(|c| c.reported_user_count.is_none()));
+        assert!(mr.customers.iter().any(|c| c.contacts.is_empty()));
+        assert!(
+            mr.customers
+                .iter()
+                .any(|c| !c.contacts.is_empty() && c.contacts.iter().all(|k| !k.is_billing))
+        );
+        assert!(
+            mr.customers.len() > MAX_LIMIT as usize,
+            "lists take more than one page"
+        );
+    }
+
+    #[test]
+    fn dates_are_rfc_2822_with_a_zone() {
+        assert_eq!(date(0), "Mon, 18 Feb 2013 10:10:15 -0800");
+        assert!(chrono::DateTime::parse_from_rfc2822(&date(1234)).is_ok());
+    }
+}

@@ -1,0 +1,127 @@
+//! The MailRoute snapshot: every sync replaces all four `mr_` tables in one
+//! transaction (a DELETE and the appends), so the file always holds one whole
+//! snapshot and objects deleted at MailRoute disappear.
+
+use chrono::NaiveDateTime;
+use duckdb::params;
+
+use super::invoice_write::utc_now_text;
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MrSnapshot {
+    pub resellers: Vec<(i64, String)>,
+    pub customers: Vec<MrCustomerRow>,
+    pub contacts: Vec<MrContactRow>,
+    pub admins: Vec<MrAdminRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MrCustomerRow {
+    pub id: i64,
+    pub name: String,
+    pub reseller_id: Option<i64>,
+    pub reported_user_count: Option<i64>,
+    pub created_at: Option<NaiveDateTime>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MrContactRow {
+    pub id: i64,
+    pub customer_id: i64,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub is_billing: bool,
+    pub is_technical: bool,
+    pub is_emergency: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MrAdminRow {
+    pub id: i64,
+    pub customer_id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub is_active: bool,
+    pub date_joined: Option<NaiveDateTime>,
+    pub last_login: Option<NaiveDateTime>,
+}
+
+fn ts(at: Option<NaiveDateTime>) -> Option<String> {
+    at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+impl Store {
+    /// Replaces the MailRoute snapshot with `snapshot`, whole, in one transaction.
+    pub fn replace_mailroute(&mut self, snapshot: &MrSnapshot) -> Result<(), StoreError> {
+        let now = utc_now_text();
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        tx.execute_batch(
+            "DELETE FROM mr_admins; DELETE FROM mr_contacts; DELETE FROM mr_customers; DELETE FROM mr_resellers;",
+        )
+        .map_err(StoreError::Query)?;
+        {
+            let mut insert = tx
+                .prepare("INSERT INTO mr_resellers VALUES (?, ?, ?::TIMESTAMP)")
+                .map_err(StoreError::Query)?;
+            for (id, name) in &snapshot.resellers {
+                insert
+                    .execute(params![id, name, now])
+                    .map_err(StoreError::Query)?;
+            }
+            let mut appender = tx.appender("mr_customers").map_err(StoreError::Query)?;
+            for c in &snapshot.customers {
+                appender
+                    .append_row(params![
+                        c.id,
+                        c.name,
+                        c.reseller_id,
+                        c.reported_user_count,
+                        ts(c.created_at),
+                        ts(c.updated_at),
+                        now
+                    ])
+                    .map_err(StoreError::Query)?;
+            }
+            appender.flush().map_err(StoreError::Query)?;
+            let mut appender = tx.appender("mr_contacts").map_err(StoreError::Query)?;
+            for k in &snapshot.contacts {
+                appender
+                    .append_row(params![
+                        k.id,
+                        k.customer_id,
+                        k.email,
+                        k.first_name,
+                        k.last_name,
+                        k.phone,
+                        k.is_billing,
+                        k.is_technical,
+                        k.is_emergency,
+                        now
+                    ])
+                    .map_err(StoreError::Query)?;
+            }
+            appender.flush().map_err(StoreError::Query)?;
+            let mut appender = tx.appender("mr_admins").map_err(StoreError::Query)?;
+            for a in &snapshot.admins {
+                appender
+                    .append_row(params![
+                        a.id,
+                        a.customer_id,
+                        a.username,
+                        a.email,
+                        a.is_active,
+                        ts(a.date_joined),
+                        ts(a.last_login),
+                        now
+                    ])
+                    .map_err(StoreError::Query)?;
+            }
+            appender.flush().map_err(StoreError::Query)?;
+        }
+        tx.commit().map_err(StoreError::Query)
+    }
+}

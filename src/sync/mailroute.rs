@@ -1,0 +1,169 @@
+//! `tally sync mailroute`: resellers, customers, and each customer's contacts and
+//! admins, fetched concurrently within the rate limit, then stored as one snapshot
+//! replacing the last (one transaction). If any list fails, nothing is replaced: a
+//! partial snapshot would make objects seem deleted.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt};
+
+use super::Failure;
+use crate::api::ApiError;
+use crate::api::http::TransportStats;
+use crate::api::mailroute::Client;
+use crate::api::mailroute::wire::{self, Admin, Contact};
+use crate::printer::Printer;
+use crate::store::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot, RunCounts, Store};
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub run_id: i64,
+    pub resellers: u64,
+    pub customers: u64,
+    pub contacts: u64,
+    pub admins: u64,
+    /// False when a failure kept the last snapshot in place.
+    pub replaced: bool,
+    pub stats: TransportStats,
+    pub failures: Vec<Failure>,
+    pub elapsed: Duration,
+}
+
+/// Runs one sync. Bad keys end it at once (an error); other failures are listed in
+/// the report and leave the stored snapshot as it was.
+pub async fn sync(
+    client: &Arc<Client>,
+    store: &mut Store,
+    concurrency: usize,
+    printer: &Printer,
+) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let run_id = store.begin_run("mailroute", client.base_url())?;
+    let mut report = Report {
+        run_id,
+        ..Report::default()
+    };
+    let result = run(client, store, concurrency, printer, &mut report).await;
+    report.stats = client.stats();
+    report.elapsed = started.elapsed();
+    let counts = RunCounts {
+        customers: report.customers,
+        contacts: report.contacts,
+        ..RunCounts::default()
+    };
+    let record = super::run_record(
+        &result,
+        &report.failures,
+        report.stats,
+        String::new(),
+        counts,
+    );
+    store.finish_run(run_id, &record)?;
+    result.map(|()| report)
+}
+
+async fn run(
+    client: &Arc<Client>,
+    store: &mut Store,
+    concurrency: usize,
+    printer: &Printer,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let mut snapshot = MrSnapshot::default();
+    // The first request: bad keys stop everything here.
+    let resellers: Vec<wire::Reseller> = client.resellers().try_collect().await.map_err(fatal)?;
+    snapshot.resellers = resellers.iter().map(|r| (r.id, r.name.clone())).collect();
+    let customers: Vec<wire::Customer> = match client.customers(None).try_collect().await {
+        Ok(list) => list,
+        Err(err) => {
+            report.failures.push(failure("customer list", err)?);
+            return Ok(());
+        }
+    };
+    printer.note(&format!("mailroute customers: {} listed", customers.len()));
+    let bar = printer.counter(customers.len() as u64, "mailroute contacts and admins");
+    let ids: Vec<i64> = customers.iter().map(|c| c.id).collect();
+    let mut details = futures::stream::iter(ids.into_iter().map(|id| {
+        let client = Arc::clone(client);
+        async move {
+            let contacts: Result<Vec<Contact>, ApiError> = client.contacts(id).try_collect().await;
+            let admins: Result<Vec<Admin>, ApiError> = client.admins(id).try_collect().await;
+            (id, contacts, admins)
+        }
+    }))
+    .buffer_unordered(concurrency);
+    while let Some((id, contacts, admins)) = details.next().await {
+        bar.inc();
+        match contacts {
+            Ok(list) => snapshot
+                .contacts
+                .extend(list.into_iter().map(|k| MrContactRow {
+                    id: k.id,
+                    customer_id: id,
+                    email: k.email,
+                    first_name: k.first_name,
+                    last_name: k.last_name,
+                    phone: k.phone,
+                    is_billing: k.is_billing,
+                    is_technical: k.is_technical,
+                    is_emergency: k.is_emergency,
+                })),
+            Err(err) => report
+                .failures
+                .push(failure(&format!("contacts of customer {id}"), err)?),
+        }
+        match admins {
+            Ok(list) => snapshot.admins.extend(list.into_iter().map(|a| MrAdminRow {
+                id: a.id,
+                customer_id: id,
+                username: a.username,
+                email: a.email,
+                is_active: a.is_active,
+                date_joined: a.date_joined,
+                last_login: a.last_login,
+            })),
+            Err(err) => report
+                .failures
+                .push(failure(&format!("admins of customer {id}"), err)?),
+        }
+    }
+    bar.finish();
+    snapshot.customers = customers
+        .into_iter()
+        .map(|c| MrCustomerRow {
+            id: c.id,
+            name: c.name,
+            reseller_id: c.reseller.as_deref().and_then(wire::uri_id),
+            reported_user_count: c.reported_user_count,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        })
+        .collect();
+    report.resellers = snapshot.resellers.len() as u64;
+    report.customers = snapshot.customers.len() as u64;
+    report.contacts = snapshot.contacts.len() as u64;
+    report.admins = snapshot.admins.len() as u64;
+    if report.failures.is_empty() {
+        tokio::task::block_in_place(|| store.replace_mailroute(&snapshot))?;
+        report.replaced = true;
+    }
+    Ok(())
+}
+
+/// Keys refused: the run stops.
+fn fatal(err: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{err}")
+}
+
+/// A failed list, or the end of the run if the keys were refused.
+fn failure(what: &str, err: ApiError) -> anyhow::Result<Failure> {
+    if err.is_unauthorized() {
+        return Err(fatal(err));
+    }
+    Ok(Failure {
+        what: what.to_owned(),
+        why: err.to_string(),
+    })
+}
