@@ -337,3 +337,62 @@ fn coverage_and_the_mailroute_findings_match_the_world() {
         want.iter().filter(|w| w.1 == "not_billed").count()
     );
 }
+
+/// The client's endpoints and errors, straight against the sandbox.
+#[test]
+fn the_client_follows_links_filters_and_reports_errors() {
+    use futures::TryStreamExt;
+    use tally::api::mailroute::{Client, ClientOptions, Credentials};
+    use tally::api::secret::Secret;
+
+    let sb = sandbox(SandboxOptions::default());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = |base: String| {
+        let mut options = ClientOptions::new(Credentials {
+            login: LOGIN.into(),
+            api_key: Secret::new(API_KEY),
+        });
+        options.base_url = base;
+        options.transport.requests_per_minute = std::num::NonZeroU32::new(60_000).unwrap();
+        options.transport.retry.max_attempts = 1;
+        Client::new(options).unwrap()
+    };
+    let c = client(sb.sandbox().mailroute_url());
+    let mr = sb.sandbox().mailroute();
+    runtime.block_on(async {
+        // 38 customers on pages of at most 25, whatever the limit asked.
+        let all: Vec<_> = c.customers(None).try_collect().await.unwrap();
+        assert_eq!(all.len(), mr.customers.len());
+        let of_reseller: Vec<_> = c.customers(Some(371)).try_collect().await.unwrap();
+        assert_eq!(of_reseller.len(), mr.customers.len());
+        let none: Vec<_> = c.customers(Some(1)).try_collect().await.unwrap();
+        assert!(none.is_empty());
+        let named: Vec<_> = c
+            .customers_named("mronly1.example")
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(named.len(), 1);
+        let with_contacts = mr.customers.iter().find(|k| k.contacts.len() == 2).unwrap();
+        let nested: Vec<_> = c
+            .customer_contacts(with_contacts.id)
+            .try_collect()
+            .await
+            .unwrap();
+        let filtered: Vec<_> = c.contacts(with_contacts.id).try_collect().await.unwrap();
+        assert_eq!(nested, filtered);
+        assert_eq!(nested.len(), 2);
+        // An unknown customer: MailRoute's empty 404.
+        let err = c.admins(999_999).try_collect::<Vec<_>>().await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "GET {}admins/customer/999999/?limit=1000&offset=0: HTTP 404",
+                sb.sandbox().mailroute_url()
+            )
+        );
+    });
+}

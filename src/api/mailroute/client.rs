@@ -202,6 +202,22 @@ impl Client {
         }
     }
 
+    /// The customers of that exact name (`customer/?name=NAME`).
+    pub fn customers_named(
+        self: &Arc<Self>,
+        name: &str,
+    ) -> impl Stream<Item = Result<Customer, ApiError>> + use<> {
+        self.list(&format!("customer/?name={}", query_value(name)))
+    }
+
+    /// A customer's contacts through the customer (`customer/ID/contacts/`).
+    pub fn customer_contacts(
+        self: &Arc<Self>,
+        customer: i64,
+    ) -> impl Stream<Item = Result<Contact, ApiError>> + use<> {
+        self.list(&format!("customer/{customer}/contacts/"))
+    }
+
     /// A customer's contacts (`contact_customer/?customer=ID`).
     pub fn contacts(
         self: &Arc<Self>,
@@ -217,6 +233,19 @@ impl Client {
     ) -> impl Stream<Item = Result<Admin, ApiError>> + use<> {
         self.list(&format!("admins/customer/{customer}/"))
     }
+}
+
+/// A query-string value, percent-encoded but for unreserved characters.
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -247,6 +276,11 @@ mod tests {
             client("http://127.0.0.1:9/api/v1/").resolve("/api/v1/reseller/?offset=5"),
             "http://127.0.0.1:9/api/v1/reseller/?offset=5"
         );
+    }
+
+    #[test]
+    fn query_values_are_escaped() {
+        assert_eq!(query_value("a b&c=d.example"), "a%20b%26c%3Dd.example");
     }
 
     #[test]
