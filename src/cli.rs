@@ -10,9 +10,9 @@ use crate::printer::Verbosity;
 /// tally: your hosted-email billing data in one DuckDB file, exact to the cent.
 ///
 /// Pulls Rackspace Email & Apps customers, contacts, invoices and their line items
-/// (or loads line-item CSV files) into an embedded DuckDB database with exact
-/// decimals, and answers SQL over them. `tally demo` shows it all against the
-/// built-in sandbox.
+/// (or loads line-item CSV files) and MailRoute customers, contacts and admins into
+/// an embedded DuckDB database with exact decimals; reports, reconciles, exports,
+/// and answers SQL over them. `tally demo` shows it all against the built-in sandbox.
 ///
 /// Exit codes: 0 success, 1 a data or remote failure (a rejected file, a failed
 /// query), 2 a usage error.
@@ -72,7 +72,7 @@ pub enum Command {
     Sandbox(SandboxArgs),
 }
 
-/// Print a report: customers, products, prorations, reconcile or months.
+/// Print a report: customers, products, prorations, reconcile, coverage or months.
 ///
 /// The billing month is the invoice date's month (for files loaded without a date,
 /// the month of the latest service start). Money is exact as stored, never rounded
