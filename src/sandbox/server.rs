@@ -50,6 +50,8 @@ pub struct SandboxOptions {
     pub faults: FaultSpec,
     /// Added to every API response.
     pub latency: Duration,
+    /// Invoices whose CSV is served with a broken last row (to test refusals).
+    pub corrupt_csv: Vec<String>,
 }
 
 impl Default for SandboxOptions {
@@ -63,6 +65,7 @@ impl Default for SandboxOptions {
             requests_per_minute: None,
             faults: FaultSpec::default(),
             latency: Duration::ZERO,
+            corrupt_csv: Vec::new(),
         }
     }
 }
@@ -409,7 +412,11 @@ fn route(shared: &Shared, path: &str, query: &HashMap<String, String>) -> Respon
                 .find(|inv| inv.invoice_id == *invoice_id && account == world.reseller_account);
             match invoice {
                 Some(inv) if inv.csv_served => {
-                    text(StatusCode::OK, "text/csv", line_items_csv(&inv.lines))
+                    let mut csv = line_items_csv(&inv.lines);
+                    if shared.options.corrupt_csv.contains(&inv.invoice_id) {
+                        csv.push_str("1300000,\"\",\"broken.example\"\r\n");
+                    }
+                    text(StatusCode::OK, "text/csv", csv)
                 }
                 _ => {
                     shared.stats.lock().expect("stats lock").csv_missing += 1;

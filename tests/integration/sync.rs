@@ -501,3 +501,97 @@ fn lists_longer_than_the_servers_page_cap_arrive_whole() {
     assert_eq!(stored.len(), 130);
     assert_eq!(stored, truth(&sb));
 }
+
+#[test]
+fn a_broken_csv_is_refused_whole_and_fetched_again_next_time() {
+    let truth_sb = sandbox(SandboxOptions::default());
+    let newest = truth_sb
+        .sandbox()
+        .world()
+        .invoices
+        .iter()
+        .find(|i| i.csv_served)
+        .unwrap();
+    let (id, lines) = (newest.invoice_id.clone(), newest.lines.len());
+    let broken = sandbox(SandboxOptions {
+        corrupt_csv: vec![id.clone()],
+        ..SandboxOptions::default()
+    });
+    let w = Workdir::new();
+    let r = sync(&w, &broken, &["--no-contacts"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let errors: String = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        errors,
+        format!(
+            "error: invoice 1100000/{id}: {url}/v2/customers/1100000/invoices/{id}: line {line}: expected 13 fields, found 3\n\
+             error: 1 item could not be synced; run the same command again to retry it\n",
+            url = broken.sandbox().url(),
+            line = lines + 2
+        )
+    );
+    // Nothing of it stored; the header waits for the next run.
+    assert_eq!(
+        w.query(&format!(
+            "SELECT coalesce(csv_status, 'pending') AS status, line_count,
+                    (SELECT count(*) FROM line_items WHERE invoice_id = '{id}') AS lines
+               FROM invoices WHERE invoice_id = '{id}'"
+        )),
+        "status,line_count,lines\npending,,0\n"
+    );
+    assert_eq!(
+        w.query("SELECT outcome, failures FROM sync_runs"),
+        "outcome,failures\nfailed,1\n"
+    );
+    // The provider fixes its CSV: the next run fetches just that one.
+    let r = sync(&w, &truth_sb, &["--no-contacts"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("1 CSVs downloaded"), "{}", r.stdout);
+    assert_eq!(stored(&w), truth(&truth_sb));
+}
+
+#[test]
+fn bad_settings_are_usage_errors_that_say_which() {
+    let sb = sandbox(SandboxOptions::default());
+    let w = Workdir::new();
+    let mut zero = Command::new(env!("CARGO_BIN_EXE_tally"));
+    zero.current_dir(w.path())
+        .env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
+        .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
+        .arg("--db")
+        .arg(w.db())
+        .args(["sync", "rackspace", "--requests-per-minute", "0"]);
+    let r = run(zero);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (2, "error: --requests-per-minute must be at least 1\n")
+    );
+    for (flags, message) in [
+        (
+            &["--concurrency", "0"][..],
+            "error: --concurrency must be from 1 to 64\n",
+        ),
+        (
+            &["--timeout", "0"][..],
+            "error: --timeout must be at least 1 second\n",
+        ),
+    ] {
+        let r = sync(&w, &sb, flags);
+        assert_eq!((r.code, r.stderr.as_str()), (2, message), "{flags:?}");
+    }
+    assert!(!w.db().exists(), "nothing was created");
+    w.write("bad.toml", "[rackspace]\nrequests_per_minute = \"fast\"\n");
+    let r = sync(&w, &sb, &["--config", "bad.toml"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .starts_with("error: bad.toml: TOML parse error at line 2, column 23"),
+        "{}",
+        r.stderr
+    );
+}
