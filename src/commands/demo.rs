@@ -70,6 +70,18 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
     )?;
     writeln!(
         out,
+        "  tally --db {db} report reconcile         # findings; exit code 1 on any error"
+    )?;
+    writeln!(
+        out,
+        "  tally --db {db} report coverage          # billed seats beside MailRoute's user counts"
+    )?;
+    writeln!(
+        out,
+        "  tally --db {db} export --out exports --format parquet --partition month"
+    )?;
+    writeln!(
+        out,
         "  tally --db {db} sql --format csv \"SELECT * FROM sync_runs\""
     )?;
     writeln!(
