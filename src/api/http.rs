@@ -50,6 +50,29 @@ impl TransportOptions {
     }
 }
 
+/// The User-Agent both clients send unless told otherwise.
+pub const DEFAULT_USER_AGENT: &str = concat!("tally/", env!("CARGO_PKG_VERSION"));
+
+/// What a provider client is built from: where, with which keys, how.
+#[derive(Debug, Clone)]
+pub struct ClientOptions<C> {
+    pub base_url: String,
+    pub credentials: C,
+    pub transport: TransportOptions,
+}
+
+impl<C> ClientOptions<C> {
+    /// The provider's defaults: its base URL and rate, tally's User-Agent.
+    pub fn with_defaults(credentials: C, base_url: &str, requests_per_minute: u32) -> Self {
+        let rpm = NonZeroU32::new(requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        ClientOptions {
+            base_url: base_url.to_owned(),
+            credentials,
+            transport: TransportOptions::new(DEFAULT_USER_AGENT, rpm),
+        }
+    }
+}
+
 /// A response whose status the retry policy has accepted as final.
 #[derive(Debug)]
 pub struct Response {

@@ -2,7 +2,6 @@
 //! trusting `limit=0` or that the server honours the limit asked), and errors that
 //! say what the server said.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use futures::{Stream, TryStreamExt};
@@ -11,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::wire::{self, Admin, Contact, Customer, List, Reseller};
 use crate::api::error::{ApiError, ApiErrorKind};
-use crate::api::http::{Auth, Transport, TransportOptions, TransportStats};
+use crate::api::http::{Auth, Transport, TransportStats};
 use crate::api::paging::{PagingError, link_stream};
 use crate::api::secret::Secret;
 
@@ -27,21 +26,11 @@ pub struct Credentials {
     pub api_key: Secret,
 }
 
-#[derive(Debug, Clone)]
-pub struct ClientOptions {
-    pub base_url: String,
-    pub credentials: Credentials,
-    pub transport: TransportOptions,
-}
+pub type ClientOptions = crate::api::http::ClientOptions<Credentials>;
 
 impl ClientOptions {
     pub fn new(credentials: Credentials) -> ClientOptions {
-        let rpm = NonZeroU32::new(DEFAULT_REQUESTS_PER_MINUTE).expect("non-zero");
-        ClientOptions {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            credentials,
-            transport: TransportOptions::new(crate::api::rackspace::DEFAULT_USER_AGENT, rpm),
-        }
+        ClientOptions::with_defaults(credentials, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE)
     }
 }
 

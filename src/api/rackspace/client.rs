@@ -2,7 +2,6 @@
 //! lists as streams (offset paging with the loop guard), the line-item CSV as bytes
 //! with its SHA-256, and errors that say what the server said.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use futures::{Stream, TryStreamExt};
@@ -13,12 +12,12 @@ use sha2::{Digest, Sha256};
 use super::signature::{signature_header, timestamp};
 use super::wire::{self, Contact, Customer, CustomerList, Invoice, ItemList};
 use crate::api::error::{ApiError, ApiErrorKind, response_message};
-use crate::api::http::{Auth, Response, Transport, TransportOptions, TransportStats};
+use crate::api::http::{Auth, Response, Transport, TransportStats};
 use crate::api::paging::{Page, PagingError, offset_stream};
 use crate::api::secret::Secret;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.emailsrvr.com";
-pub const DEFAULT_USER_AGENT: &str = concat!("tally/", env!("CARGO_PKG_VERSION"));
+pub use crate::api::http::DEFAULT_USER_AGENT;
 /// Public clients hold themselves to about 120 GETs a minute.
 pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 120;
 /// Items per page asked for (public clients use up to 250; the maximum is unconfirmed).
@@ -33,21 +32,11 @@ pub struct Credentials {
     pub secret_key: Secret,
 }
 
-#[derive(Debug, Clone)]
-pub struct ClientOptions {
-    pub base_url: String,
-    pub credentials: Credentials,
-    pub transport: TransportOptions,
-}
+pub type ClientOptions = crate::api::http::ClientOptions<Credentials>;
 
 impl ClientOptions {
     pub fn new(credentials: Credentials) -> ClientOptions {
-        let rpm = NonZeroU32::new(DEFAULT_REQUESTS_PER_MINUTE).expect("non-zero");
-        ClientOptions {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            credentials,
-            transport: TransportOptions::new(DEFAULT_USER_AGENT, rpm),
-        }
+        ClientOptions::with_defaults(credentials, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE)
     }
 }
 
