@@ -91,6 +91,28 @@ impl ApiError {
     }
 }
 
+/// The error of a paged list while it streams: a request that failed, or the paging
+/// guard tripping. [`ListError::at`] turns it into an [`ApiError`] naming the list.
+pub(crate) enum ListError {
+    Api(ApiError),
+    Paging(PagingError),
+}
+
+impl From<PagingError> for ListError {
+    fn from(e: PagingError) -> ListError {
+        ListError::Paging(e)
+    }
+}
+
+impl ListError {
+    pub(crate) fn at(self, list_url: &str) -> ApiError {
+        match self {
+            ListError::Api(e) => e,
+            ListError::Paging(e) => ApiError::new("GET", list_url, ApiErrorKind::Paging(e)),
+        }
+    }
+}
+
 fn attempts_text(attempts: u32) -> String {
     if attempts > 1 {
         format!(" (gave up after {attempts} attempts)")

@@ -12,8 +12,9 @@ use crate::commands::sync::{
 };
 use crate::printer::Printer;
 use crate::render::table::Table;
+use crate::report;
 use crate::sandbox::{SandboxOptions, WorldOptions, start};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::sync::rackspace::{Plan, sync};
 
 /// The demo's client rate: the sandbox has no limit here, the demo should be quick.
@@ -100,74 +101,38 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
 /// sub-accounts.
 fn latest_month(store: &Store, reseller: &str, printer: &Printer) -> anyhow::Result<()> {
     let conn = store.connection();
-    let latest = conn.query_row(
-        "SELECT i.invoice_id, strftime(i.invoice_date, '%Y-%m-%d'), i.total_due::VARCHAR,
-                sum(l.charge)::VARCHAR, count(*), count(DISTINCT l.account_no),
-                i.total_due = sum(l.charge)
-           FROM invoices i JOIN line_items l USING (account_number, invoice_id)
-          WHERE i.account_number = ? AND i.csv_status = 'loaded'
-          GROUP BY i.invoice_id, i.invoice_date, i.total_due
-          ORDER BY i.invoice_date DESC LIMIT 1",
-        [reseller],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, bool>(6)?,
-            ))
-        },
-    );
-    let (id, date, total_due, sum, lines, accounts, matches) = match latest {
-        Ok(row) => row,
-        Err(duckdb::Error::QueryReturnedNoRows) => return Ok(()),
-        Err(e) => return Err(StoreError::Query(e).into()),
+    let Some(latest) = report::latest_invoice(conn, reseller)? else {
+        return Ok(());
     };
     let mut out = printer.stdout();
-    let dec = |s: &str| s.parse().map(money).unwrap_or_else(|_| s.to_owned());
+    let total_due = latest.total_due.map_or("NULL".to_owned(), money);
     writeln!(
         out,
-        "\nLatest invoice {id} ({date}): TotalDue {}, {lines} lines for {accounts} sub-accounts, Σ charge {} {}",
-        dec(&total_due),
-        dec(&sum),
-        if matches {
+        "\nLatest invoice {} ({}): TotalDue {total_due}, {} lines for {} sub-accounts, Σ charge {} {}",
+        latest.invoice_id,
+        latest.invoice_date,
+        latest.lines,
+        latest.sub_accounts,
+        money(latest.sum_charge),
+        if latest.total_due == Some(latest.sum_charge) {
             "(= TotalDue)"
         } else {
             "(≠ TotalDue!)"
         }
     )?;
-    let mut stmt = conn
-        .prepare(
-            "SELECT l.account_no, coalesce(c.name, ''), count(*), sum(l.charge)::VARCHAR AS charge
-               FROM line_items l LEFT JOIN customers c ON c.account_number = l.account_no
-              WHERE l.account_number = ? AND l.invoice_id = ?
-              GROUP BY ALL ORDER BY sum(l.charge) DESC, l.account_no LIMIT 5",
-        )
-        .map_err(StoreError::Query)?;
-    let rows = stmt
-        .query_map([reseller, id.as_str()], |r| {
-            Ok(vec![
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?.to_string(),
-                r.get::<_, String>(3)?,
-            ])
-        })
-        .map_err(StoreError::Query)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(StoreError::Query)?;
     let mut table = Table::new(vec![
         ("sub-account".into(), false),
         ("name".into(), false),
         ("lines".into(), true),
         ("charge".into(), true),
     ]);
-    for mut row in rows {
-        row[3] = dec(&row[3]);
-        table.push(row);
+    for share in report::largest_accounts(conn, reseller, &latest.invoice_id, 5)? {
+        table.push(vec![
+            share.account_no,
+            share.name.unwrap_or_default(),
+            share.lines.to_string(),
+            money(share.charge),
+        ]);
     }
     writeln!(out, "Largest sub-accounts on it:")?;
     table.write(&mut out)?;

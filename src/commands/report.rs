@@ -33,15 +33,8 @@ pub fn run(args: &ReportArgs, db: &Path, printer: &Printer) -> anyhow::Result<Ex
             db.display()
         );
     };
-    if month != "all" {
-        let invoices: i64 = conn.query_row(
-            "SELECT count(*) FROM stg_invoices WHERE billing_month = ?",
-            [&month],
-            |r| r.get(0),
-        )?;
-        if invoices == 0 {
-            printer.note(&format!("note: no invoice is dated in {month}"));
-        }
+    if month != "all" && report::invoices_in_month(conn, &month)? == 0 {
+        printer.note(&format!("note: no invoice is dated in {month}"));
     }
     let (schema, batches) = report::run(conn, report)?;
     let text_format = match args.format {

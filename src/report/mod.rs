@@ -8,6 +8,11 @@ use duckdb::Connection;
 
 use crate::store::{StoreError, duckdb_message};
 
+mod latest;
+pub use latest::{
+    AccountShare, LatestInvoice, invoices_in_month, largest_accounts, latest_invoice,
+};
+
 /// The staging helpers and views every report reads.
 pub const STAGING: &str = include_str!("../../queries/staging.sql");
 

@@ -9,9 +9,9 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue}
 use serde::de::DeserializeOwned;
 
 use super::wire::{self, Admin, Contact, Customer, List, Reseller};
-use crate::api::error::{ApiError, ApiErrorKind};
+use crate::api::error::{ApiError, ApiErrorKind, ListError};
 use crate::api::http::{Auth, Transport, TransportStats};
-use crate::api::paging::{PagingError, link_stream};
+use crate::api::paging::link_stream;
 use crate::api::secret::Secret;
 
 pub const DEFAULT_BASE_URL: &str = "https://admin.mailroute.net/api/v1/";
@@ -141,15 +141,6 @@ impl Client {
             self.base_url
         );
         let client = Arc::clone(self);
-        enum ListError {
-            Api(ApiError),
-            Paging(PagingError),
-        }
-        impl From<PagingError> for ListError {
-            fn from(e: PagingError) -> ListError {
-                ListError::Paging(e)
-            }
-        }
         let url_for_errors = first.clone();
         link_stream(first, move |url| {
             let client = Arc::clone(&client);
@@ -159,10 +150,7 @@ impl Client {
                 Ok((list.objects, next))
             }
         })
-        .map_err(move |e| match e {
-            ListError::Api(e) => e,
-            ListError::Paging(e) => ApiError::new("GET", &url_for_errors, ApiErrorKind::Paging(e)),
-        })
+        .map_err(move |e: ListError| e.at(&url_for_errors))
     }
 
     /// A `next` link: relative to the host (`/api/v1/customer/?offset=20`), or whole.

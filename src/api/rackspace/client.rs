@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 
 use super::signature::{signature_header, timestamp};
 use super::wire::{self, Contact, Customer, CustomerList, Invoice, ItemList};
-use crate::api::error::{ApiError, ApiErrorKind, response_message};
+use crate::api::error::{ApiError, ApiErrorKind, ListError, response_message};
 use crate::api::http::{Auth, Response, Transport, TransportStats};
-use crate::api::paging::{Page, PagingError, offset_stream};
+use crate::api::paging::{Page, offset_stream};
 use crate::api::secret::Secret;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.emailsrvr.com";
@@ -247,25 +247,12 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
 {
-    /// `offset_stream` wants an error it can make from a paging error.
-    enum ListError {
-        Api(ApiError),
-        Paging(PagingError),
-    }
-    impl From<PagingError> for ListError {
-        fn from(e: PagingError) -> ListError {
-            ListError::Paging(e)
-        }
-    }
     let url_for_errors = list_url.clone();
     offset_stream(PAGE_SIZE, move |offset, size| {
         let page = fetch(format!("{list_url}?size={size}&offset={offset}"));
         async move { page.await.map_err(ListError::Api) }
     })
-    .map_err(move |e| match e {
-        ListError::Api(e) => e,
-        ListError::Paging(e) => ApiError::new("GET", &url_for_errors, ApiErrorKind::Paging(e)),
-    })
+    .map_err(move |e: ListError| e.at(&url_for_errors))
 }
 
 /// A path segment from user input: only characters that need no escaping pass
