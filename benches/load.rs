@@ -150,7 +150,7 @@ fn time_duckdb(db: &Path, dir: &Path) -> (Duration, i64) {
     let amount = tally::amount::SQL_TYPE;
     let sql = format!(
         "INSERT INTO line_items
-         SELECT 'local', parse_filename(filename, true), 0,
+         SELECT parse_filename(filename, true), 0,
                 \"Account No\", \"Reference No\", \"Domain\", \"Product\", \"Type\",
                 \"Service Start\", \"Service End\", \"Term Committed Usage\", \"Current Usage\",
                 \"Usage Change\", \"Months\", \"Rate\", \"Charge\"

@@ -8,7 +8,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tally::report::{self, Months, REPORTS};
+use tally::month::MonthSelection;
+use tally::report::{self, REPORTS};
 use tally::store::Store;
 
 fn args() -> (u64, usize) {
@@ -45,7 +46,7 @@ fn generate(path: &Path, lines: u64) {
                   'Billing', NULL, true, true, 'loaded', {per_month}
              FROM range(60) t(m);
          INSERT INTO line_items
-           SELECT '1100000', (9000000 + m)::VARCHAR, (n + 1)::INTEGER,
+           SELECT (9000000 + m)::VARCHAR, (n + 1)::INTEGER,
                   (1300000 + n % 2000)::VARCHAR, '', 'd' || n || '.example',
                   ['Rackspace Email', 'Hosted Exchange', 'Office 365 Business Essentials',
                    'Office 365 Business Premium', 'Rackspace Email Archiving'][1 + (n // 2000) % 5],
@@ -114,8 +115,8 @@ fn main() {
         "  {:<11} {:<7} {:>8} {:>10} {:>7}",
         "report", "month", "rows", "time ms", "ratio"
     );
-    for months in [Months::Latest, Months::All] {
-        let month = report::prepare(conn, &months, 25).unwrap().unwrap();
+    for months in [None, Some(MonthSelection::All)] {
+        let month = report::prepare(conn, months, 25).unwrap().unwrap();
         for r in REPORTS {
             let mut rows = 0;
             let time = best(runs, || {
@@ -124,8 +125,8 @@ fn main() {
             });
             println!(
                 "  {:<11} {:<7} {:>8} {:>10.1} {:>6.1}x",
-                r.name,
-                month,
+                r.name.as_str(),
+                month.to_string(),
                 rows,
                 time.as_secs_f64() * 1000.0,
                 time.as_secs_f64() / baseline.as_secs_f64()

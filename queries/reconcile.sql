@@ -14,6 +14,34 @@ periods AS MATERIALIZED (
            billed_months(service_start, service_end) AS computed
       FROM lines
 ),
+-- Per invoice with lines: its line count and two order-free hashes of its lines;
+-- pairs that agree on all three are the duplicate_invoice candidates.
+invoice_prints AS MATERIALIZED (
+    SELECT invoice_id, any_value(billing_month) AS billing_month,
+           any_value(account_number) AS owner, count(*) AS n,
+           sum(line_hash(lines)::HUGEINT) AS print_sum, bit_xor(line_hash(lines)) AS print_xor
+      FROM lines GROUP BY invoice_id
+),
+invoice_pairs AS MATERIALIZED (
+    SELECT a.invoice_id AS first_id, b.invoice_id, b.billing_month, b.owner, b.n
+      FROM invoice_prints a
+      JOIN invoice_prints b
+        ON a.n = b.n AND a.print_sum = b.print_sum AND a.print_xor = b.print_xor
+       AND a.invoice_id < b.invoice_id
+),
+-- The candidates' lines, each with its rank among its invoice's lines sorted by
+-- every field, so two invoices compare line by line whatever their line order.
+sorted_lines AS MATERIALIZED (
+    SELECT invoice_id, account_no, reference_no, domain, product, type, service_start,
+           service_end, term_committed_usage, current_usage, usage_change, months, rate,
+           charge,
+           row_number() OVER (PARTITION BY invoice_id
+                              ORDER BY account_no, reference_no, domain, product, type,
+                                       service_start, service_end, term_committed_usage,
+                                       current_usage, usage_change, months, rate, charge) AS rank
+      FROM lines
+     WHERE invoice_id IN (SELECT first_id FROM invoice_pairs UNION SELECT invoice_id FROM invoice_pairs)
+),
 invoices AS MATERIALIZED (
     SELECT * FROM stg_invoices
      WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
@@ -24,8 +52,8 @@ findings AS (
            i.invoice_id, i.account_number AS account_no, NULL::INTEGER AS line_no,
            'TotalDue ' || i.total_due::VARCHAR || ' <> sum of lines ' || s.total::VARCHAR AS evidence
       FROM invoices i
-      JOIN (SELECT account_number, invoice_id, sum(charge) AS total FROM lines GROUP BY ALL) s
-        USING (account_number, invoice_id)
+      JOIN (SELECT invoice_id, sum(charge) AS total FROM lines GROUP BY ALL) s
+        USING (invoice_id)
      WHERE i.total_due IS NOT NULL AND i.total_due <> s.total
     UNION ALL
     -- The provider said there is a CSV but answered 404.
@@ -38,7 +66,8 @@ findings AS (
            'CsvAvailable is false: no line items for TotalDue ' || coalesce(total_due::VARCHAR, 'NULL')
       FROM invoices WHERE csv_status = 'not_available'
     UNION ALL
-    -- Charge is not usage change × rate × billed months (to 2 places).
+    -- Charge is not usage change × rate × billed months (to 2 places), with the
+    -- months exactly as stored. (A line too large to compute is an implausible_value.)
     SELECT 'error', 'line_arithmetic', billing_month, invoice_id, account_no, line_no,
            'charge ' || charge::VARCHAR || ' <> ' || usage_change::VARCHAR || ' x ' || rate::VARCHAR
                || ' x ' || months::VARCHAR || ' = ' || line_charge(usage_change, rate, months)::VARCHAR
@@ -66,19 +95,43 @@ findings AS (
     SELECT 'error', 'duplicate_line', l.billing_month, l.invoice_id, l.account_no, l.line_no,
            'same as line ' || d.first_line::VARCHAR
       FROM lines l
-      JOIN (SELECT account_number, invoice_id, line_hash(lines) AS h, min(line_no) AS first_line
+      JOIN (SELECT invoice_id, line_hash(lines) AS h, min(line_no) AS first_line
               FROM lines GROUP BY ALL HAVING count(*) > 1) d
-        ON d.account_number = l.account_number AND d.invoice_id = l.invoice_id
-       AND d.h = line_hash(l) AND d.first_line <> l.line_no
+        ON d.invoice_id = l.invoice_id AND d.h = line_hash(l) AND d.first_line <> l.line_no
       JOIN lines f
-        ON f.account_number = l.account_number AND f.invoice_id = l.invoice_id
-       AND f.line_no = d.first_line
+        ON f.invoice_id = l.invoice_id AND f.line_no = d.first_line
      WHERE (f.account_no, f.reference_no, f.domain, f.product, f.type, f.service_start,
             f.service_end, f.term_committed_usage, f.current_usage, f.usage_change, f.months,
             f.rate, f.charge)
            = (l.account_no, l.reference_no, l.domain, l.product, l.type, l.service_start,
               l.service_end, l.term_committed_usage, l.current_usage, l.usage_change, l.months,
               l.rate, l.charge)
+    UNION ALL
+    -- Two invoices whose lines are the same (the same file loaded under two ids,
+    -- whatever its line endings): candidate pairs (invoice_pairs) are then compared
+    -- line by line in sorted order, so a hash collision cannot make a finding.
+    -- Invoices without lines are not compared. The later id of each pair is named.
+    SELECT 'error', 'duplicate_invoice', p.billing_month, p.invoice_id, p.owner, NULL,
+           'same ' || p.n::VARCHAR || ' line(s) as invoice ' || p.first_id
+      FROM invoice_pairs p
+     WHERE p.n = (SELECT count(*)
+                    FROM sorted_lines x
+                    JOIN sorted_lines y ON x.rank = y.rank
+                   WHERE x.invoice_id = p.first_id AND y.invoice_id = p.invoice_id
+                     AND (x.account_no, x.reference_no, x.domain, x.product, x.type,
+                          x.service_start, x.service_end, x.term_committed_usage,
+                          x.current_usage, x.usage_change, x.months, x.rate, x.charge)
+                       = (y.account_no, y.reference_no, y.domain, y.product, y.type,
+                          y.service_start, y.service_end, y.term_committed_usage,
+                          y.current_usage, y.usage_change, y.months, y.rate, y.charge))
+    UNION ALL
+    -- A stored value no real bill holds (valid to store; the parser's limit is 14
+    -- integer digits): named by column, never a failed report.
+    SELECT 'warning', 'implausible_value', billing_month, invoice_id, account_no, line_no,
+           column_name || ' ' || value::VARCHAR || ' is outside the plausible range (|'
+               || column_name || '| <= ' || bound::BIGINT::VARCHAR || ')'
+      FROM stg_implausible
+     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
     UNION ALL
     -- A billed account the customer list does not know (only once a list was synced).
     SELECT 'warning', 'unknown_account', any_value(billing_month), invoice_id, account_no,
@@ -138,7 +191,7 @@ findings AS (
                      GROUP BY ALL) p
                 ON p.account_no = m.account_no AND p.billing_month = previous_month(m.billing_month))
      WHERE previous_total > 0
-       AND abs(total - previous_total) * 100 > getvariable('threshold')::DECIMAL(9,2) * previous_total
+       AND abs(total - previous_total) * 100 > getvariable('threshold')::DECIMAL(38,4) * previous_total
 )
 SELECT * FROM findings
  ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,

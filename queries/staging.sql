@@ -1,7 +1,8 @@
 -- Staging: helpers and views every report reads. Created as TEMP objects in the
 -- report's own (read-only) session, so reports never write to the database.
 --
--- Money and quantities are DECIMAL(18,4) in the tables; sums are DECIMAL(38,4).
+-- Money and quantities are DECIMAL(18,4) in the tables; sums are DECIMAL(38,4), so no
+-- sum of valid lines can overflow. No arithmetic here narrows a stored value.
 -- DuckDB divides decimals into DOUBLE, so no ratio here divides decimals: they are
 -- scaled to integers (HUGEINT) and divided with integer division, rounding half
 -- away from zero exactly as the provider rounds.
@@ -26,9 +27,19 @@ CREATE OR REPLACE TEMP MACRO billed_months(service_start, service_end) AS
                   date_trunc('month', service_start) + INTERVAL 1 MONTH)::HUGEINT
     )::DECIMAL(16,0) * 0.01::DECIMAL(2,2))::DECIMAL(18,4);
 
--- The provider's charge: usage change × rate × months, to 2 places (money), as DECIMAL(18,4).
+-- A DECIMAL(·,4) value as an integer count of 0.0001 (exact; any stored value fits).
+CREATE OR REPLACE TEMP MACRO units4(x) AS (x::DECIMAL(38,4) * 10000)::HUGEINT;
+
+-- The provider's charge: usage change × rate × months, each exactly as stored, to 2
+-- places (money, half away from zero), as DECIMAL(38,4). The product is taken in
+-- integers (scaled by 10^12); NULL when it could not be (any factor of 10^8 or more:
+-- no real line is near that, and the implausible_value finding names it).
 CREATE OR REPLACE TEMP MACRO line_charge(usage_change, rate, months) AS
-    round((usage_change * rate)::DECIMAL(30,8) * months::DECIMAL(6,2), 2)::DECIMAL(18,4);
+    CASE WHEN abs(usage_change) < 100000000 AND abs(rate) < 100000000
+              AND abs(months) < 100000000
+         THEN div_half_away(units4(usage_change) * units4(rate) * units4(months),
+                            10000000000::HUGEINT)::DECIMAL(36,0) * 0.01::DECIMAL(3,2)
+         END::DECIMAL(38,4);
 
 -- 'YYYY-MM' of the month before.
 CREATE OR REPLACE TEMP MACRO previous_month(month) AS
@@ -41,26 +52,47 @@ CREATE OR REPLACE TEMP MACRO line_hash(l) AS
          l.rate, l.charge);
 
 -- Invoices with their billing month: the invoice date's month; for files loaded
--- without a date, the month of the latest service start on the invoice.
+-- without a date, the month of the latest service start on the invoice. An invoice
+-- is its id (one row each); account_number is its owner (NULL: unknown).
 CREATE OR REPLACE TEMP VIEW stg_invoices AS
 SELECT i.*,
        strftime(coalesce(i.invoice_date, d.latest_start), '%Y-%m') AS billing_month
   FROM invoices i
-  LEFT JOIN (SELECT account_number, invoice_id, max(service_start) AS latest_start
+  LEFT JOIN (SELECT invoice_id, max(service_start) AS latest_start
                FROM line_items
-              WHERE (account_number, invoice_id) IN
-                    (SELECT account_number, invoice_id FROM invoices WHERE invoice_date IS NULL)
+              WHERE invoice_id IN (SELECT invoice_id FROM invoices WHERE invoice_date IS NULL)
               GROUP BY ALL) d
-         USING (account_number, invoice_id);
+         USING (invoice_id);
 
--- Every line item with its billing month and the customer it bills (when the
--- customer list knows the account).
+-- Every line item with its billing month, its invoice's owner, and the customer it
+-- bills (when the customer list knows the account).
 CREATE OR REPLACE TEMP VIEW stg_lines AS
-SELECT i.billing_month, l.*,
+SELECT i.billing_month, i.account_number, l.*,
        c.name AS customer_name, c.reference_number AS customer_reference
   FROM line_items l
-  JOIN stg_invoices i ON i.account_number = l.account_number AND i.invoice_id = l.invoice_id
+  JOIN stg_invoices i ON i.invoice_id = l.invoice_id
   LEFT JOIN customers c ON c.account_number = l.account_no;
+
+-- Stored values no real bill holds (each is valid to store: the parser accepts up
+-- to 14 integer digits): one row per line and column, for the implausible_value
+-- finding. Bounds: |months| ≤ 120 (ten years on one line), |usage| ≤ 1,000,000
+-- seats, |rate| ≤ 100,000 per seat and month, |charge| ≤ 100,000,000.
+CREATE OR REPLACE TEMP VIEW stg_implausible AS
+SELECT billing_month, invoice_id, account_no, line_no, column_name, value, bound
+  FROM (
+    SELECT billing_month, invoice_id, account_no, line_no,
+           unnest([
+               {'column_name': 'months', 'value': months, 'bound': 120::DECIMAL(38,4)},
+               {'column_name': 'usage_change', 'value': usage_change, 'bound': 1000000},
+               {'column_name': 'current_usage', 'value': current_usage, 'bound': 1000000},
+               {'column_name': 'term_committed_usage', 'value': term_committed_usage, 'bound': 1000000},
+               {'column_name': 'rate', 'value': rate, 'bound': 100000},
+               {'column_name': 'charge', 'value': charge, 'bound': 100000000}
+           ], recursive := true)
+      FROM stg_lines
+     WHERE abs(months) > 120 OR abs(usage_change) > 1000000 OR abs(current_usage) > 1000000
+        OR abs(term_committed_usage) > 1000000 OR abs(rate) > 100000 OR abs(charge) > 100000000)
+ WHERE abs(value) > bound;
 
 -- What each sub-account's lines bill per month and domain: seats = Σ current usage on
 -- Renewal lines (users at the month's renewal). domain_key is the lowercased domain:

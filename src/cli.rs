@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::month::{Month, MonthSelection};
 use crate::printer::Verbosity;
+use crate::report::ReportName;
 
 /// tally: your hosted-email billing data in one DuckDB file, exact to the cent.
 ///
@@ -25,9 +27,15 @@ use crate::printer::Verbosity;
     tally sql \"SELECT product, sum(charge) FROM line_items GROUP BY ALL\"\n  \
     tally --db books.duckdb load --account 1234567 invoices/")]
 pub struct Cli {
-    /// The DuckDB database file.
-    #[arg(long, global = true, env = "TALLY_DB", default_value = "tally.duckdb")]
-    pub db: PathBuf,
+    /// The DuckDB database file [default: tally.duckdb; for `tally demo`,
+    /// tally-demo.duckdb].
+    #[arg(long, global = true, env = "TALLY_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
+    /// Seconds to wait while another process (another tally, the duckdb CLI) holds
+    /// the database file, before giving up with exit code 1.
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
+    pub lock_timeout: u64,
 
     /// The config file (keys, base URL, rate limit; named profiles). Default:
     /// ./tally.toml when it exists.
@@ -50,7 +58,15 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The database file when neither --db nor TALLY_DB names one.
+pub const DEFAULT_DB: &str = "tally.duckdb";
+
 impl Cli {
+    /// The database file: --db (or TALLY_DB), else `tally.duckdb`.
+    pub fn db_path(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+    }
+
     pub fn verbosity(&self) -> Verbosity {
         match (self.quiet, self.verbose) {
             (true, _) => Verbosity::Quiet,
@@ -69,8 +85,64 @@ pub enum Command {
     Report(ReportArgs),
     Export(ExportArgs),
     Sql(SqlArgs),
+    Status(StatusArgs),
     Sandbox(SandboxArgs),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
 }
+
+/// Show what the database holds: each provider's last run and the age of its last
+/// successful sync, the billing months covered, invoices by CSV status, line items
+/// and their Σ charge.
+///
+/// With --check, exit code 1 when a provider's last run did not end ok or its last
+/// successful sync is older than 35 days (each problem on stderr): for cron and
+/// monitoring.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally status\n  \
+    tally status --format json\n  \
+    tally -q status --check || mail -s 'tally needs a look' billing@example.com < /dev/null")]
+pub struct StatusArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Exit 1 when data is stale or the last run failed.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Print a shell completion script for tally.
+///
+/// Generated from the same definitions as `--help`, so it always matches this
+/// version's commands and flags.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally completions bash > ~/.local/share/bash-completion/completions/tally\n  \
+    tally completions zsh > \"${fpath[1]}/_tally\"\n  \
+    tally completions fish > ~/.config/fish/completions/tally.fish\n  \
+    tally completions powershell >> $PROFILE")]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+/// Print tally's man page (roff), generated from the same definitions as `--help`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally man > /usr/local/share/man/man1/tally.1\n  \
+    tally man | man -l -")]
+pub struct ManArgs {}
 
 /// Print a report: customers, products, prorations, reconcile, coverage or months.
 ///
@@ -79,26 +151,19 @@ pub enum Command {
 /// through a float. `reconcile` exits with code 1 when any finding is an error, so a
 /// cron job can alert.
 #[derive(Debug, Args)]
-#[command(after_help = "Reports:\n  \
-    customers   billing month × sub-account: renewal, partial, negative, total, change\n  \
-    products    billing month × product: customers, seats, charge, average rate, change\n  \
-    prorations  partial-period lines: billed vs recomputed months and charge\n  \
-    reconcile   findings with severity (exit code 1 on any error)\n  \
-    coverage    billed Rackspace domains beside MailRoute customers: seats vs reported users\n  \
-    months      totals per billing month and per month × product, whole history\n\n\
-Examples:\n  \
+#[command(after_help = "Examples:\n  \
     tally report customers\n  \
     tally report reconcile --month 2019-12 --threshold 50\n  \
     tally report products --month all --format csv --out products.csv\n  \
     tally report prorations --format parquet --out prorations.parquet")]
 pub struct ReportArgs {
     /// The report.
-    #[arg(value_parser = ["customers", "products", "prorations", "reconcile", "coverage", "months"])]
-    pub name: String,
+    #[arg(value_enum)]
+    pub name: ReportName,
 
     /// The billing month (YYYY-MM), or `all` [default: the latest month with line items].
     #[arg(long, value_name = "YYYY-MM")]
-    pub month: Option<String>,
+    pub month: Option<MonthSelection>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
@@ -108,9 +173,15 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// reconcile: a customer's month-over-month change above this percent is a finding.
-    #[arg(long, default_value_t = 25, value_name = "PERCENT")]
+    /// reconcile: a customer's month-over-month change above this percent is a
+    /// finding (0 to 1000000).
+    #[arg(long, default_value_t = 25, value_name = "PERCENT",
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub threshold: u32,
+
+    /// CSV: write text cells exactly as stored (no leading ' before = + - @ tab CR).
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// Write tables and reports as CSV or Parquet files, for accounting or a data lake.
@@ -145,11 +216,26 @@ pub struct ExportArgs {
 
     /// Only months from this one on (YYYY-MM), for month-based tables.
     #[arg(long, value_name = "YYYY-MM")]
-    pub since: Option<String>,
+    pub since: Option<Month>,
 
     /// Which tables, comma-separated [default: all].
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub tables: Vec<String>,
+
+    /// CSV: write text cells exactly as stored (no leading ' before = + - @ tab CR).
+    #[arg(long)]
+    pub raw: bool,
+}
+
+/// The report names, with each report's description as its help.
+impl ValueEnum for ReportName {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ReportName::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(self.report().about))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -177,15 +263,16 @@ pub enum ReportFormat {
 
 /// Start the built-in sandbox, sync it into the database, show the latest month.
 ///
-/// The sandbox emulates the Rackspace API on a loopback port over a generated
-/// reseller (dozens of sub-accounts, four years of monthly invoices); it stops when
-/// the demo ends. The data goes into --db (default tally.duckdb) under the
-/// sandbox's account 1100000, so `tally sql` can look at it afterwards. Running the
-/// demo again gives the same data.
+/// The sandbox emulates the Rackspace and MailRoute APIs on a loopback port over a
+/// generated reseller (dozens of sub-accounts, four years of monthly invoices); it
+/// stops when the demo ends. The data goes into a database of its own,
+/// tally-demo.duckdb (or --db / TALLY_DB), under the sandbox's account 1100000, so
+/// `tally --db tally-demo.duckdb sql` can look at it afterwards. The demo refuses a
+/// database that holds anything but sandbox data. Running it again gives the same data.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     tally demo\n  \
-    tally --db demo.duckdb demo --seed 7")]
+    tally --db other-demo.duckdb demo --seed 7")]
 pub struct DemoArgs {
     /// The sandbox world's seed (the same seed, the same invoices).
     #[arg(long, default_value_t = 1)]
@@ -268,7 +355,7 @@ pub struct RackspaceArgs {
 
     /// Only invoices from this month on (YYYY-MM).
     #[arg(long, value_name = "YYYY-MM")]
-    pub since: Option<String>,
+    pub since: Option<Month>,
 
     /// Download CSVs again even if stored (and retry the ones that were missing).
     #[arg(long)]
@@ -283,21 +370,31 @@ pub struct HttpArgs {
     pub requests_per_minute: Option<u32>,
 
     /// Requests in flight at once (the rate limit still applies).
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = crate::settings::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
 
     /// How many times a failed request is repeated (with exponential backoff) before
     /// its item is reported as not synced.
-    #[arg(long, default_value_t = 7, value_name = "N")]
+    #[arg(long, default_value_t = crate::settings::DEFAULT_RETRIES, value_name = "N")]
     pub retries: u32,
 
+    /// Milliseconds before the first retry; the wait doubles with each repeat (with
+    /// jitter, up to 60 s) unless the server's Retry-After asks for longer.
+    #[arg(long, default_value_t = crate::settings::DEFAULT_RETRY_DELAY_MS, value_name = "MS")]
+    pub retry_delay_ms: u64,
+
     /// Seconds one request may take, body included, before it is retried.
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    #[arg(long, default_value_t = crate::settings::DEFAULT_TIMEOUT_SECS, value_name = "SECS")]
     pub timeout: u64,
 
     /// The User-Agent sent (and signed) [default: tally/VERSION, or the config file's].
     #[arg(long, value_name = "TEXT")]
     pub user_agent: Option<String>,
+
+    /// A response body larger than this many MiB is refused (the largest real invoice
+    /// CSV is a few MiB).
+    #[arg(long, default_value_t = crate::settings::DEFAULT_MAX_BODY_MIB, value_name = "MIB")]
+    pub max_body_size: u64,
 }
 
 /// Run the built-in API sandbox on loopback (for trying tally and for tests).
@@ -363,10 +460,14 @@ pub struct SandboxArgs {
 /// Load invoice line-item CSV files (as Rackspace issues them) into the database.
 ///
 /// Each file is one invoice: its id is the file name without `.csv` (or
-/// --invoice-id), its owner the --account. A folder loads every `*.csv` in it (not
-/// recursively). Loading an invoice again replaces its lines; a file with any error
-/// is rejected whole (an invoice already stored under its id is left as it was)
-/// while the other files still load. Exit code 1 if any file was rejected.
+/// --invoice-id), its owner the --account (or unknown). An invoice is stored once
+/// by its id, whichever way it came in: loading an id already stored replaces its
+/// lines and keeps its header and owner (a file for an invoice another account
+/// owns is refused), and a later sync that lists it downloads the provider's CSV
+/// once in place of the loaded lines. A folder loads every `*.csv` in it (not
+/// recursively); only regular files are read. A file with any error is rejected
+/// whole (an invoice already stored under its id is left as it was) while the
+/// other files still load. Exit code 1 if any file was rejected.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     tally load data/\n  \
@@ -377,13 +478,19 @@ pub struct LoadArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// The account that owns these invoices (the reseller's account number).
-    #[arg(long, default_value = "local", value_name = "ACCT")]
-    pub account: String,
+    /// The account that owns these invoices (digits); without it the owner stays
+    /// unknown until a sync lists the invoice.
+    #[arg(long, value_name = "ACCT")]
+    pub account: Option<String>,
 
-    /// The invoice id, when loading a single file whose name is not its id.
+    /// The invoice id, when loading a single file whose name is not its id
+    /// (1 to 64 characters, no path separator or control character).
     #[arg(long, value_name = "ID")]
     pub invoice_id: Option<String>,
+
+    /// A file larger than this many MiB is refused.
+    #[arg(long, default_value_t = crate::load::DEFAULT_MAX_FILE_MIB, value_name = "MIB")]
+    pub max_file_size: u64,
 }
 
 /// Run one read-only SQL query against the database and print the result.
@@ -405,6 +512,17 @@ pub struct SqlArgs {
     /// The SQL query (it may start with a `--` comment).
     #[arg(value_name = "QUERY", allow_hyphen_values = true)]
     pub query: String,
+}
+
+impl From<OutputFormat> for crate::render::Format {
+    /// `tally sql` output: CSV is the machine interface, written raw.
+    fn from(format: OutputFormat) -> crate::render::Format {
+        match format {
+            OutputFormat::Table => crate::render::Format::Table,
+            OutputFormat::Csv => crate::render::Format::Csv { neutralised: false },
+            OutputFormat::Json => crate::render::Format::Json,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -73,6 +73,113 @@ pub struct Config {
     pub profile: Option<String>,
     pub rackspace: RackspaceConfig,
     pub mailroute: MailrouteConfig,
+    /// What the user should hear about the file (a secret others can read).
+    pub warnings: Vec<String>,
+}
+
+/// A TOML error as "FILE: line L, column C, key K: what was wrong", without the
+/// file's text: the line may hold a secret, so no part of any value is shown.
+fn parse_error(path: &Path, text: &str, error: &toml::de::Error) -> String {
+    let mut place = String::new();
+    let mut key = None;
+    if let Some(span) = error.span() {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        place = format!("line {line}, column {column}");
+        // The key is what stands before `=` on that line (keys are not secret).
+        let line_text = text.lines().nth(line - 1).unwrap_or("");
+        key = line_text
+            .split_once('=')
+            .map(|(k, _)| k.trim().trim_matches('"').to_owned())
+            .filter(|k| !k.is_empty() && !k.starts_with('['));
+    }
+    // toml's message names types and keys, but may quote the value it found
+    // ("invalid type: string \"abc\""): cut anything quoted that is not a key.
+    let message = error
+        .message()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    let message = redact_quoted(&message, key.as_deref());
+    let mut out = format!("{}: ", path.display());
+    if !place.is_empty() {
+        out.push_str(&place);
+        if let Some(key) = &key {
+            out.push_str(&format!(", key {key}"));
+        }
+        out.push_str(": ");
+    }
+    out.push_str(&message);
+    out
+}
+
+/// `message` with every "double-quoted" part replaced by `"…"`, and every
+/// `backticked` part too unless it is the key or a known field name.
+fn redact_quoted(message: &str, key: Option<&str>) -> String {
+    const FIELDS: &[&str] = &[
+        "rackspace",
+        "mailroute",
+        "profiles",
+        "user_key",
+        "secret_key",
+        "base_url",
+        "user_agent",
+        "requests_per_minute",
+        "accounts",
+        "login",
+        "api_key",
+        "=",
+    ];
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open] as char;
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            out.push('…');
+            return out;
+        };
+        let inner = &after[..close];
+        let keep = quote == '`' && (Some(inner) == key || FIELDS.contains(&inner));
+        out.push_str(if keep { inner } else { "…" });
+        out.push(quote);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A warning when a config file holding a secret can be read by group or others.
+#[cfg(unix)]
+fn permission_warning(path: &Path, file: &ConfigFile) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let holds_secret = |r: &Option<RackspaceConfig>, m: &Option<MailrouteConfig>| {
+        r.as_ref().is_some_and(|r| r.secret_key.is_some())
+            || m.as_ref().is_some_and(|m| m.api_key.is_some())
+    };
+    let secret = holds_secret(&file.rackspace, &file.mailroute)
+        || file
+            .profiles
+            .values()
+            .any(|p| holds_secret(&p.rackspace, &p.mailroute));
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (secret && mode & 0o077 != 0).then(|| {
+        format!(
+            "{} holds a secret key and can be read by other users (mode {:o}); run `chmod 600 {}`",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn permission_warning(_path: &Path, _file: &ConfigFile) -> Option<String> {
+    None
 }
 
 impl<'de> Deserialize<'de> for Secret {
@@ -100,16 +207,14 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-                toml::from_str(&text).map_err(|e| {
-                    UsageError(format!("{}: {}", path.display(), e.to_string().trim_end()))
-                })?
+                toml::from_str(&text).map_err(|e| UsageError(parse_error(path, &text, &e)))?
             }
             None => ConfigFile::default(),
         };
         let (rackspace, mailroute) = match profile {
             None => (
-                file.rackspace.unwrap_or_default(),
-                file.mailroute.unwrap_or_default(),
+                file.rackspace.clone().unwrap_or_default(),
+                file.mailroute.clone().unwrap_or_default(),
             ),
             Some(name) => {
                 let Some(chosen) = file.profiles.get(name) else {
@@ -135,11 +240,17 @@ impl Config {
                 )
             }
         };
+        let warnings = path
+            .as_deref()
+            .and_then(|p| permission_warning(p, &file))
+            .into_iter()
+            .collect();
         Ok(Config {
             source: path,
             profile: profile.map(str::to_owned),
             rackspace,
             mailroute,
+            warnings,
         })
     }
 }
@@ -191,7 +302,7 @@ requests_per_minute = 60
         let err = Config::load(Some(&path), None).unwrap_err().to_string();
         assert!(
             err.starts_with(&format!(
-                "{}: TOML parse error at line 2, column 1",
+                "{}: line 2, column 1, key user_kee: ",
                 path.display()
             )),
             "{err}"
@@ -201,6 +312,52 @@ requests_per_minute = 60
             .unwrap_err()
             .to_string();
         assert_eq!(missing, "config file /nonexistent/tally.toml not found");
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_by_line_and_key_never_by_value() {
+        // A secret where a number belongs, and a broken string holding a secret.
+        let (_dir, path) =
+            write("[rackspace]\nuser_key = \"u\"\nrequests_per_minute = \"hunter2-secret\"\n");
+        let err = Config::load(Some(&path), None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: line 3, column 23, key requests_per_minute: invalid type: string \"…\", expected u32",
+                path.display()
+            )
+        );
+        let (_dir, path) = write("[mailroute]\napi_key = \"s3cret-key-value\nlogin = \"x\"\n");
+        let err = Config::load(Some(&path), None).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{}: line 2, ", path.display())),
+            "{err}"
+        );
+        assert!(err.contains("key api_key"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_readable_by_others_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_dir, path) = write("[rackspace]\nsecret_key = \"very-secret\"\n");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let config = Config::load(Some(&path), None).unwrap();
+        assert_eq!(
+            config.warnings,
+            [format!(
+                "{} holds a secret key and can be read by other users (mode 644); run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            )]
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Config::load(Some(&path), None).unwrap().warnings.is_empty());
+        // No secret, no warning.
+        let (_dir, path) = write("[rackspace]\nuser_key = \"u\"\n");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(Config::load(Some(&path), None).unwrap().warnings.is_empty());
     }
 
     #[test]

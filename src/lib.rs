@@ -13,14 +13,19 @@ pub mod commands;
 pub mod config;
 pub mod exit;
 pub mod export;
+pub mod ids;
+pub mod load;
+pub mod month;
 pub mod parse;
 pub mod printer;
 pub mod proration;
 pub mod render;
 pub mod report;
 pub mod sandbox;
+pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod trace;
 
 pub use exit::{ExitStatus, UsageError};
 
@@ -29,6 +34,7 @@ use printer::Printer;
 /// Runs one parsed command line; prints the error chain and picks the exit code.
 pub fn run(cli: cli::Cli) -> ExitStatus {
     let printer = Printer::new(cli.verbosity());
+    trace::init(cli.verbosity());
     match commands::dispatch(cli, &printer) {
         Ok(status) => status,
         Err(err) if printer::is_broken_pipe(&err) => ExitStatus::Success,

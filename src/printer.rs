@@ -33,22 +33,29 @@ impl Printer {
         io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
     }
 
-    /// An error line on stderr (always shown, also with -q).
+    /// An error line on stderr (always shown, also with -q). Control characters
+    /// in it (from a hostile file name or value) are shown escaped.
     pub fn error(&self, message: &str) {
-        let _ = writeln!(io::stderr().lock(), "error: {message}");
+        let _ = writeln!(io::stderr().lock(), "error: {}", shown(message));
+    }
+
+    /// A warning line on stderr (always shown, also with -q: it is about safety or
+    /// data, not progress).
+    pub fn warn(&self, message: &str) {
+        let _ = writeln!(io::stderr().lock(), "warning: {}", shown(message));
     }
 
     /// A detail on stderr, shown with -v.
     pub fn info(&self, message: &str) {
         if self.verbosity >= Verbosity::Verbose {
-            let _ = writeln!(io::stderr().lock(), "{message}");
+            let _ = writeln!(io::stderr().lock(), "{}", shown(message));
         }
     }
 
     /// A line of progress on stderr (not with -q).
     pub fn note(&self, message: &str) {
         if self.verbosity >= Verbosity::Normal {
-            let _ = writeln!(io::stderr().lock(), "{message}");
+            let _ = writeln!(io::stderr().lock(), "{}", shown(message));
         }
     }
 
@@ -117,4 +124,13 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 .downcast_ref::<csv::Error>()
                 .is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe))
     })
+}
+
+/// A message for the terminal: each line with its control characters escaped.
+fn shown(message: &str) -> String {
+    message
+        .split('\n')
+        .map(crate::render::table::escaped)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -42,6 +42,13 @@ pub enum ApiErrorKind {
     TooLarge(usize),
     #[error("unexpected response body: {0}")]
     Decode(String),
+    /// A redirect: never followed, since the request carries the provider's keys.
+    #[error(
+        "HTTP {status}: the server redirects to {location}; refused (tally sends its keys only to the configured base URL)"
+    )]
+    Redirect { status: u16, location: String },
+    #[error(transparent)]
+    BaseUrl(#[from] super::base_url::BaseUrlError),
     #[error(transparent)]
     Paging(#[from] PagingError),
 }
@@ -60,12 +67,11 @@ impl ApiErrorKind {
             ApiErrorKind::Connection(_) => Attempt::Connection,
             ApiErrorKind::Truncated(_) => Attempt::Truncated,
             // Repeating cannot fix these.
-            ApiErrorKind::TooLarge(_) | ApiErrorKind::Decode(_) | ApiErrorKind::Paging(_) => {
-                Attempt::Status {
-                    status: 200,
-                    throttled: false,
-                }
-            }
+            ApiErrorKind::TooLarge(_)
+            | ApiErrorKind::Decode(_)
+            | ApiErrorKind::Paging(_)
+            | ApiErrorKind::Redirect { .. }
+            | ApiErrorKind::BaseUrl(_) => Attempt::Final,
         }
     }
 }

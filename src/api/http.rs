@@ -33,8 +33,6 @@ pub struct TransportOptions {
     pub retry: RetryPolicy,
     /// Larger bodies are refused (a guard against a runaway response).
     pub max_body_bytes: usize,
-    /// Print one line per attempt on stderr (method, URL, status, time; never headers).
-    pub trace: bool,
 }
 
 impl TransportOptions {
@@ -44,8 +42,7 @@ impl TransportOptions {
             requests_per_minute,
             timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
-            max_body_bytes: 512 * 1024 * 1024,
-            trace: false,
+            max_body_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -62,6 +59,14 @@ pub struct ClientOptions<C> {
 }
 
 impl<C> ClientOptions<C> {
+    /// These options against another base URL (a sandbox) at another rate.
+    pub fn at(mut self, base_url: impl Into<String>, requests_per_minute: u32) -> Self {
+        self.base_url = base_url.into();
+        self.transport.requests_per_minute =
+            NonZeroU32::new(requests_per_minute).unwrap_or(NonZeroU32::MIN);
+        self
+    }
+
     /// The provider's defaults: its base URL and rate, tally's User-Agent.
     pub fn with_defaults(credentials: C, base_url: &str, requests_per_minute: u32) -> Self {
         let rpm = NonZeroU32::new(requests_per_minute).unwrap_or(NonZeroU32::MIN);
@@ -113,6 +118,8 @@ impl Transport {
             .user_agent(options.user_agent.clone())
             .connect_timeout(options.timeout.min(Duration::from_secs(30)))
             .pool_idle_timeout(Duration::from_secs(30))
+            // A redirect would carry the provider's keys to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         // Burst 1: requests leave evenly spaced, so a server counting over any window
         // never sees more than the rate.
@@ -174,12 +181,13 @@ impl Transport {
                 }
                 Err(kind) => (kind.attempt(), None),
             };
-            if self.options.trace {
+            if tracing::enabled!(tracing::Level::DEBUG) {
                 let result = match &outcome {
                     Ok(r) => format!("{} ({} bytes)", r.status, r.body.len()),
                     Err(kind) => kind.to_string(),
                 };
-                eprintln!(
+                // One event per attempt: method, URL, outcome, time; never a header.
+                tracing::debug!(
                     "GET {} -> {result} in {} ms (attempt {attempt})",
                     super::error::display_url(url),
                     started.elapsed().as_millis()
@@ -214,6 +222,16 @@ impl Transport {
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        if (300..400).contains(&status) {
+            let location = headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map_or_else(
+                    || "(no Location header)".to_owned(),
+                    super::error::display_url,
+                );
+            return Err(ApiErrorKind::Redirect { status, location });
+        }
         let mut body = Vec::with_capacity(
             response
                 .content_length()

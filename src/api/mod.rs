@@ -1,6 +1,7 @@
 //! HTTP clients for the providers: signing, paging streams, rate limiting, retries,
 //! typed wire models and errors. Knows nothing of DuckDB.
 
+pub mod base_url;
 pub mod error;
 pub mod http;
 pub mod mailroute;
@@ -9,4 +10,5 @@ pub mod rackspace;
 pub mod retry;
 pub mod secret;
 
+pub use base_url::{BaseUrl, BaseUrlError};
 pub use error::{ApiError, ApiErrorKind};

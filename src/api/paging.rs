@@ -1,8 +1,18 @@
-//! Offset paging as a stream the caller consumes, with a loop guard: the offset
-//! advances by what actually came back (a server may cap the page size), the stream
-//! stops at `total` or on an empty page (a server's total may be wrong), and a server
-//! that ignores the offset and repeats a page is an error, never an endless loop.
+//! Paging as a stream the caller consumes, with guards so that a list always ends
+//! and never ends silently short.
+//!
+//! Offset paging: the offset advances by what actually came back (a server may cap
+//! the page size); the stream stops at `total` or on an empty page (a server's total
+//! may be wrong). A page that repeats any earlier one, or a `total` that keeps
+//! growing past what was first announced plus one page, is an error, never an
+//! endless loop. Items are de-duplicated by id, and a list that ends with fewer
+//! distinct items than its last `total` is reported incomplete. (A list that shrinks
+//! while it is read, its last `total` smaller, is fine.)
+//!
+//! Link paging (Tastypie's `meta.next`): a link already followed, or more pages than
+//! `total_count` allows, is an error.
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use futures::stream::{self, Stream, TryStreamExt};
@@ -15,15 +25,46 @@ pub struct Page<T> {
     pub items: Vec<T>,
 }
 
+/// One page of a linked list: its items, the next page's URL, the server's count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedPage<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+    pub total: Option<u64>,
+}
+
+/// An item of a list, known by its id.
+pub trait Keyed {
+    fn key(&self) -> String;
+}
+
+impl Keyed for u64 {
+    fn key(&self) -> String {
+        self.to_string()
+    }
+}
+
 /// Why paging stopped early.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PagingError {
     #[error(
-        "the server sent the same page again for offset {offset} (it ignores the offset?); stopped"
+        "the server sent a page already read for offset {offset} (it ignores the offset?); stopped"
     )]
     Repeated { offset: u64 },
+    #[error(
+        "the list's Total grew from {first} to {now} while it was read (more than a page); stopped"
+    )]
+    Grew { first: u64, now: u64 },
+    #[error("the list ended with {distinct} distinct items but its Total says {total}: incomplete")]
+    Incomplete { distinct: u64, total: u64 },
     #[error("the server's next link leads back to {url}, a page already read; stopped")]
     LinkLoop { url: String },
+    #[error("{pages} pages read of a list whose total_count is {total}; stopped")]
+    TooManyPages { pages: u64, total: u64 },
+    #[error(
+        "the server's next link points to {url}, not the configured base URL's host; not followed (keys go only to that host)"
+    )]
+    ForeignLink { url: String },
 }
 
 /// What comes after a page of `got` items fetched at `offset`.
@@ -38,60 +79,89 @@ pub fn next_offset(offset: u64, got: usize, total: Option<u64>) -> Option<u64> {
     }
 }
 
-/// Streams every item of an offset-paged list. `fetch(offset, size)` gets one page.
+/// Streams every item of an offset-paged list, each id once. `fetch(offset, size)`
+/// gets one page.
 pub fn offset_stream<T, E, F, Fut>(page_size: u32, fetch: F) -> impl Stream<Item = Result<T, E>>
 where
-    T: Clone + PartialEq,
+    T: Keyed,
     E: From<PagingError>,
     F: FnMut(u64, u32) -> Fut,
     Fut: Future<Output = Result<Page<T>, E>>,
 {
-    struct State<T, F> {
+    struct State<F> {
         fetch: F,
         offset: Option<u64>,
-        previous: Option<Vec<T>>,
+        /// The ids of every page read, to catch a page served again.
+        pages: HashSet<Vec<String>>,
+        ids: HashSet<String>,
+        first_total: Option<u64>,
     }
     let state = State {
         fetch,
         offset: Some(0),
-        previous: None,
+        pages: HashSet::new(),
+        ids: HashSet::new(),
+        first_total: None,
     };
     stream::try_unfold(state, move |mut state| async move {
         let Some(offset) = state.offset else {
             return Ok::<_, E>(None);
         };
         let page = (state.fetch)(offset, page_size).await?;
-        if !page.items.is_empty() && state.previous.as_ref() == Some(&page.items) {
+        let keys: Vec<String> = page.items.iter().map(Keyed::key).collect();
+        if !keys.is_empty() && !state.pages.insert(keys.clone()) {
             return Err(E::from(PagingError::Repeated { offset }));
         }
+        if let Some(now) = page.total {
+            let first = *state.first_total.get_or_insert(now);
+            if now > first + u64::from(page_size) {
+                return Err(E::from(PagingError::Grew { first, now }));
+            }
+        }
         state.offset = next_offset(offset, page.items.len(), page.total);
-        // A copy of this page, only to compare with the next one.
-        state.previous = Some(page.items.clone());
-        Ok::<_, E>(Some((page.items, state)))
+        let fresh: Vec<T> = page
+            .items
+            .into_iter()
+            .zip(keys)
+            .filter_map(|(item, key)| state.ids.insert(key).then_some(item))
+            .collect();
+        if state.offset.is_none()
+            && let Some(total) = page.total
+            && (state.ids.len() as u64) < total
+        {
+            return Err(E::from(PagingError::Incomplete {
+                distinct: state.ids.len() as u64,
+                total,
+            }));
+        }
+        Ok::<_, E>(Some((fresh, state)))
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
 }
 
 /// Streams every item of a list whose pages link to the next one (Tastypie's
-/// `meta.next`): `fetch(url)` gets a page's items and the next page's URL. Stops
-/// when there is no next page or a page is empty (whatever the link says); a link
-/// back to a page already read is an error, never a loop.
+/// `meta.next`): `fetch(url)` gets a page. Stops when there is no next page or a
+/// page is empty (whatever the link says); a link back to a page already read, or
+/// more non-empty pages than the first page's `total_count` allows (each holds at
+/// least one item; one more is allowed for a list that grows), is an error.
 pub fn link_stream<T, E, F, Fut>(first: String, fetch: F) -> impl Stream<Item = Result<T, E>>
 where
     E: From<PagingError>,
     F: FnMut(String) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<String>), E>>,
+    Fut: Future<Output = Result<LinkedPage<T>, E>>,
 {
     struct State<F> {
         fetch: F,
         next: Option<String>,
-        seen: std::collections::HashSet<String>,
+        seen: HashSet<String>,
+        first_total: Option<u64>,
     }
     let state = State {
         fetch,
         next: Some(first),
-        seen: std::collections::HashSet::new(),
+        seen: HashSet::new(),
+        first_total: None,
     };
     stream::try_unfold(state, move |mut state| async move {
         let Some(url) = state.next.take() else {
@@ -100,9 +170,16 @@ where
         if !state.seen.insert(url.clone()) {
             return Err(E::from(PagingError::LinkLoop { url }));
         }
-        let (items, next) = (state.fetch)(url).await?;
-        state.next = next.filter(|_| !items.is_empty());
-        Ok::<_, E>(Some((items, state)))
+        let page = (state.fetch)(url).await?;
+        if let Some(total) = state.first_total.or(page.total) {
+            state.first_total = Some(total);
+            let pages = state.seen.len() as u64;
+            if !page.items.is_empty() && pages > total.max(1) + 1 {
+                return Err(E::from(PagingError::TooManyPages { pages, total }));
+            }
+        }
+        state.next = page.next.filter(|_| !page.items.is_empty());
+        Ok::<_, E>(Some((page.items, state)))
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
@@ -169,10 +246,13 @@ mod tests {
     }
 
     #[test]
-    fn a_total_too_large_stops_on_the_empty_page() {
+    fn a_total_too_large_is_an_incomplete_list() {
         assert_eq!(
             all(offset_stream(10, server(25, Some(1000), 100, false))),
-            Ok((0..25).collect())
+            Err(TestError::Paging(PagingError::Incomplete {
+                distinct: 25,
+                total: 1000
+            }))
         );
         assert_eq!(
             all(offset_stream(10, server(25, None, 100, false))),
@@ -189,15 +269,19 @@ mod tests {
         );
     }
 
-    type LinkedPage = futures::future::Ready<Result<(Vec<u64>, Option<String>), TestError>>;
+    type Linked = futures::future::Ready<Result<LinkedPage<u64>, TestError>>;
+
+    fn page(items: Vec<u64>, next: Option<String>, total: Option<u64>) -> Linked {
+        futures::future::ready(Ok(LinkedPage { items, next, total }))
+    }
 
     /// A Tastypie-like server of `n` items that caps `limit` at `cap`.
-    fn linked(n: u64, cap: u64) -> impl FnMut(String) -> LinkedPage {
+    fn linked(n: u64, cap: u64) -> impl FnMut(String) -> Linked {
         move |url| {
             let offset: u64 = url.rsplit('=').next().unwrap().parse().unwrap();
             let end = (offset + cap).min(n);
             let next = (end < n).then(|| format!("/list/?limit={cap}&offset={end}"));
-            futures::future::ready(Ok(((offset..end).collect(), next)))
+            page((offset..end).collect(), next, Some(n))
         }
     }
 
@@ -218,25 +302,103 @@ mod tests {
             Ok(vec![])
         );
         // A next link on an empty page is not followed.
-        let empty_with_link = |_url: String| {
-            futures::future::ready(Ok::<_, TestError>((
-                Vec::<u64>::new(),
-                Some("/list/?offset=99".to_owned()),
-            )))
-        };
+        let empty_with_link =
+            |_url: String| page(Vec::new(), Some("/list/?offset=99".to_owned()), None);
         assert_eq!(
             all(link_stream("/list/".into(), empty_with_link)),
             Ok(vec![])
         );
         // A link back to a page already read is caught.
-        let looping = |_url: String| {
-            futures::future::ready(Ok::<_, TestError>((vec![1u64], Some("/list/".to_owned()))))
-        };
+        let looping = |_url: String| page(vec![1], Some("/list/".to_owned()), None);
         assert_eq!(
             all(link_stream("/list/".into(), looping)),
             Err(TestError::Paging(PagingError::LinkLoop {
                 url: "/list/".into()
             }))
+        );
+    }
+
+    #[test]
+    fn fresh_links_without_end_stop_at_what_total_count_allows() {
+        // Every page links to a new URL and claims 3 items in all.
+        let endless = |url: String| {
+            let n: u64 = url.rsplit('=').next().unwrap().parse().unwrap();
+            page(vec![n], Some(format!("/list/?offset={}", n + 1)), Some(3))
+        };
+        assert_eq!(
+            all(link_stream("/list/?offset=0".into(), endless)),
+            Err(TestError::Paging(PagingError::TooManyPages {
+                pages: 5,
+                total: 3
+            }))
+        );
+    }
+
+    /// A server whose pages come from `pages` in turn (offsets ignored), each
+    /// with its own Total.
+    fn scripted(
+        pages: Vec<(Vec<u64>, Option<u64>)>,
+    ) -> impl FnMut(u64, u32) -> futures::future::Ready<Result<Page<u64>, TestError>> {
+        let mut pages = pages.into_iter();
+        move |_, _| {
+            let (items, total) = pages.next().unwrap_or((Vec::new(), None));
+            futures::future::ready(Ok(Page { total, items }))
+        }
+    }
+
+    #[test]
+    fn a_page_repeating_any_earlier_one_is_caught() {
+        // Page 3 repeats page 1 (not the one just before it).
+        let pages = vec![(vec![0, 1], None), (vec![2, 3], None), (vec![0, 1], None)];
+        assert_eq!(
+            all(offset_stream(2, scripted(pages))),
+            Err(TestError::Paging(PagingError::Repeated { offset: 4 }))
+        );
+    }
+
+    #[test]
+    fn items_are_deduplicated_and_a_short_list_is_incomplete() {
+        // An item moved between pages while the list was read: seen twice, counted once;
+        // the list ends with 3 distinct items of a Total of 4.
+        let pages = vec![
+            (vec![0, 1], Some(4)),
+            (vec![1, 2], Some(4)),
+            (vec![], Some(4)),
+        ];
+        assert_eq!(
+            all(offset_stream(2, scripted(pages))),
+            Err(TestError::Paging(PagingError::Incomplete {
+                distinct: 3,
+                total: 4
+            }))
+        );
+        // The same with nothing lost: the repeat is counted once, 5 distinct of 5.
+        let pages = vec![
+            (vec![0, 1], Some(5)),
+            (vec![1, 2], Some(5)),
+            (vec![3, 4], Some(5)),
+        ];
+        assert_eq!(
+            all(offset_stream(2, scripted(pages))),
+            Ok(vec![0, 1, 2, 3, 4])
+        );
+    }
+
+    #[test]
+    fn a_list_that_shrinks_is_fine_one_that_keeps_growing_is_not() {
+        let shrinking = vec![(vec![0, 1], Some(5)), (vec![2], Some(3))];
+        assert_eq!(
+            all(offset_stream(2, scripted(shrinking))),
+            Ok(vec![0, 1, 2])
+        );
+        let growing = vec![
+            (vec![0, 1], Some(4)),
+            (vec![2, 3], Some(6)),
+            (vec![4, 5], Some(8)),
+        ];
+        assert_eq!(
+            all(offset_stream(2, scripted(growing))),
+            Err(TestError::Paging(PagingError::Grew { first: 4, now: 8 }))
         );
     }
 

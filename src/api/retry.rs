@@ -18,6 +18,9 @@ pub enum Attempt {
     Timeout,
     /// The body ended before its declared length.
     Truncated,
+    /// A failure that repeating cannot fix (a redirect, a body too large, a body
+    /// that does not decode, a paging guard).
+    Final,
 }
 
 /// What to do next.
@@ -62,6 +65,7 @@ impl RetryPolicy {
                 throttled || status == 429 || status == 408 || (500..=599).contains(&status)
             }
             Attempt::Connection | Attempt::Timeout | Attempt::Truncated => true,
+            Attempt::Final => false,
         };
         if !retryable || attempt >= self.max_attempts {
             return Decision::Stop;

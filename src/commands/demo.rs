@@ -5,23 +5,39 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use crate::ExitStatus;
+use crate::api::secret::Secret;
+use crate::api::{mailroute, rackspace};
 use crate::cli::{Cli, DemoArgs};
-use crate::commands::sync::{
-    finish, mailroute_sandbox_client, money, print_mailroute_report, print_report, runtime,
-    sandbox_client,
-};
+use crate::commands::sync::{finish, money, print_mailroute_report, print_report, runtime};
 use crate::printer::Printer;
 use crate::render::table::Table;
 use crate::report;
 use crate::sandbox::{SandboxOptions, WorldOptions, start};
-use crate::store::Store;
+use crate::store::{Access, Store};
 use crate::sync::rackspace::{Plan, sync};
 
 /// The demo's client rate: the sandbox has no limit here, the demo should be quick.
 const DEMO_REQUESTS_PER_MINUTE: u32 = 6_000;
 
+/// The demo's database when neither --db nor TALLY_DB names one: never the real
+/// `tally.duckdb`.
+pub const DEMO_DB: &str = "tally-demo.duckdb";
+
 pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let mut store = Store::open(&cli.db)?;
+    let db = super::Db {
+        path: cli
+            .db
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from(DEMO_DB)),
+        lock_timeout: std::time::Duration::from_secs(cli.lock_timeout),
+    };
+    let mut store = db.open(Access::ReadWrite, printer)?;
+    if let Some(why) = store.real_data()? {
+        anyhow::bail!(
+            "{} holds real data ({why}); the demo writes sandbox data only into a database of its own: run `tally demo` without --db (it uses {DEMO_DB}), or name a new file with --db",
+            db.path().display()
+        );
+    }
     let runtime = runtime()?;
     let report = runtime.block_on(async {
         let options = SandboxOptions {
@@ -36,7 +52,13 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
             "sandbox running on {} (stops with the demo)",
             sandbox.url()
         ));
-        let client = sandbox_client(sandbox.url(), DEMO_REQUESTS_PER_MINUTE)?;
+        let client = rackspace::Client::new(
+            rackspace::ClientOptions::new(rackspace::Credentials {
+                user_key: crate::sandbox::SANDBOX_USER_KEY.to_owned(),
+                secret_key: Secret::new(crate::sandbox::SANDBOX_SECRET_KEY),
+            })
+            .at(sandbox.url(), DEMO_REQUESTS_PER_MINUTE),
+        )?;
         let plan = Plan {
             accounts: Vec::new(),
             all_customers: false,
@@ -47,19 +69,24 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
             concurrency: 4,
         };
         let report = sync(&client, &mut store, &plan, printer).await;
-        let mr_client =
-            mailroute_sandbox_client(sandbox.mailroute_url(), DEMO_REQUESTS_PER_MINUTE)?;
+        let mr_client = mailroute::Client::new(
+            mailroute::ClientOptions::new(mailroute::Credentials {
+                login: crate::sandbox::SANDBOX_LOGIN.to_owned(),
+                api_key: Secret::new(crate::sandbox::SANDBOX_API_KEY),
+            })
+            .at(sandbox.mailroute_url(), DEMO_REQUESTS_PER_MINUTE),
+        )?;
         let mr_report = crate::sync::mailroute::sync(&mr_client, &mut store, 4, printer).await;
         sandbox.shutdown().await;
         Ok::<_, anyhow::Error>((report?, mr_report?))
     })?;
     let (report, mr_report) = report;
-    print_report(&report, &cli.db, printer)?;
-    print_mailroute_report(&mr_report, &cli.db, printer)?;
+    print_report(&report, db.path(), printer)?;
+    print_mailroute_report(&mr_report, db.path(), printer)?;
     let status = finish(&report.failures, printer).max(finish(&mr_report.failures, printer));
     latest_month(&store, &report.reseller, printer)?;
     let mut out = printer.stdout();
-    let db = cli.db.display();
+    let db = db.path().display();
     writeln!(out, "\nTry next:")?;
     writeln!(
         out,
@@ -126,7 +153,7 @@ fn latest_month(store: &Store, reseller: &str, printer: &Printer) -> anyhow::Res
         ("lines".into(), true),
         ("charge".into(), true),
     ]);
-    for share in report::largest_accounts(conn, reseller, &latest.invoice_id, 5)? {
+    for share in report::largest_accounts(conn, &latest.invoice_id, 5)? {
         table.push(vec![
             share.account_no,
             share.name.unwrap_or_default(),

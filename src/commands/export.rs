@@ -1,16 +1,14 @@
 //! `tally export`: checked settings, the files, a summary.
 
 use std::io::Write;
-use std::path::Path;
 
 use crate::cli::{ExportArgs, ExportFormat, Partition};
 use crate::export::{Format, Plan, export, sources};
 use crate::printer::Printer;
-use crate::report::Months;
-use crate::store::Store;
+use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
-pub fn run(args: &ExportArgs, db: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub fn run(args: &ExportArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let all = sources();
     let chosen = if args.tables.is_empty() {
         all
@@ -29,18 +27,6 @@ pub fn run(args: &ExportArgs, db: &Path, printer: &Printer) -> anyhow::Result<Ex
         }
         chosen
     };
-    let since = match args.since.as_deref() {
-        None => None,
-        Some(text) => match Months::parse(text) {
-            Some(Months::One(m)) => Some(m),
-            _ => {
-                return Err(UsageError(format!(
-                    "--since: expected a month as YYYY-MM, e.g. 2024-01; found \"{text}\""
-                ))
-                .into());
-            }
-        },
-    };
     let plan = Plan {
         out: args.out.clone(),
         format: match args.format {
@@ -48,18 +34,27 @@ pub fn run(args: &ExportArgs, db: &Path, printer: &Printer) -> anyhow::Result<Ex
             ExportFormat::Parquet => Format::Parquet,
         },
         partition_by_month: args.partition == Some(Partition::Month),
-        since,
+        since: args.since,
         sources: chosen,
+        neutralised: !args.raw,
     };
     std::fs::create_dir_all(&plan.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", plan.out.display()))?;
-    let store = Store::open_read_only(db)?;
+    let store = db.open(Access::ReadOnly, printer)?;
     let spinner = printer.progress(0, "export");
-    let written = export(store.connection(), &plan, |w| {
+    let check = |path: &std::path::Path| Ok(db.refuse_as_output(path, "--out")?);
+    let outcome = export(store.connection(), &plan, check, |w| {
         spinner.set_message(w.path.display().to_string());
         printer.info(&format!("{}: {} rows", w.path.display(), w.rows));
     })?;
     spinner.finish_and_clear();
+    for path in &outcome.removed {
+        printer.info(&format!(
+            "{}: removed (no longer in the export)",
+            path.display()
+        ));
+    }
+    let written = outcome.written;
     let mut out = printer.stdout();
     writeln!(out, "exported into {}:", plan.out.display())?;
     for source in &plan.sources {
@@ -72,6 +67,14 @@ pub fn run(args: &ExportArgs, db: &Path, printer: &Printer) -> anyhow::Result<Ex
             files.len(),
             if files.len() == 1 { " " } else { "s" },
             rows
+        )?;
+    }
+    if !outcome.removed.is_empty() {
+        writeln!(
+            out,
+            "  removed {} file{} an earlier export wrote that this one no longer contains",
+            outcome.removed.len(),
+            if outcome.removed.len() == 1 { "" } else { "s" }
         )?;
     }
     out.flush()?;

@@ -1,25 +1,104 @@
 //! One file per subcommand, each with one `run` entry; dispatched from one match.
 
+mod completions;
 mod demo;
 mod export;
 mod load;
 mod report;
 mod sandbox;
 mod sql;
+mod status;
 mod sync;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::ExitStatus;
 use crate::cli::{Cli, Command};
 use crate::printer::Printer;
+use crate::store::{Access, LockWait, Store};
+
+/// The database a command works on, and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub path: PathBuf,
+    pub lock_timeout: Duration,
+}
+
+impl Db {
+    /// Opens the file with `access`, saying on stderr what holds it while waiting
+    /// for it, and what opening it did (a backup before a schema upgrade, merged
+    /// invoices).
+    pub fn open(&self, access: Access, printer: &Printer) -> anyhow::Result<Store> {
+        let notify = |message: &str| printer.note(message);
+        let wait = LockWait {
+            timeout: self.lock_timeout,
+            notify: &notify,
+        };
+        let store = Store::open_with(&self.path, access, Some(&wait))?;
+        for note in store.notes() {
+            printer.note(note);
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Refuses `out` as a file to write when it is the database file or its WAL:
+    /// an output path must never overwrite the data.
+    pub fn refuse_as_output(&self, out: &Path, flag: &str) -> Result<(), crate::UsageError> {
+        let wal = PathBuf::from(format!("{}.wal", self.path.display()));
+        let target = canonical(out);
+        for own in [&self.path, &wal] {
+            if target == canonical(own) {
+                return Err(crate::UsageError(format!(
+                    "{flag} {} is the database file{}; refused (choose another path)",
+                    out.display(),
+                    if own == &wal {
+                        "'s write-ahead log"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `path` with links and `..` resolved as far as it exists (its folder, when the
+/// file itself does not exist yet).
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (std::fs::canonicalize(parent), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_owned(),
+    }
+}
 
 pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let db = Db {
+        path: cli.db_path(),
+        lock_timeout: Duration::from_secs(cli.lock_timeout),
+    };
     match &cli.command {
         Command::Demo(args) => demo::run(args, &cli, printer),
-        Command::Sync(args) => sync::run(args, &cli, printer),
-        Command::Load(args) => load::run(args, &cli.db, printer),
-        Command::Export(args) => export::run(args, &cli.db, printer),
-        Command::Report(args) => report::run(args, &cli.db, printer),
-        Command::Sql(args) => sql::run(args, &cli.db, printer),
+        Command::Sync(args) => sync::run(args, &cli, &db, printer),
+        Command::Load(args) => load::run(args, &db, printer),
+        Command::Export(args) => export::run(args, &db, printer),
+        Command::Report(args) => report::run(args, &db, printer),
+        Command::Sql(args) => sql::run(args, &db, printer),
+        Command::Status(args) => status::run(args, &db, printer),
         Command::Sandbox(args) => sandbox::run(args, printer),
+        Command::Completions(args) => completions::completions(args, printer),
+        Command::Man(_) => completions::man(printer),
     }
 }

@@ -6,9 +6,10 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use crate::cli::SandboxArgs;
-use crate::commands::sync::{API_KEY_ENV, LOGIN_ENV, SECRET_KEY_ENV, USER_KEY_ENV, runtime};
+use crate::commands::sync::runtime;
 use crate::printer::Printer;
 use crate::sandbox::{FaultSpec, SANDBOX_USER_KEY, SandboxOptions, World, WorldOptions, start};
+use crate::settings::{API_KEY_ENV, LOGIN_ENV, SECRET_KEY_ENV, USER_KEY_ENV};
 use crate::{ExitStatus, UsageError};
 
 pub fn run(args: &SandboxArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {

@@ -1,17 +1,19 @@
-//! `tally sql`: one read-only query, printed as a table, CSV or JSON.
+//! `tally sql`: one read-only query, printed as a table, CSV or JSON. The
+//! connection can read the database and nothing else: no file is written or
+//! read, no database attached, no extension installed or loaded, no setting
+//! changed (see `store::Access::Query`).
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::Context;
 
 use crate::cli::SqlArgs;
 use crate::printer::Printer;
 use crate::render::write_result;
-use crate::store::{Store, duckdb_message};
+use crate::store::{Access, duckdb_message};
 use crate::{ExitStatus, UsageError};
 
-pub fn run(args: &SqlArgs, db: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub fn run(args: &SqlArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<ExitStatus> {
     if args.query.trim().is_empty() {
         return Err(UsageError(
             "the query is empty; give one SQL statement, e.g. \"SELECT count(*) FROM line_items\""
@@ -19,7 +21,7 @@ pub fn run(args: &SqlArgs, db: &Path, printer: &Printer) -> anyhow::Result<ExitS
         )
         .into());
     }
-    let store = Store::open_read_only(db)?;
+    let store = db.open(Access::Query, printer)?;
     let conn = store.connection();
     let result = conn.prepare(&args.query).and_then(|mut stmt| {
         let arrow = stmt.query_arrow([])?;
@@ -30,14 +32,22 @@ pub fn run(args: &SqlArgs, db: &Path, printer: &Printer) -> anyhow::Result<ExitS
         Ok(r) => r,
         Err(e) => {
             let message = duckdb_message(&e);
-            if message.contains("read-only") {
+            if message.contains("read-only") || message.contains("read only") {
                 anyhow::bail!("tally sql is read-only: nothing was changed ({message})");
+            }
+            if message.contains("disabled by configuration")
+                || message.contains("disabled through configuration")
+                || message.contains("configuration has been locked")
+            {
+                anyhow::bail!(
+                    "tally sql reads only the database: no files, other databases, extensions or settings; nothing was changed ({message})"
+                );
             }
             anyhow::bail!("query failed: {message}");
         }
     };
     let mut out = printer.stdout();
-    write_result(args.format, &schema, &batches, &mut out)?;
+    write_result(args.format.into(), &schema, &batches, &mut out)?;
     out.flush().context("writing to stdout")?;
     Ok(ExitStatus::Success)
 }

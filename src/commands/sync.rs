@@ -1,225 +1,103 @@
-//! `tally sync rackspace`: settings from flags, environment and config file; the
-//! sync itself; the summary and the failures.
+//! `tally sync [rackspace|mailroute]`: checked settings (`crate::settings`) → the
+//! sync itself → the summary and the failures.
 
 use std::io::Write;
-use std::num::NonZeroU32;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use clap::Parser;
-
-use crate::api::http::TransportOptions;
 use crate::api::mailroute;
-use crate::api::rackspace::{
-    Client, ClientOptions, Credentials, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE,
-    DEFAULT_USER_AGENT,
-};
-use crate::api::secret::Secret;
-use crate::cli::{Cli, HttpArgs, MailrouteArgs, RackspaceArgs, SyncArgs, SyncProvider};
+use crate::api::rackspace::Client;
+use crate::cli::{Cli, SyncArgs, SyncProvider};
 use crate::config::Config;
-use crate::printer::{Printer, Verbosity};
-use crate::store::Store;
+use crate::printer::Printer;
+use crate::settings::{
+    API_KEY_ENV, LOGIN_ENV, MailrouteSettings, RackspaceSettings, SECRET_KEY_ENV, USER_KEY_ENV,
+    mailroute_keys, rackspace_keys,
+};
+use crate::store::Access;
 use crate::sync::Failure;
-use crate::sync::rackspace::{Plan, Report, sync};
+use crate::sync::rackspace::{RackspaceRun, sync};
 use crate::{ExitStatus, UsageError};
 
-pub const USER_KEY_ENV: &str = "TALLY_RACKSPACE_USER_KEY";
-pub const SECRET_KEY_ENV: &str = "TALLY_RACKSPACE_SECRET_KEY";
-pub const LOGIN_ENV: &str = "TALLY_MAILROUTE_LOGIN";
-pub const API_KEY_ENV: &str = "TALLY_MAILROUTE_API_KEY";
-
-fn from_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// `tally sync [PROVIDER]`: one provider, or every one with keys configured.
-pub fn run(args: &SyncArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    args: &SyncArgs,
+    cli: &Cli,
+    db: &super::Db,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let config = Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
+    for warning in &config.warnings {
+        printer.warn(warning);
+    }
     match &args.provider {
-        Some(SyncProvider::Rackspace(a)) => run_rackspace(a, &config, cli, printer),
-        Some(SyncProvider::Mailroute(a)) => run_mailroute(a, &config, cli, printer),
+        Some(SyncProvider::Rackspace(a)) => {
+            run_rackspace(&RackspaceSettings::new(Some(a), &config)?, db, printer)
+        }
+        Some(SyncProvider::Mailroute(a)) => {
+            run_mailroute(&MailrouteSettings::new(Some(a), &config)?, db, printer)
+        }
         None => {
-            let rackspace = rackspace_keys(&config).is_some();
-            let mailroute = mailroute_keys(&config).is_some();
-            if !rackspace && !mailroute {
+            // Every provider with keys, each with its defaults; all checked first.
+            let rackspace = rackspace_keys(&config)
+                .map(|_| RackspaceSettings::new(None, &config))
+                .transpose()?;
+            let mailroute = mailroute_keys(&config)
+                .map(|_| MailrouteSettings::new(None, &config))
+                .transpose()?;
+            if rackspace.is_none() && mailroute.is_none() {
                 return Err(UsageError(format!(
                     "no provider has keys: set {USER_KEY_ENV}/{SECRET_KEY_ENV} (Rackspace) or \
                      {LOGIN_ENV}/{API_KEY_ENV} (MailRoute), or put them in tally.toml"
                 ))
                 .into());
             }
-            // Each provider with its defaults, as `tally sync PROVIDER` would run.
-            let defaults = |provider: &str| -> anyhow::Result<Option<SyncProvider>> {
-                let parsed = Cli::try_parse_from(["tally", "sync", provider])?;
-                Ok(match parsed.command {
-                    crate::cli::Command::Sync(s) => s.provider,
-                    _ => None,
-                })
-            };
             let mut status = ExitStatus::Success;
-            if rackspace && let Some(SyncProvider::Rackspace(a)) = defaults("rackspace")? {
-                status = status.max(run_rackspace(&a, &config, cli, printer)?);
+            if let Some(settings) = &rackspace {
+                status = status.max(run_rackspace(settings, db, printer)?);
             }
-            if mailroute && let Some(SyncProvider::Mailroute(a)) = defaults("mailroute")? {
-                status = status.max(run_mailroute(&a, &config, cli, printer)?);
+            if let Some(settings) = &mailroute {
+                status = status.max(run_mailroute(settings, db, printer)?);
             }
             Ok(status)
         }
     }
 }
 
-fn rackspace_keys(config: &Config) -> Option<Credentials> {
-    let user_key = from_env(USER_KEY_ENV).or_else(|| config.rackspace.user_key.clone())?;
-    let secret_key = from_env(SECRET_KEY_ENV)
-        .map(Secret::new)
-        .or_else(|| config.rackspace.secret_key.clone())?;
-    Some(Credentials {
-        user_key,
-        secret_key,
-    })
-}
-
-fn mailroute_keys(config: &Config) -> Option<mailroute::Credentials> {
-    let login = from_env(LOGIN_ENV).or_else(|| config.mailroute.login.clone())?;
-    let api_key = from_env(API_KEY_ENV)
-        .map(Secret::new)
-        .or_else(|| config.mailroute.api_key.clone())?;
-    Some(mailroute::Credentials { login, api_key })
-}
-
-/// The transport settings both providers share, checked.
-fn transport(
-    http: &HttpArgs,
-    config_rpm: Option<u32>,
-    config_agent: Option<&String>,
-    default_rpm: u32,
-    printer: &Printer,
-) -> anyhow::Result<TransportOptions> {
-    let rpm = http
-        .requests_per_minute
-        .or(config_rpm)
-        .unwrap_or(default_rpm);
-    let rpm = NonZeroU32::new(rpm)
-        .ok_or_else(|| UsageError("--requests-per-minute must be at least 1".into()))?;
-    if !(1..=64).contains(&http.concurrency) {
-        return Err(UsageError("--concurrency must be from 1 to 64".into()).into());
-    }
-    if http.timeout == 0 {
-        return Err(UsageError("--timeout must be at least 1 second".into()).into());
-    }
-    let agent = http
-        .user_agent
-        .clone()
-        .or_else(|| config_agent.cloned())
-        .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
-    let mut options = TransportOptions::new(agent, rpm);
-    options.timeout = Duration::from_secs(http.timeout);
-    options.retry.max_attempts = http.retries.saturating_add(1);
-    options.trace = printer.verbosity() >= Verbosity::Debug;
-    Ok(options)
-}
-
 pub fn run_rackspace(
-    args: &RackspaceArgs,
-    config: &Config,
-    cli: &Cli,
+    settings: &RackspaceSettings,
+    db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let settings = &config.rackspace;
-    let Some(credentials) = rackspace_keys(config) else {
-        return Err(UsageError(format!(
-            "no Rackspace API keys: set {USER_KEY_ENV} and {SECRET_KEY_ENV}, or user_key and \
-             secret_key under [rackspace] in tally.toml (--config FILE)"
-        ))
-        .into());
-    };
-    let transport = transport(
-        &args.http,
-        settings.requests_per_minute,
-        settings.user_agent.as_ref(),
-        DEFAULT_REQUESTS_PER_MINUTE,
-        printer,
-    )?;
-    let since = args.since.as_deref().map(parse_month).transpose()?;
-    let options = ClientOptions {
-        base_url: args
-            .base_url
-            .clone()
-            .or_else(|| settings.base_url.clone())
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
-        credentials,
-        transport,
-    };
-    let plan = Plan {
-        accounts: if args.accounts.is_empty() {
-            settings.accounts.clone().unwrap_or_default()
-        } else {
-            args.accounts.clone()
-        },
-        all_customers: args.all_customers,
-        customer_details: args.customer_details,
-        contacts: !args.no_contacts,
-        since,
-        refresh: args.refresh,
-        concurrency: args.http.concurrency,
-    };
-    let client = Client::new(options)?;
-    let mut store = Store::open(&cli.db)?;
+    let client = Client::new(settings.client.clone())?;
+    let mut store = db.open(Access::ReadWrite, printer)?;
     let runtime = runtime()?;
-    let report = runtime.block_on(sync(&client, &mut store, &plan, printer))?;
-    print_report(&report, &cli.db, printer)?;
+    let report = runtime.block_on(sync(&client, &mut store, &settings.plan, printer))?;
+    print_report(&report, db.path(), printer)?;
     Ok(finish(&report.failures, printer))
 }
 
 pub fn run_mailroute(
-    args: &MailrouteArgs,
-    config: &Config,
-    cli: &Cli,
+    settings: &MailrouteSettings,
+    db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let settings = &config.mailroute;
-    let Some(credentials) = mailroute_keys(config) else {
-        return Err(UsageError(format!(
-            "no MailRoute API key: set {LOGIN_ENV} and {API_KEY_ENV}, or login and api_key \
-             under [mailroute] in tally.toml (--config FILE)"
-        ))
-        .into());
-    };
-    let transport = transport(
-        &args.http,
-        settings.requests_per_minute,
-        settings.user_agent.as_ref(),
-        mailroute::DEFAULT_REQUESTS_PER_MINUTE,
-        printer,
-    )?;
-    let options = mailroute::ClientOptions {
-        base_url: args
-            .base_url
-            .clone()
-            .or_else(|| settings.base_url.clone())
-            .unwrap_or_else(|| mailroute::DEFAULT_BASE_URL.to_owned()),
-        credentials,
-        transport,
-    };
-    let client = mailroute::Client::new(options)?;
-    let mut store = Store::open(&cli.db)?;
+    let client = mailroute::Client::new(settings.client.clone())?;
+    let mut store = db.open(Access::ReadWrite, printer)?;
     let runtime = runtime()?;
     let report = runtime.block_on(crate::sync::mailroute::sync(
         &client,
         &mut store,
-        args.http.concurrency,
+        settings.concurrency,
         printer,
     ))?;
-    print_mailroute_report(&report, &cli.db, printer)?;
+    print_mailroute_report(&report, db.path(), printer)?;
     Ok(finish(&report.failures, printer))
 }
 
 pub fn print_mailroute_report(
-    report: &crate::sync::mailroute::Report,
+    report: &crate::sync::mailroute::MailrouteRun,
     db: &Path,
     printer: &Printer,
 ) -> anyhow::Result<()> {
@@ -261,20 +139,6 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// `YYYY-MM` → the first day of that month.
-fn parse_month(text: &str) -> anyhow::Result<NaiveDate> {
-    let parsed = text
-        .split_once('-')
-        .filter(|(y, m)| y.len() == 4 && (1..=2).contains(&m.len()))
-        .and_then(|(y, m)| NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1));
-    parsed.ok_or_else(|| {
-        UsageError(format!(
-            "--since: expected a month as YYYY-MM, e.g. 2024-01; found \"{text}\""
-        ))
-        .into()
-    })
-}
-
 /// Money as stored, with at least two decimals.
 pub fn money(value: Decimal) -> String {
     let mut v = value.normalize();
@@ -284,7 +148,7 @@ pub fn money(value: Decimal) -> String {
     v.to_string()
 }
 
-pub fn print_report(report: &Report, db: &Path, printer: &Printer) -> anyhow::Result<()> {
+pub fn print_report(report: &RackspaceRun, db: &Path, printer: &Printer) -> anyhow::Result<()> {
     let mut out = printer.stdout();
     let s = &report.stored;
     writeln!(
@@ -345,52 +209,9 @@ pub fn finish(failures: &[Failure], printer: &Printer) -> ExitStatus {
     ExitStatus::Failure
 }
 
-/// For the demo: a client of the sandbox.
-pub fn sandbox_client(base_url: String, rpm: u32) -> anyhow::Result<Arc<Client>> {
-    let mut options = ClientOptions::new(Credentials {
-        user_key: crate::sandbox::SANDBOX_USER_KEY.to_owned(),
-        secret_key: Secret::new(crate::sandbox::SANDBOX_SECRET_KEY),
-    });
-    options.base_url = base_url;
-    options.transport.requests_per_minute = NonZeroU32::new(rpm).expect("non-zero");
-    Ok(Client::new(options)?)
-}
-
-/// For the demo: a MailRoute client of the sandbox.
-pub fn mailroute_sandbox_client(
-    base_url: String,
-    rpm: u32,
-) -> anyhow::Result<Arc<mailroute::Client>> {
-    let mut options = mailroute::ClientOptions::new(mailroute::Credentials {
-        login: crate::sandbox::SANDBOX_LOGIN.to_owned(),
-        api_key: Secret::new(crate::sandbox::SANDBOX_API_KEY),
-    });
-    options.base_url = base_url;
-    options.transport.requests_per_minute = NonZeroU32::new(rpm).expect("non-zero");
-    Ok(mailroute::Client::new(options)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn months() {
-        assert_eq!(
-            parse_month("2024-01").unwrap(),
-            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
-        );
-        assert_eq!(
-            parse_month("2017-7").unwrap(),
-            NaiveDate::from_ymd_opt(2017, 7, 1).unwrap()
-        );
-        for bad in ["2024", "2024-13", "24-01", "2024-01-01", "x"] {
-            assert_eq!(
-                parse_month(bad).unwrap_err().to_string(),
-                format!("--since: expected a month as YYYY-MM, e.g. 2024-01; found \"{bad}\"")
-            );
-        }
-    }
 
     #[test]
     fn money_keeps_every_digit() {

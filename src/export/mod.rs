@@ -1,14 +1,21 @@
 //! `tally export`: tables and reports as CSV or Parquet files, one folder per
 //! table, optionally partitioned hive-style (`month=YYYY-MM/`). Each file is written
 //! under a temporary name and renamed, so a crash never leaves half a file and a
-//! re-run replaces files rather than adding to them. Parquet keeps DECIMAL logical
-//! types; in CSV, text a spreadsheet would execute is neutralised.
+//! re-run replaces files rather than adding to them. The folder mirrors the
+//! database: a manifest (`.tally-manifest.json`) lists every file tally wrote, and
+//! files an earlier export wrote that the new one covers but no longer contains
+//! are removed. Parquet keeps DECIMAL logical types; in CSV, text a spreadsheet
+//! would execute is neutralised.
 
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
+mod manifest;
+
 use crate::atomic;
+use crate::month::{Month, MonthSelection};
+use crate::render::neutralise;
 use crate::report::{self, REPORTS};
 use crate::store::duckdb_message;
 
@@ -72,7 +79,7 @@ pub fn sources() -> Vec<Source> {
         });
     }
     all.extend(REPORTS.iter().map(|r| Source {
-        name: format!("report_{}", r.name),
+        name: format!("report_{}", r.name.as_str()),
         sql: format!("SELECT * FROM (\n{}\n)", r.sql.trim().trim_end_matches(';')),
         by_month: true,
     }));
@@ -84,9 +91,12 @@ pub struct Plan {
     pub out: PathBuf,
     pub format: Format,
     pub partition_by_month: bool,
-    /// Only rows of this month ('YYYY-MM') and later, for month-based sources.
-    pub since: Option<String>,
+    /// Only rows of this month and later, for month-based sources.
+    pub since: Option<Month>,
     pub sources: Vec<Source>,
+    /// CSV: neutralise text cells a spreadsheet would execute (see
+    /// `render::neutralise`); false: `--raw`.
+    pub neutralised: bool,
 }
 
 /// One file written.
@@ -97,54 +107,92 @@ pub struct Written {
     pub rows: u64,
 }
 
+/// What an export did: the files written and the stale files it removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub written: Vec<Written>,
+    /// Files an earlier export wrote that this one no longer contains.
+    pub removed: Vec<PathBuf>,
+}
+
 /// The partition folder name of a month value (NULL: Hive's default partition).
 fn partition_dir(month: Option<&str>) -> String {
     format!("month={}", month.unwrap_or("__HIVE_DEFAULT_PARTITION__"))
 }
 
-/// The files a source becomes: (file path, the query of its rows).
-fn files(
-    plan: &Plan,
-    source: &Source,
-    conn: &Connection,
-) -> anyhow::Result<Vec<(PathBuf, String)>> {
+/// One planned file: where, the query of its rows (with its month bound as the
+/// one parameter, if any), and its manifest entry.
+struct FilePlan {
+    path: PathBuf,
+    /// The rows' columns (`SELECT ... FROM export_rows`)...
+    select: &'static str,
+    /// ...and which rows (empty, or a WHERE on the month).
+    filter: &'static str,
+    month: Option<String>,
+    entry: manifest::Entry,
+}
+
+/// The files a source becomes. Its rows are computed once, into a TEMP table
+/// (`export_rows`), and every partition is copied out of that.
+fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<FilePlan>> {
     let dir = plan.out.join(&source.name);
     let file = format!("data.{}", plan.format.extension());
-    let since = match (&plan.since, source.by_month) {
-        (Some(since), true) => format!(" WHERE month >= '{since}'"),
-        _ => String::new(),
+    let rows = format!(
+        "CREATE OR REPLACE TEMP TABLE export_rows AS SELECT * FROM ({})",
+        source.sql
+    );
+    match (&plan.since, source.by_month) {
+        (Some(since), true) => {
+            conn.execute(&format!("{rows} WHERE month >= ?"), [since.to_string()])?
+        }
+        _ => conn.execute(&rows, [])?,
     };
-    let filtered = format!("SELECT * FROM ({}){since}", source.sql);
+    let entry = |path: &Path, month: Option<String>, partitioned: bool| manifest::Entry {
+        path: manifest::relative(&plan.out, path),
+        table: source.name.clone(),
+        format: plan.format.extension().to_owned(),
+        month,
+        partitioned,
+    };
     if !(plan.partition_by_month && source.by_month) {
-        return Ok(vec![(dir.join(file), filtered)]);
+        let path = dir.join(file);
+        return Ok(vec![FilePlan {
+            entry: entry(&path, None, false),
+            path,
+            select: "SELECT * FROM export_rows",
+            filter: "",
+            month: None,
+        }]);
     }
     let months: Vec<Option<String>> = conn
-        .prepare(&format!(
-            "SELECT DISTINCT month FROM ({filtered}) ORDER BY 1"
-        ))?
+        .prepare("SELECT DISTINCT month FROM export_rows ORDER BY 1")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(months
         .into_iter()
         .map(|m| {
-            let condition = match &m {
-                Some(m) => format!("month = '{m}'"),
-                None => "month IS NULL".to_owned(),
-            };
-            (
-                dir.join(partition_dir(m.as_deref())).join(&file),
+            let path = dir.join(partition_dir(m.as_deref())).join(&file);
+            FilePlan {
+                entry: entry(&path, m.clone(), true),
+                path,
                 // The partition column lives in the folder name, not in the file.
-                format!("SELECT * EXCLUDE (month) FROM ({filtered}) WHERE {condition}"),
-            )
+                select: "SELECT * EXCLUDE (month) FROM export_rows",
+                filter: if m.is_some() {
+                    " WHERE month = ?"
+                } else {
+                    " WHERE month IS NULL"
+                },
+                month: m,
+            }
         })
         .collect())
 }
 
-/// `query` with every text column neutralised for spreadsheets: a cell starting
-/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
-fn neutralised(conn: &Connection, query: &str) -> anyhow::Result<String> {
+/// `query` with every text column neutralised for spreadsheets by the one rule of
+/// [`crate::render::neutralise`].
+fn neutralised(conn: &Connection, select: &str, query: &str) -> anyhow::Result<String> {
     let columns: Vec<(String, String)> = conn
-        .prepare(&format!("DESCRIBE {query}"))?
+        .prepare(&format!("DESCRIBE {select}"))?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let list: Vec<String> = columns
@@ -152,9 +200,7 @@ fn neutralised(conn: &Connection, query: &str) -> anyhow::Result<String> {
         .map(|(name, ty)| {
             let quoted = format!("\"{}\"", name.replace('"', "\"\""));
             if ty == "VARCHAR" {
-                format!(
-                    "CASE WHEN regexp_matches({quoted}, '^[=+\\-@\\t\\r]') THEN '''' || {quoted} ELSE {quoted} END AS {quoted}"
-                )
+                format!("{} AS {quoted}", neutralise::sql_expression(&quoted))
             } else {
                 quoted
             }
@@ -163,44 +209,104 @@ fn neutralised(conn: &Connection, query: &str) -> anyhow::Result<String> {
     Ok(format!("SELECT {} FROM ({query})", list.join(", ")))
 }
 
-/// Writes every file of the plan; `each` is told of each file as it is done.
+/// Writes every file of the plan, then removes the files earlier exports wrote
+/// into `plan.out` that this one covers but no longer contains (only files listed
+/// in the folder's manifest: tally never deletes a file it did not write).
+/// `check_target` may refuse a path (the database file); `each` is told of each
+/// file as it is done.
 pub fn export(
     conn: &Connection,
     plan: &Plan,
+    check_target: impl Fn(&Path) -> anyhow::Result<()>,
     mut each: impl FnMut(&Written),
-) -> anyhow::Result<Vec<Written>> {
-    report::prepare(conn, &report::Months::All, 25)?;
-    let mut written = Vec::new();
+) -> anyhow::Result<Outcome> {
+    report::prepare(conn, Some(MonthSelection::All), 25)?;
+    let mut recorded = manifest::Manifest::read(&plan.out)?;
+    let mut outcome = Outcome::default();
+    let mut new_entries = Vec::new();
     for source in &plan.sources {
-        for (path, query) in files(plan, source, conn)? {
-            let rows = write_one(conn, plan.format, &path, &query)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))?;
+        let planned = files(plan, source, conn)?;
+        for file in &planned {
+            check_target(&file.path)?;
+        }
+        // Recorded before any is written: a run killed half way still knows them.
+        recorded.add(planned.iter().map(|f| f.entry.clone()));
+        recorded.write(&plan.out)?;
+        for file in planned {
+            let rows = write_one(conn, plan, &file)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", file.path.display()))?;
             let w = Written {
                 source: source.name.clone(),
-                path,
+                path: file.path,
                 rows,
             };
             each(&w);
-            written.push(w);
+            outcome.written.push(w);
+            new_entries.push(file.entry);
         }
     }
-    Ok(written)
+    conn.execute_batch("DROP TABLE IF EXISTS export_rows")?;
+    let covered = |e: &manifest::Entry| {
+        plan.sources.iter().any(|s| s.name == e.table)
+            && e.format == plan.format.extension()
+            && match (&plan.since, &e.month) {
+                (None, _) => true,
+                // With --since, earlier months (and the NULL month) stay as they are;
+                // an unpartitioned file of a month-based table covers every month.
+                (Some(since), Some(month)) => *month >= since.to_string(),
+                (Some(_), None) => !e.partitioned,
+            }
+    };
+    let stale: Vec<manifest::Entry> = recorded
+        .entries()
+        .iter()
+        .filter(|e| covered(e) && !new_entries.iter().any(|n| n.path == e.path))
+        .cloned()
+        .collect();
+    for entry in &stale {
+        let path = plan.out.join(&entry.path);
+        match std::fs::remove_file(&path) {
+            Ok(()) => outcome.removed.push(path.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => anyhow::bail!("cannot remove the stale file {}: {e}", path.display()),
+        }
+        // A partition folder left empty goes too (only that folder).
+        if entry.partitioned
+            && let Some(dir) = path.parent()
+        {
+            let _ = std::fs::remove_dir(dir);
+        }
+        recorded.remove(&entry.path);
+    }
+    recorded.write(&plan.out)?;
+    Ok(outcome)
 }
 
-fn write_one(conn: &Connection, format: Format, path: &Path, query: &str) -> anyhow::Result<u64> {
+fn write_one(conn: &Connection, plan: &Plan, file: &FilePlan) -> anyhow::Result<u64> {
+    let path = &file.path;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let (query, options) = match format {
-        Format::Csv => (neutralised(conn, query)?, "FORMAT csv, HEADER true"),
+    let query = format!("{}{}", file.select, file.filter);
+    let (query, options) = match plan.format {
+        Format::Csv if plan.neutralised => (
+            neutralised(conn, file.select, &query)?,
+            "FORMAT csv, HEADER true",
+        ),
+        Format::Csv => (query.to_owned(), "FORMAT csv, HEADER true"),
         Format::Parquet => (query.to_owned(), "FORMAT parquet"),
     };
     let temp = atomic::temp_path(path);
+    // The file name goes in as text (COPY takes no parameter there); the month is bound.
     let sql = format!(
         "COPY ({query}) TO '{}' ({options})",
         temp.to_string_lossy().replace('\'', "''")
     );
-    let rows = match conn.execute(&sql, []) {
+    let result = match &file.month {
+        Some(month) => conn.execute(&sql, [month]),
+        None => conn.execute(&sql, []),
+    };
+    let rows = match result {
         Ok(rows) => rows as u64,
         Err(e) => {
             let _ = std::fs::remove_file(&temp);
@@ -220,7 +326,7 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         let query = "SELECT * FROM (VALUES ('=HYPERLINK(\"x\")', 1), ('+1', 2), ('-2+3', 3), ('@SUM(A1)', 4), \
                      (chr(9) || 'tab', 5), (chr(13) || 'cr', 6), ('plain', 7), ('a=b', 8), (NULL, 9)) t(cell, n)";
-        let sql = neutralised(&conn, query).unwrap();
+        let sql = neutralised(&conn, query, query).unwrap();
         let cells: Vec<Option<String>> = conn
             .prepare(&format!("SELECT cell FROM ({sql}) ORDER BY n"))
             .unwrap()
@@ -230,7 +336,7 @@ mod tests {
             .collect();
         let expected = [
             "'=HYPERLINK(\"x\")",
-            "'+1",
+            "+1",
             "'-2+3",
             "'@SUM(A1)",
             "'\ttab",

@@ -2,6 +2,7 @@
 //! JSON. Values are formatted from their exact stored form: a `DECIMAL(38,4)` sum
 //! prints every one of its digits, never through a float.
 
+pub mod neutralise;
 pub mod table;
 
 use std::io::{self, Write};
@@ -11,21 +12,31 @@ use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
-use crate::cli::OutputFormat;
-
 pub use table::Table;
+
+/// How a result is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for a terminal (control characters shown escaped).
+    Table,
+    /// RFC 4180 CSV with a header row; `neutralised`: text cells a spreadsheet
+    /// would execute get a leading `'` ([`neutralise`]).
+    Csv { neutralised: bool },
+    /// A JSON array of objects; decimals as strings.
+    Json,
+}
 
 /// Writes `batches` (all of `schema`) in `format`.
 pub fn write_result(
-    format: OutputFormat,
+    format: Format,
     schema: &SchemaRef,
     batches: &[RecordBatch],
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match format {
-        OutputFormat::Table => write_table(schema, batches, out),
-        OutputFormat::Csv => write_csv(schema, batches, out),
-        OutputFormat::Json => write_json(schema, batches, out),
+        Format::Table => write_table(schema, batches, out),
+        Format::Csv { neutralised } => write_csv(schema, batches, neutralised, out),
+        Format::Json => write_json(schema, batches, out),
     }
 }
 
@@ -90,13 +101,32 @@ fn write_table(
 fn write_csv(
     schema: &SchemaRef,
     batches: &[RecordBatch],
+    neutralised: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(schema.fields().iter().map(|f| f.name().as_str()))?;
+    let text: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            neutralised
+                && matches!(
+                    f.data_type(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                )
+        })
+        .collect();
     for batch in batches {
         for row in cells(batch)? {
-            writer.write_record(row.iter().map(|c| c.as_deref().unwrap_or("")))?;
+            writer.write_record(row.iter().zip(&text).map(|(c, &text)| {
+                let cell = c.as_deref().unwrap_or("");
+                if text {
+                    neutralise::neutralise(cell).into_owned()
+                } else {
+                    cell.to_owned()
+                }
+            }))?;
         }
     }
     writer.flush()?;

@@ -32,8 +32,8 @@ impl Table {
     }
 
     pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
-        let shown = |s: &str| s.replace(['\n', '\r', '\t'], " ");
-        let mut widths: Vec<usize> = self.columns.iter().map(|(n, _)| n.width()).collect();
+        let shown = |s: &str| escaped(s);
+        let mut widths: Vec<usize> = self.columns.iter().map(|(n, _)| shown(n).width()).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(shown(cell).width());
@@ -58,13 +58,30 @@ impl Table {
                 }
                 writeln!(out, "{}", text.trim_end())
             };
-        line(out, &mut self.columns.iter().map(|(n, _)| n.clone()))?;
+        line(out, &mut self.columns.iter().map(|(n, _)| shown(n)))?;
         line(out, &mut widths.iter().map(|w| "-".repeat(*w)))?;
         for row in &self.rows {
             line(out, &mut row.iter().map(|c| shown(c)))?;
         }
         Ok(())
     }
+}
+
+/// `text` with every control character (C0, DEL, C1) written as `\xNN`, so a
+/// hostile value (a domain holding an escape sequence) cannot rewrite the terminal.
+pub fn escaped(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -77,6 +94,7 @@ mod tests {
         t.push(vec!["Hosted Exchange".into(), "140.0000".into()]);
         t.push(vec!["Outlook".into(), "-5.5000".into()]);
         t.push(vec!["Ré\nsumé".into(), "0.0000".into()]);
+        t.push(vec!["\u{1b}[2Jevil\u{9b}".into(), "1".into()]);
         let mut out = Vec::new();
         t.write(&mut out).unwrap();
         assert_eq!(
@@ -85,7 +103,8 @@ mod tests {
              ---------------  --------\n\
              Hosted Exchange  140.0000\n\
              Outlook           -5.5000\n\
-             Ré sumé            0.0000\n"
+             Ré\\x0asumé         0.0000\n\
+             \\x1b[2Jevil\\x9b         1\n"
         );
     }
 }

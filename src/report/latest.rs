@@ -39,7 +39,7 @@ pub fn latest_invoice(
     conn.query_row(
         "SELECT i.invoice_id, strftime(i.invoice_date, '%Y-%m-%d'), i.total_due::VARCHAR,
                 sum(l.charge)::VARCHAR, count(*), count(DISTINCT l.account_no)
-           FROM invoices i JOIN line_items l USING (account_number, invoice_id)
+           FROM invoices i JOIN line_items l USING (invoice_id)
           WHERE i.account_number = ? AND i.csv_status = 'loaded'
           GROUP BY i.invoice_id, i.invoice_date, i.total_due
           ORDER BY i.invoice_date DESC LIMIT 1",
@@ -62,7 +62,6 @@ pub fn latest_invoice(
 /// The `n` sub-accounts with the largest charge on an invoice.
 pub fn largest_accounts(
     conn: &Connection,
-    account: &str,
     invoice_id: &str,
     n: usize,
 ) -> Result<Vec<AccountShare>, StoreError> {
@@ -70,11 +69,11 @@ pub fn largest_accounts(
         .prepare(
             "SELECT l.account_no, any_value(c.name), count(*), sum(l.charge)::VARCHAR
                FROM line_items l LEFT JOIN customers c ON c.account_number = l.account_no
-              WHERE l.account_number = ? AND l.invoice_id = ?
+              WHERE l.invoice_id = ?
               GROUP BY l.account_no ORDER BY sum(l.charge) DESC, l.account_no LIMIT ?",
         )
         .map_err(StoreError::Query)?;
-    stmt.query_map(duckdb::params![account, invoice_id, n as i64], |r| {
+    stmt.query_map(duckdb::params![invoice_id, n as i64], |r| {
         Ok(AccountShare {
             account_no: r.get(0)?,
             name: r.get(1)?,

@@ -2,10 +2,14 @@
 //! after the staging file has defined its TEMP helpers and views. Money stays
 //! DECIMAL end to end; ratios are done in integer arithmetic inside the SQL.
 
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 
+use crate::month::MonthSelection;
 use crate::store::{StoreError, duckdb_message};
 
 mod latest;
@@ -16,103 +20,144 @@ pub use latest::{
 /// The staging helpers and views every report reads.
 pub const STAGING: &str = include_str!("../../queries/staging.sql");
 
-/// One report: its name (as typed after `tally report`), what it shows, its SQL.
+/// `tally status`: what the file holds (see the query's header).
+pub const STATUS: &str = include_str!("../../queries/status.sql");
+
+/// Runs the status query (staging first) into Arrow batches.
+pub fn status(conn: &Connection) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
+    conn.execute_batch(STAGING)?;
+    let mut stmt = conn
+        .prepare(STATUS)
+        .map_err(|e| anyhow::anyhow!("status: {}", duckdb_message(&e)))?;
+    let arrow = stmt
+        .query_arrow([])
+        .map_err(|e| anyhow::anyhow!("status: {}", duckdb_message(&e)))?;
+    let schema = arrow.get_schema();
+    Ok((schema, arrow.collect()))
+}
+
+/// A report's name, as typed after `tally report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportName {
+    Customers,
+    Products,
+    Prorations,
+    Reconcile,
+    Coverage,
+    Months,
+}
+
+/// One report: its name, what it shows (the `--help` text), its SQL.
 #[derive(Debug, Clone, Copy)]
 pub struct Report {
-    pub name: &'static str,
+    pub name: ReportName,
     pub about: &'static str,
     pub sql: &'static str,
 }
 
 pub const REPORTS: &[Report] = &[
     Report {
-        name: "customers",
+        name: ReportName::Customers,
         about: "billing month × sub-account: renewal, partial, negative, total, change",
         sql: include_str!("../../queries/customers.sql"),
     },
     Report {
-        name: "products",
+        name: ReportName::Products,
         about: "billing month × product: customers, seats, charge, average rate, change",
         sql: include_str!("../../queries/products.sql"),
     },
     Report {
-        name: "prorations",
+        name: ReportName::Prorations,
         about: "partial-period lines: billed vs recomputed months and charge",
         sql: include_str!("../../queries/prorations.sql"),
     },
     Report {
-        name: "reconcile",
+        name: ReportName::Reconcile,
         about: "findings with severity (exit code 1 on any error)",
         sql: include_str!("../../queries/reconcile.sql"),
     },
     Report {
-        name: "coverage",
+        name: ReportName::Coverage,
         about: "billed Rackspace domains beside MailRoute customers: seats vs reported users",
         sql: include_str!("../../queries/coverage.sql"),
     },
     Report {
-        name: "months",
+        name: ReportName::Months,
         about: "totals per billing month and per month × product, whole history",
         sql: include_str!("../../queries/months.sql"),
     },
 ];
 
-pub fn find(name: &str) -> Option<&'static Report> {
-    REPORTS.iter().find(|r| r.name == name)
-}
+impl ReportName {
+    pub const ALL: [ReportName; 6] = [
+        ReportName::Customers,
+        ReportName::Products,
+        ReportName::Prorations,
+        ReportName::Reconcile,
+        ReportName::Coverage,
+        ReportName::Months,
+    ];
 
-/// Which billing months a report covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Months {
-    /// The latest billing month that has line items.
-    Latest,
-    All,
-    /// `YYYY-MM`.
-    One(String),
-}
-
-impl Months {
-    /// `YYYY-MM` or `all`.
-    pub fn parse(text: &str) -> Option<Months> {
-        if text == "all" {
-            return Some(Months::All);
+    /// The name as typed (and as the export folder `report_<name>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportName::Customers => "customers",
+            ReportName::Products => "products",
+            ReportName::Prorations => "prorations",
+            ReportName::Reconcile => "reconcile",
+            ReportName::Coverage => "coverage",
+            ReportName::Months => "months",
         }
-        let (y, m) = text.split_once('-')?;
-        let ok = y.len() == 4
-            && m.len() == 2
-            && y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
-            && (1..=12).contains(&m.parse::<u32>().ok()?);
-        ok.then(|| Months::One(text.to_owned()))
+    }
+
+    pub fn report(self) -> &'static Report {
+        REPORTS
+            .iter()
+            .find(|r| r.name == self)
+            .expect("every report name has a report")
+    }
+
+    /// True for reports whose rows are findings with a severity: an `error` row
+    /// makes the command exit 1.
+    pub fn has_findings(self) -> bool {
+        self == ReportName::Reconcile
+    }
+}
+
+impl std::fmt::Display for ReportName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 /// Defines the staging helpers and the report's variables on `conn` (TEMP objects
-/// and session variables only: nothing is written to the database). Returns the
-/// month chosen (`None`: the database has no line items yet).
+/// and session variables only: nothing is written to the database), both values
+/// bound, never spliced into SQL. `None`: the latest billing month that has line
+/// items. Returns the month chosen (`None`: the database has no line items yet).
 pub fn prepare(
     conn: &Connection,
-    months: &Months,
+    months: Option<MonthSelection>,
     threshold_percent: u32,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<MonthSelection>, StoreError> {
     conn.execute_batch(STAGING).map_err(StoreError::Query)?;
-    let month = match months {
-        Months::All => Some("all".to_owned()),
-        Months::One(m) => Some(m.clone()),
-        Months::Latest => conn
+    let chosen = match months {
+        Some(m) => Some(m),
+        None => conn
             .query_row(
                 "SELECT max(billing_month) FROM stg_invoices WHERE line_count > 0",
                 [],
                 |r| r.get::<_, Option<String>>(0),
             )
-            .map_err(StoreError::Query)?,
+            .map_err(StoreError::Query)?
+            .and_then(|m| m.parse().ok())
+            .map(MonthSelection::Month),
     };
-    // Both values are checked (a YYYY-MM, 'all', a number): safe to inline.
-    conn.execute_batch(&format!(
-        "SET VARIABLE month = '{}'; SET VARIABLE threshold = {threshold_percent};",
-        month.as_deref().unwrap_or("none")
-    ))
-    .map_err(StoreError::Query)?;
-    Ok(month)
+    let value = chosen.map_or_else(|| "none".to_owned(), MonthSelection::sql_value);
+    conn.execute("SET VARIABLE month = ?", [value])
+        .map_err(StoreError::Query)?;
+    conn.execute("SET VARIABLE threshold = ?::INTEGER", [threshold_percent])
+        .map_err(StoreError::Query)?;
+    Ok(chosen)
 }
 
 /// Runs a report's query (after [`prepare`]) into Arrow batches.
@@ -127,13 +172,38 @@ pub fn run(conn: &Connection, report: &Report) -> anyhow::Result<(SchemaRef, Vec
     Ok((schema, arrow.collect()))
 }
 
-/// The report's query as a statement that `COPY (...) TO` can wrap.
-pub fn copy_sql(report: &Report, path: &str, format: &str) -> String {
+/// Writes the report (after [`prepare`]) to `path` as Parquet with DuckDB's own
+/// writer (DECIMAL logical types kept), whole or not at all.
+pub fn write_parquet(conn: &Connection, report: &Report, path: &Path) -> anyhow::Result<()> {
+    let temp = crate::atomic::temp_path(path);
     let query = report.sql.trim().trim_end_matches(';');
-    format!(
-        "COPY ({query}\n) TO '{}' (FORMAT {format})",
-        path.replace('\'', "''")
-    )
+    let sql = format!(
+        "COPY ({query}\n) TO '{}' (FORMAT parquet)",
+        temp.to_string_lossy().replace('\'', "''")
+    );
+    if let Err(e) = conn.execute_batch(&sql) {
+        let _ = std::fs::remove_file(&temp);
+        anyhow::bail!("cannot write {}: {}", path.display(), duckdb_message(&e));
+    }
+    crate::atomic::commit(&temp, path)?;
+    Ok(())
+}
+
+/// The findings of severity `error` among a report's rows (its first column is
+/// the severity; see [`ReportName::has_findings`]).
+pub fn error_findings(batches: &[RecordBatch]) -> usize {
+    batches
+        .iter()
+        .map(|b| {
+            let column = b.column(0);
+            let Some(severity) = column.as_string_opt::<i32>() else {
+                return 0;
+            };
+            (0..severity.len())
+                .filter(|&i| severity.is_valid(i) && severity.value(i) == "error")
+                .count()
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -141,23 +211,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn months_parse() {
-        assert_eq!(Months::parse("all"), Some(Months::All));
-        assert_eq!(
-            Months::parse("2019-12"),
-            Some(Months::One("2019-12".into()))
-        );
-        for bad in ["2019-13", "2019-1", "19-12", "2019-12-01", "x", "2019-1'"] {
-            assert_eq!(Months::parse(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn every_report_has_a_unique_name() {
-        let mut names: Vec<&str> = REPORTS.iter().map(|r| r.name).collect();
+        let mut names: Vec<&str> = REPORTS.iter().map(|r| r.name.as_str()).collect();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), REPORTS.len());
+        for name in ReportName::ALL {
+            assert_eq!(name.report().name, name);
+        }
     }
 }
 
@@ -172,9 +233,9 @@ mod on_an_empty_database {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.duckdb")).unwrap();
         let conn = store.connection();
-        assert_eq!(prepare(conn, &Months::Latest, 25).unwrap(), None);
-        for months in [Months::All, Months::One("2019-12".into())] {
-            prepare(conn, &months, 25).unwrap();
+        assert_eq!(prepare(conn, None, 25).unwrap(), None);
+        for months in [MonthSelection::All, "2019-12".parse().unwrap()] {
+            prepare(conn, Some(months), 25).unwrap();
             for report in REPORTS {
                 let (_, batches) = run(conn, report).unwrap();
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
@@ -215,6 +276,25 @@ mod on_an_empty_database {
         assert_eq!(
             text("line_charge(2::DECIMAL(18,4), 7::DECIMAL(18,4), 0.81)"),
             "11.3400"
+        );
+        // Months exactly as stored (3 and 4 places), and past what a real bill holds.
+        assert_eq!(
+            text("line_charge(2::DECIMAL(18,4), 7::DECIMAL(18,4), 0.815::DECIMAL(18,4))"),
+            "11.4100"
+        );
+        assert_eq!(
+            text("line_charge(-3::DECIMAL(18,4), 5.5::DECIMAL(18,4), 0.8155::DECIMAL(18,4))"),
+            "-13.4600"
+        );
+        assert_eq!(
+            text("line_charge(1::DECIMAL(18,4), 1::DECIMAL(18,4), 10000::DECIMAL(18,4))"),
+            "10000.0000"
+        );
+        assert_eq!(
+            text(
+                "coalesce(line_charge(99999999999999.9999::DECIMAL(18,4), 1::DECIMAL(18,4), 1::DECIMAL(18,4))::VARCHAR, 'none')"
+            ),
+            "none"
         );
         assert_eq!(text("previous_month('2020-01')"), "2019-12");
     }

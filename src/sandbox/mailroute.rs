@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
@@ -212,6 +212,9 @@ fn json(status: StatusCode, value: &Value) -> Response {
         .into_response()
 }
 
+/// The largest offset the sandbox accepts (a bound, so no arithmetic on it can overflow).
+pub const MAX_OFFSET: u64 = 1_000_000_000;
+
 /// One page of `all`, with Tastypie's meta and a `next` link keeping the filters.
 fn page(
     path: &str,
@@ -233,7 +236,13 @@ fn page(
     };
     let offset = match number("offset") {
         None => 0,
-        Some(Ok(n)) => n,
+        Some(Ok(n)) if n <= MAX_OFFSET => n,
+        Some(Ok(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("Invalid offset provided. The offset must be at most {MAX_OFFSET}."),
+            );
+        }
         Some(Err(_)) => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -399,6 +408,25 @@ fn schema(resource: &str) -> Option<Value> {
     }))
 }
 
+/// MailRoute: `Authorization: ApiKey login:key`; anything else gets 401, empty.
+#[allow(clippy::result_large_err)]
+pub(super) fn check_api_key(
+    options: &super::server::SandboxOptions,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
+    let expected = format!(
+        "ApiKey {}:{}",
+        options.mailroute_login, options.mailroute_api_key
+    );
+    match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(given) if given == expected => Ok(()),
+        _ => Err(unauthorized()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,6 +459,33 @@ mod tests {
             mr.customers.len() > MAX_LIMIT as usize,
             "lists take more than one page"
         );
+    }
+
+    #[test]
+    fn huge_or_negative_paging_is_a_400_never_a_panic() {
+        let all: Vec<Value> = (0..5).map(|i| json!({ "id": i })).collect();
+        for bad in [
+            "offset=-1",
+            "limit=-1",
+            "offset=18446744073709551615",
+            "offset=1000000001",
+            "limit=99999999999999999999999",
+        ] {
+            let q: HashMap<String, String> = bad
+                .split_once('=')
+                .map(|(k, v)| HashMap::from([(k.to_owned(), v.to_owned())]))
+                .unwrap();
+            assert_eq!(
+                page("/api/v1/customer/", &[], all.clone(), &q).status(),
+                StatusCode::BAD_REQUEST,
+                "{bad}"
+            );
+        }
+        let q = HashMap::from([
+            ("offset".to_owned(), MAX_OFFSET.to_string()),
+            ("limit".to_owned(), u64::MAX.to_string()),
+        ]);
+        assert_eq!(page("/x/", &[], all, &q).status(), StatusCode::OK);
     }
 
     #[test]

@@ -6,14 +6,13 @@
 
 pub mod faults;
 pub mod mailroute;
+pub mod rackspace;
 mod rng;
 pub mod server;
 pub mod world;
 
 pub use faults::FaultSpec;
 pub use mailroute::{MrWorld, SANDBOX_API_KEY, SANDBOX_LOGIN};
-pub use server::{
-    BackgroundSandbox, RunningSandbox, SANDBOX_SECRET_KEY, SANDBOX_USER_KEY, SandboxOptions,
-    SandboxStats, start,
-};
+pub use rackspace::{SANDBOX_SECRET_KEY, SANDBOX_USER_KEY};
+pub use server::{BackgroundSandbox, RunningSandbox, SandboxOptions, SandboxStats, start};
 pub use world::{World, WorldOptions};

@@ -133,14 +133,66 @@ fn amount(value: Decimal) -> Amount {
     Amount::parse(&value.normalize().to_string()).expect("generated amounts fit DECIMAL(18,4)")
 }
 
-impl World {
-    pub fn generate(options: WorldOptions) -> World {
-        let mut rng = Rng::new(options.seed);
-        let customers: Vec<Customer> = (0..options.customers)
-            .map(|i| make_customer(&mut rng, i))
-            .collect();
-        // Each customer is active over a span of months; some arrive late, some leave.
-        let spans: Vec<(u32, u32)> = (0..options.customers)
+/// One invoice's lines as they are written, numbered in order.
+struct InvoiceLines<'a> {
+    customers: &'a [Customer],
+    lines: Vec<LineItem>,
+}
+
+/// One line to write: who, what, when, how many.
+struct Line {
+    customer: usize,
+    product: usize,
+    kind: LineType,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    term: i64,
+    current: i64,
+    change: i64,
+    months: Decimal,
+}
+
+impl InvoiceLines<'_> {
+    /// Adds a line, its charge computed as the provider computes it.
+    fn push(&mut self, line: Line) {
+        let rate: Decimal = PRODUCTS[line.product].1.parse().expect("rate");
+        let customer = &self.customers[line.customer];
+        self.lines.push(LineItem {
+            line_no: self.lines.len() as u32 + 1,
+            account_no: customer.account_number.clone(),
+            reference_no: customer.reference_number.clone().unwrap_or_default(),
+            domain: customer.domain.clone(),
+            product: PRODUCTS[line.product].0.to_owned(),
+            line_type: line.kind,
+            service_start: line.start,
+            service_end: line.end,
+            term_committed_usage: amount(Decimal::from(line.term)),
+            current_usage: amount(Decimal::from(line.current)),
+            usage_change: amount(Decimal::from(line.change)),
+            months: amount(line.months),
+            rate: amount(rate),
+            charge: amount(charge(Decimal::from(line.change), rate, line.months)),
+        });
+    }
+}
+
+/// The generator's state while it walks the months. The random draws happen in
+/// one fixed order (spans, then per month: changes, new subscriptions, the
+/// invoice), so a seed always gives the same world.
+struct Generator {
+    rng: Rng,
+    options: WorldOptions,
+    /// Per customer, the months it is active: [start, end).
+    spans: Vec<(u32, u32)>,
+    subscriptions: Vec<Subscription>,
+    /// One invoice's CSV answers 404; chosen once.
+    missing_chosen: bool,
+}
+
+impl Generator {
+    /// Each customer is active over a span of months; some arrive late, some leave.
+    fn spans(rng: &mut Rng, options: &WorldOptions) -> Vec<(u32, u32)> {
+        (0..options.customers)
             .map(|_| {
                 let start = if rng.chance(60) {
                     0
@@ -154,154 +206,174 @@ impl World {
                 };
                 (start, end.min(options.months))
             })
-            .collect();
-        let mut subscriptions: Vec<Subscription> = Vec::new();
-        let mut invoices = Vec::new();
-        let mut missing_chosen = false;
-        for m in 0..options.months {
-            let (year, month) = add_months(options.first_month, m);
-            let (prev_year, prev_month) = add_months(options.first_month, m.saturating_sub(1));
-            let mut lines: Vec<LineItem> = Vec::new();
-            let push = |lines: &mut Vec<LineItem>,
-                        c: usize,
-                        p: usize,
-                        kind: LineType,
-                        start,
-                        end,
-                        term: i64,
-                        current: i64,
-                        change: i64,
-                        months: Decimal| {
-                let rate: Decimal = PRODUCTS[p].1.parse().expect("rate");
-                let customer = &customers[c];
-                lines.push(LineItem {
-                    line_no: lines.len() as u32 + 1,
-                    account_no: customer.account_number.clone(),
-                    reference_no: customer.reference_number.clone().unwrap_or_default(),
-                    domain: customer.domain.clone(),
-                    product: PRODUCTS[p].0.to_owned(),
-                    line_type: kind,
-                    service_start: start,
-                    service_end: end,
-                    term_committed_usage: amount(Decimal::from(term)),
-                    current_usage: amount(Decimal::from(current)),
-                    usage_change: amount(Decimal::from(change)),
-                    months: amount(months),
-                    rate: amount(rate),
-                    charge: amount(charge(Decimal::from(change), rate, months)),
-                });
+            .collect()
+    }
+
+    /// Seat changes during the month before `m`, billed prorated on this invoice.
+    fn prorated_changes(&mut self, m: u32, lines: &mut InvoiceLines<'_>) {
+        if m == 0 {
+            return;
+        }
+        let (prev_year, prev_month) = add_months(self.options.first_month, m - 1);
+        for s in self.subscriptions.iter_mut() {
+            let active_last_month = self.spans[s.customer].0 < m && m <= self.spans[s.customer].1;
+            if !(active_last_month && self.rng.chance(15)) {
+                continue;
+            }
+            let rng = &mut self.rng;
+            let day = 1 + rng.below(27) as u32;
+            let at = NaiveDate::from_ymd_opt(prev_year, prev_month, day)
+                .expect("day")
+                .and_hms_opt(
+                    rng.below(24) as u32,
+                    rng.below(60) as u32,
+                    rng.below(60) as u32,
+                )
+                .expect("time");
+            let end = month_end(prev_year, prev_month);
+            let before = s.seats;
+            let change = if rng.chance(70) {
+                1 + rng.below(5) as i64
+            } else if before > 1 {
+                -(1 + rng.below((before - 1) as u64) as i64) // keeps at least one seat
+            } else {
+                0
             };
-            // Changes during the previous month, billed prorated on this invoice.
-            if m > 0 {
-                for s in subscriptions.iter_mut() {
-                    let active_last_month = spans[s.customer].0 < m && m <= spans[s.customer].1;
-                    if !(active_last_month && rng.chance(15)) {
-                        continue;
-                    }
-                    let day = 1 + rng.below(27) as u32;
-                    let at = NaiveDate::from_ymd_opt(prev_year, prev_month, day)
-                        .expect("day")
-                        .and_hms_opt(
-                            rng.below(24) as u32,
-                            rng.below(60) as u32,
-                            rng.below(60) as u32,
-                        )
-                        .expect("time");
-                    let end = month_end(prev_year, prev_month);
-                    let months = billed_months(at, end);
-                    let before = s.seats;
-                    let change = if rng.chance(70) {
-                        1 + rng.below(5) as i64
-                    } else if before > 1 {
-                        -(1 + rng.below((before - 1) as u64) as i64) // keeps at least one seat
-                    } else {
-                        0
-                    };
-                    if change == 0 {
-                        continue;
-                    }
-                    s.seats += change;
-                    let kind = if change > 0 {
-                        LineType::Upgrade
-                    } else {
-                        LineType::Other("Downgrade".into())
-                    };
-                    push(
-                        &mut lines, s.customer, s.product, kind, at, end, before, s.seats, change,
-                        months,
-                    );
-                }
+            if change == 0 {
+                continue;
             }
-            // Customers who left last month: a cancellation credit for the unused part.
-            for s in subscriptions.iter_mut() {
-                if m > 0 && spans[s.customer].1 == m && s.seats > 0 {
-                    let at = month_start(prev_year, prev_month) + chrono::Duration::days(14);
-                    let end = month_end(prev_year, prev_month);
-                    let seats = s.seats;
-                    s.seats = 0;
-                    push(
-                        &mut lines,
-                        s.customer,
-                        s.product,
-                        LineType::Other("Cancellation".into()),
-                        at,
-                        end,
-                        seats,
-                        0,
-                        -seats,
-                        billed_months(at, end),
-                    );
-                }
-            }
-            // New customers subscribe from this month on.
-            for (c, span) in spans.iter().enumerate() {
-                if span.0 == m {
-                    let products = 1 + rng.below(2) as usize;
-                    for k in 0..products {
-                        let product = (c + k * 2) % PRODUCTS.len();
-                        subscriptions.push(Subscription {
-                            customer: c,
-                            product,
-                            seats: 1 + rng.below(40) as i64,
-                        });
-                    }
-                }
-            }
-            // Renewals for this month.
-            let (start, end) = (month_start(year, month), month_end(year, month));
-            for s in &subscriptions {
-                if spans[s.customer].0 <= m && m < spans[s.customer].1 && s.seats > 0 {
-                    push(
-                        &mut lines,
-                        s.customer,
-                        s.product,
-                        LineType::Renewal,
-                        start,
-                        end,
-                        s.seats,
-                        s.seats,
-                        s.seats,
-                        Decimal::ONE,
-                    );
-                }
-            }
-            let total: Decimal = lines.iter().map(|l| l.charge.as_decimal()).sum();
-            let csv_available = (year, month) >= FIRST_CSV_MONTH;
-            let missing = csv_available
-                && !missing_chosen
-                && (year, month) > FIRST_CSV_MONTH
-                && rng.chance(20);
-            missing_chosen |= missing;
-            invoices.push(Invoice {
-                invoice_id: (9_000_000 + m * 1_117 + rng.below(1_000) as u32).to_string(),
-                invoice_date: month_start(year, month) + chrono::Duration::days(6),
-                total_due: amount(total),
-                is_paid: m + 2 < options.months,
-                csv_available,
-                lines,
-                csv_served: csv_available && !missing,
+            s.seats += change;
+            let kind = if change > 0 {
+                LineType::Upgrade
+            } else {
+                LineType::Other("Downgrade".into())
+            };
+            lines.push(Line {
+                customer: s.customer,
+                product: s.product,
+                kind,
+                start: at,
+                end,
+                term: before,
+                current: s.seats,
+                change,
+                months: billed_months(at, end),
             });
         }
+    }
+
+    /// Customers who left in the month before `m`: a credit for the unused part.
+    fn cancellations(&mut self, m: u32, lines: &mut InvoiceLines<'_>) {
+        let (prev_year, prev_month) = add_months(self.options.first_month, m.saturating_sub(1));
+        for s in self.subscriptions.iter_mut() {
+            if m > 0 && self.spans[s.customer].1 == m && s.seats > 0 {
+                let at = month_start(prev_year, prev_month) + chrono::Duration::days(14);
+                let end = month_end(prev_year, prev_month);
+                let seats = s.seats;
+                s.seats = 0;
+                lines.push(Line {
+                    customer: s.customer,
+                    product: s.product,
+                    kind: LineType::Other("Cancellation".into()),
+                    start: at,
+                    end,
+                    term: seats,
+                    current: 0,
+                    change: -seats,
+                    months: billed_months(at, end),
+                });
+            }
+        }
+    }
+
+    /// New customers subscribe from month `m` on, to one or two products.
+    fn new_subscriptions(&mut self, m: u32) {
+        for (c, span) in self.spans.iter().enumerate() {
+            if span.0 == m {
+                let products = 1 + self.rng.below(2) as usize;
+                for k in 0..products {
+                    let product = (c + k * 2) % PRODUCTS.len();
+                    self.subscriptions.push(Subscription {
+                        customer: c,
+                        product,
+                        seats: 1 + self.rng.below(40) as i64,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Every active subscription renews for month `m`, whole.
+    fn renewals(&self, m: u32, lines: &mut InvoiceLines<'_>) {
+        let (year, month) = add_months(self.options.first_month, m);
+        let (start, end) = (month_start(year, month), month_end(year, month));
+        for s in &self.subscriptions {
+            if self.spans[s.customer].0 <= m && m < self.spans[s.customer].1 && s.seats > 0 {
+                lines.push(Line {
+                    customer: s.customer,
+                    product: s.product,
+                    kind: LineType::Renewal,
+                    start,
+                    end,
+                    term: s.seats,
+                    current: s.seats,
+                    change: s.seats,
+                    months: Decimal::ONE,
+                });
+            }
+        }
+    }
+
+    /// Month `m`'s invoice: its lines, total, id, date, and whether a CSV is served.
+    fn invoice(&mut self, m: u32, customers: &[Customer]) -> Invoice {
+        let mut lines = InvoiceLines {
+            customers,
+            lines: Vec::new(),
+        };
+        self.prorated_changes(m, &mut lines);
+        self.cancellations(m, &mut lines);
+        self.new_subscriptions(m);
+        self.renewals(m, &mut lines);
+        let lines = lines.lines;
+        let (year, month) = add_months(self.options.first_month, m);
+        let total: Decimal = lines.iter().map(|l| l.charge.as_decimal()).sum();
+        let csv_available = (year, month) >= FIRST_CSV_MONTH;
+        let missing = csv_available
+            && !self.missing_chosen
+            && (year, month) > FIRST_CSV_MONTH
+            && self.rng.chance(20);
+        self.missing_chosen |= missing;
+        Invoice {
+            invoice_id: (9_000_000 + m * 1_117 + self.rng.below(1_000) as u32).to_string(),
+            invoice_date: month_start(year, month) + chrono::Duration::days(6),
+            total_due: amount(total),
+            is_paid: m + 2 < self.options.months,
+            csv_available,
+            lines,
+            csv_served: csv_available && !missing,
+        }
+    }
+}
+
+impl World {
+    /// The world of `options`: customers, then month by month the invoices (newest
+    /// first, as the provider lists them), then the anomalies if asked for.
+    pub fn generate(options: WorldOptions) -> World {
+        let mut rng = Rng::new(options.seed);
+        let customers: Vec<Customer> = (0..options.customers)
+            .map(|i| make_customer(&mut rng, i))
+            .collect();
+        let spans = Generator::spans(&mut rng, &options);
+        let mut generator = Generator {
+            rng,
+            options,
+            spans,
+            subscriptions: Vec::new(),
+            missing_chosen: false,
+        };
+        let mut invoices: Vec<Invoice> = (0..options.months)
+            .map(|m| generator.invoice(m, &customers))
+            .collect();
         invoices.reverse();
         let mut world = World {
             reseller_account: "1100000".to_owned(),

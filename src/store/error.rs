@@ -30,14 +30,33 @@ pub enum StoreError {
         "the database was written by a newer tally (schema version {found}; this tally knows up to {known})"
     )]
     TooNew { found: u32, known: u32 },
-    #[error(
-        "cannot store invoice {account_number}/{invoice_id}: {}",
-        duckdb_message(.error)
-    )]
+    #[error("cannot store invoice {invoice_id}: {}", duckdb_message(.error))]
     WriteInvoice {
-        account_number: String,
         invoice_id: String,
         error: duckdb::Error,
+    },
+    /// A file loaded with `--account` for an invoice another account owns.
+    #[error(
+        "invoice {invoice_id} belongs to account {stored}, not {given}: refused (load it with --account {stored}, or without --account)"
+    )]
+    OwnerConflict {
+        invoice_id: String,
+        stored: String,
+        given: String,
+    },
+    #[error("cannot copy the database to {path} before upgrading its schema: {error}")]
+    Backup {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// Another process held the file for longer than the lock timeout.
+    #[error(
+        "database {path} is in use by {holder}; gave up after waiting {waited_secs} s (--lock-timeout)"
+    )]
+    Locked {
+        path: PathBuf,
+        holder: String,
+        waited_secs: u64,
     },
     #[error("query failed: {}", duckdb_message(.0))]
     Query(duckdb::Error),

@@ -12,15 +12,8 @@ use std::collections::HashMap;
 use duckdb::{OptionalExt, Transaction, params};
 
 use super::line_batch::line_batch;
-use super::{Store, StoreError};
+use super::{CsvOrigin, CsvStatus, Store, StoreError};
 use crate::parse::LineItem;
-
-/// Which invoice: its owner account and its id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct InvoiceKey {
-    pub account_number: String,
-    pub invoice_id: String,
-}
 
 /// An invoice's line-item CSV, parsed, with where it came from.
 #[derive(Debug, Clone)]
@@ -29,14 +22,19 @@ pub struct InvoiceCsv {
     pub sha256: String,
     /// The file path or URL (lineage).
     pub source: String,
+    pub origin: CsvOrigin,
     pub items: Vec<LineItem>,
 }
 
-/// One unit of work on one invoice.
+/// One unit of work on one invoice: its lines replace whatever lines it had.
 #[derive(Debug, Clone)]
 pub struct InvoiceWrite {
-    pub key: InvoiceKey,
-    /// The lines: they replace whatever lines the invoice had.
+    /// The invoice id: the one key of an invoice.
+    pub invoice_id: String,
+    /// The owner account, when known. A file loaded for an invoice stored under
+    /// another owner is refused ([`StoreError::OwnerConflict`]); a stored invoice
+    /// without an owner takes this one.
+    pub owner: Option<String>,
     pub csv: InvoiceCsv,
 }
 
@@ -48,102 +46,130 @@ impl Store {
 
     /// Stores each invoice's lines, replacing any it had, all in one transaction:
     /// either every invoice here is stored whole or none is. An invoice not yet
-    /// known gets a header row holding its key and CSV facts; a known one keeps its
-    /// provider fields (date, total, paid). If a key appears twice, the later write
-    /// wins, as if they had been written one after the other.
+    /// known gets a header row holding its id, owner and CSV facts; a known one
+    /// keeps its provider fields (date, total, paid) and its owner. If an id
+    /// appears twice, the later write wins, as if they had been written one after
+    /// the other.
     pub fn write_invoices(&mut self, writes: &[&InvoiceWrite]) -> Result<(), StoreError> {
         let Some(first) = writes.first() else {
             return Ok(());
         };
-        let mut last_of_key: HashMap<&InvoiceKey, usize> = HashMap::new();
+        let mut last_of_id: HashMap<&str, usize> = HashMap::new();
         for (i, w) in writes.iter().enumerate() {
-            last_of_key.insert(&w.key, i);
+            last_of_id.insert(&w.invoice_id, i);
         }
-        let fail_at = |key: &InvoiceKey| {
-            let key = key.clone();
+        let fail_at = |invoice_id: &str| {
+            let invoice_id = invoice_id.to_owned();
             move |error| StoreError::WriteInvoice {
-                account_number: key.account_number.clone(),
-                invoice_id: key.invoice_id.clone(),
+                invoice_id: invoice_id.clone(),
                 error,
             }
         };
-        let tx = self.conn.transaction().map_err(fail_at(&first.key))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(fail_at(&first.invoice_id))?;
         let loaded_at = utc_now_text();
         let mut batches = Vec::with_capacity(writes.len());
         for (i, write) in writes.iter().enumerate() {
-            if last_of_key[&write.key] != i {
+            if last_of_id[write.invoice_id.as_str()] != i {
                 continue;
             }
-            let fail = fail_at(&write.key);
-            write_header(&tx, write, &loaded_at).map_err(&fail)?;
-            let batch = line_batch(
-                &write.key.account_number,
-                &write.key.invoice_id,
-                &write.csv.items,
-            )
-            .map_err(|e| fail(duckdb::Error::ToSqlConversionFailure(Box::new(e))))?;
+            write_header(&tx, write, &loaded_at)?;
+            let batch = line_batch(&write.invoice_id, &write.csv.items).map_err(|e| {
+                fail_at(&write.invoice_id)(duckdb::Error::ToSqlConversionFailure(Box::new(e)))
+            })?;
             if batch.num_rows() > 0 {
-                batches.push((&write.key, batch));
+                batches.push((&write.invoice_id, batch));
             }
         }
         if !batches.is_empty() {
-            let mut appender = tx.appender("line_items").map_err(fail_at(&first.key))?;
-            for (key, batch) in batches {
-                appender.append_record_batch(batch).map_err(fail_at(key))?;
+            let mut appender = tx
+                .appender("line_items")
+                .map_err(fail_at(&first.invoice_id))?;
+            for (id, batch) in batches {
+                appender.append_record_batch(batch).map_err(fail_at(id))?;
             }
-            appender.flush().map_err(fail_at(&first.key))?;
+            appender.flush().map_err(fail_at(&first.invoice_id))?;
         }
-        tx.commit().map_err(fail_at(&first.key))
+        tx.commit().map_err(fail_at(&first.invoice_id))
     }
 }
 
 /// Creates or updates the invoice's header and removes the lines it had, inside `tx`.
-fn write_header(tx: &Transaction<'_>, write: &InvoiceWrite, loaded_at: &str) -> duckdb::Result<()> {
-    let key = &write.key;
-    // None: no header yet. Some(n): a header whose CSV gave n lines (NULL: none stored).
-    let existing: Option<Option<i64>> = tx
-        .prepare_cached(
-            "SELECT line_count FROM invoices WHERE account_number = ? AND invoice_id = ?",
-        )?
-        .query_row(params![key.account_number, key.invoice_id], |r| r.get(0))
-        .optional()?;
-    if existing.flatten().is_some_and(|n| n > 0) {
-        tx.prepare_cached("DELETE FROM line_items WHERE account_number = ? AND invoice_id = ?")?
-            .execute(params![key.account_number, key.invoice_id])?;
+fn write_header(
+    tx: &Transaction<'_>,
+    write: &InvoiceWrite,
+    loaded_at: &str,
+) -> Result<(), StoreError> {
+    let id = &write.invoice_id;
+    let fail = |error| StoreError::WriteInvoice {
+        invoice_id: id.clone(),
+        error,
+    };
+    // None: no header yet. Some((owner, n)): a header; n lines stored (NULL: none).
+    let existing: Option<(Option<String>, Option<i64>)> = tx
+        .prepare_cached("SELECT account_number, line_count FROM invoices WHERE invoice_id = ?")
+        .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .map_err(fail)?;
+    if let (Some((Some(stored), _)), Some(given)) = (&existing, &write.owner)
+        && stored != given
+        && write.csv.origin == CsvOrigin::File
+    {
+        return Err(StoreError::OwnerConflict {
+            invoice_id: id.clone(),
+            stored: stored.clone(),
+            given: given.clone(),
+        });
     }
-    let csv = &write.csv;
-    let line_count = csv.items.len() as i64;
-    if existing.is_some() {
-        tx.prepare_cached(
-            "UPDATE invoices
-                SET csv_status = 'loaded', csv_sha256 = ?, csv_source = ?, line_count = ?,
-                    csv_loaded_at = ?::TIMESTAMP
-              WHERE account_number = ? AND invoice_id = ?",
-        )?
-        .execute(params![
-            csv.sha256,
-            csv.source,
-            line_count,
-            loaded_at,
-            key.account_number,
-            key.invoice_id
-        ])?;
-    } else {
-        tx.prepare_cached(
-            "INSERT INTO invoices (account_number, invoice_id, csv_status, csv_sha256, csv_source,
-                                   line_count, csv_loaded_at)
-             VALUES (?, ?, 'loaded', ?, ?, ?, ?::TIMESTAMP)",
-        )?
-        .execute(params![
-            key.account_number,
-            key.invoice_id,
-            csv.sha256,
-            csv.source,
-            line_count,
-            loaded_at
-        ])?;
-    }
-    Ok(())
+    let (csv, line_count) = (&write.csv, write.csv.items.len() as i64);
+    let result = match &existing {
+        Some((_, lines)) => {
+            if lines.is_some_and(|n| n > 0) {
+                tx.prepare_cached("DELETE FROM line_items WHERE invoice_id = ?")
+                    .and_then(|mut s| s.execute([id]))
+                    .map_err(fail)?;
+            }
+            tx.prepare_cached(&format!(
+                "UPDATE invoices
+                    SET csv_status = {}, csv_origin = ?, csv_sha256 = ?, csv_source = ?,
+                        line_count = ?, csv_loaded_at = ?::TIMESTAMP,
+                        account_number = coalesce(account_number, ?)
+                  WHERE invoice_id = ?",
+                CsvStatus::Loaded.sql()
+            ))
+            .and_then(|mut s| {
+                s.execute(params![
+                    csv.origin.as_str(),
+                    csv.sha256,
+                    csv.source,
+                    line_count,
+                    loaded_at,
+                    write.owner,
+                    id
+                ])
+            })
+        }
+        None => tx
+            .prepare_cached(&format!(
+                "INSERT INTO invoices (invoice_id, account_number, csv_status, csv_origin,
+                                       csv_sha256, csv_source, line_count, csv_loaded_at)
+                 VALUES (?, ?, {}, ?, ?, ?, ?, ?::TIMESTAMP)",
+                CsvStatus::Loaded.sql()
+            ))
+            .and_then(|mut s| {
+                s.execute(params![
+                    id,
+                    write.owner,
+                    csv.origin.as_str(),
+                    csv.sha256,
+                    csv.source,
+                    line_count,
+                    loaded_at
+                ])
+            }),
+    };
+    result.map(|_| ()).map_err(fail)
 }
 
 /// The current UTC time as DuckDB `TIMESTAMP` text (no zone, microseconds).

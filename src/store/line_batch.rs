@@ -14,8 +14,7 @@ use chrono::NaiveDateTime;
 use crate::amount::{Amount, PRECISION, SCALE};
 use crate::parse::LineItem;
 
-const TEXT_COLUMNS: [&str; 7] = [
-    "account_number",
+const TEXT_COLUMNS: [&str; 6] = [
     "invoice_id",
     "account_no",
     "reference_no",
@@ -49,9 +48,9 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
             false,
         )
     };
-    let mut fields = vec![text(TEXT_COLUMNS[0]), text(TEXT_COLUMNS[1])];
+    let mut fields = vec![text(TEXT_COLUMNS[0])];
     fields.push(Field::new("line_no", DataType::Int32, false));
-    fields.extend(TEXT_COLUMNS[2..].iter().map(|n| text(n)));
+    fields.extend(TEXT_COLUMNS[1..].iter().map(|n| text(n)));
     fields.push(time("service_start"));
     fields.push(time("service_end"));
     fields.extend(AMOUNT_COLUMNS.iter().map(|n| amount(n)));
@@ -59,7 +58,6 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
 });
 
 pub(super) fn line_batch(
-    account_number: &str,
     invoice_id: &str,
     items: &[LineItem],
 ) -> Result<RecordBatch, arrow::error::ArrowError> {
@@ -98,7 +96,6 @@ pub(super) fn line_batch(
         line_no.append_value(i32::try_from(item.line_no).unwrap_or(i32::MAX));
     }
     let columns: Vec<ArrayRef> = vec![
-        constant(account_number),
         constant(invoice_id),
         Arc::new(line_no.finish()),
         text(&|i| &i.account_no),

@@ -55,8 +55,13 @@ fn ts(at: Option<NaiveDateTime>) -> Option<String> {
 }
 
 impl Store {
-    /// Replaces the MailRoute snapshot with `snapshot`, whole, in one transaction.
-    pub fn replace_mailroute(&mut self, snapshot: &MrSnapshot) -> Result<(), StoreError> {
+    /// Replaces the MailRoute snapshot with `snapshot`, whole, in one transaction;
+    /// every row records the run it came from.
+    pub fn replace_mailroute(
+        &mut self,
+        snapshot: &MrSnapshot,
+        run_id: i64,
+    ) -> Result<(), StoreError> {
         let now = utc_now_text();
         let tx = self.conn.transaction().map_err(StoreError::Query)?;
         tx.execute_batch(
@@ -65,11 +70,11 @@ impl Store {
         .map_err(StoreError::Query)?;
         {
             let mut insert = tx
-                .prepare("INSERT INTO mr_resellers VALUES (?, ?, ?::TIMESTAMP)")
+                .prepare("INSERT INTO mr_resellers VALUES (?, ?, ?::TIMESTAMP, ?)")
                 .map_err(StoreError::Query)?;
             for (id, name) in &snapshot.resellers {
                 insert
-                    .execute(params![id, name, now])
+                    .execute(params![id, name, now, run_id])
                     .map_err(StoreError::Query)?;
             }
             let mut appender = tx.appender("mr_customers").map_err(StoreError::Query)?;
@@ -82,7 +87,8 @@ impl Store {
                         c.reported_user_count,
                         ts(c.created_at),
                         ts(c.updated_at),
-                        now
+                        now,
+                        run_id
                     ])
                     .map_err(StoreError::Query)?;
             }
@@ -100,7 +106,8 @@ impl Store {
                         k.is_billing,
                         k.is_technical,
                         k.is_emergency,
-                        now
+                        now,
+                        run_id
                     ])
                     .map_err(StoreError::Query)?;
             }
@@ -116,7 +123,8 @@ impl Store {
                         a.is_active,
                         ts(a.date_joined),
                         ts(a.last_login),
-                        now
+                        now,
+                        run_id
                     ])
                     .map_err(StoreError::Query)?;
             }

@@ -1,6 +1,8 @@
-//! The DuckDB file: opening it, its schema (numbered migrations), and the writes
-//! that keep each invoice whole. Knows nothing of HTTP.
+//! The DuckDB file: opening it (waiting while another process holds it), its
+//! schema (numbered migrations), and the writes that keep each invoice whole.
+//! Knows nothing of HTTP.
 
+mod csv_status;
 mod error;
 mod invoice_write;
 mod line_batch;
@@ -12,61 +14,97 @@ mod sync_write;
 mod tests;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use duckdb::{AccessMode, Config, Connection};
 
+pub use csv_status::{CsvOrigin, CsvStatus};
 pub use error::{StoreError, duckdb_message};
-pub use invoice_write::{InvoiceCsv, InvoiceKey, InvoiceWrite};
+pub use invoice_write::{InvoiceCsv, InvoiceWrite};
 pub use mailroute_write::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot};
-pub use migrations::MIGRATIONS;
+pub use migrations::{MIGRATIONS, Migration, latest_version};
 pub use sync_write::{
     ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceHeader, RunCounts, RunOutcome,
     RunRecord,
 };
 
+/// How a command may use the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read and write; the schema is brought up to date.
+    ReadWrite,
+    /// Read only (reports, exports): every write statement fails. TEMP objects and
+    /// `COPY ... TO` still work (reports and exports write their files that way).
+    ReadOnly,
+    /// What `tally sql` gets: read only, and no file system (no `COPY ... TO`, no
+    /// `read_csv`, no `ATTACH`), no extensions, and settings locked.
+    Query,
+}
+
+/// How long to wait while another process holds the file, and whom to tell.
+pub struct LockWait<'a> {
+    pub timeout: Duration,
+    /// Told once, when the wait starts, what holds the file.
+    pub notify: &'a dyn Fn(&str),
+}
+
 /// An open tally database.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// What opening it did that the user should hear of (a backup, merged rows).
+    notes: Vec<String>,
 }
 
 impl Store {
     /// Opens (creating it if needed) the database at `path` for writing and brings
-    /// its schema up to date.
+    /// its schema up to date. Fails at once if another process holds it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|error| StoreError::Open {
-            path: path.to_owned(),
-            error,
-        })?;
-        let mut store = Store {
-            conn,
-            path: path.to_owned(),
-        };
-        migrations::apply(&mut store.conn)?;
-        Ok(store)
+        Store::open_with(path, Access::ReadWrite, None)
     }
 
     /// Opens an existing database read-only: every write statement fails.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
+        Store::open_with(path, Access::ReadOnly, None)
+    }
+
+    /// Opens the database with `access`, waiting as `wait` says while another
+    /// process holds it. A read-only open of a file with an older schema first
+    /// upgrades it (one short read-write open).
+    pub fn open_with(
+        path: &Path,
+        access: Access,
+        wait: Option<&LockWait<'_>>,
+    ) -> Result<Store, StoreError> {
+        if access != Access::ReadWrite && !path.exists() {
             return Err(StoreError::Missing {
                 path: path.to_owned(),
             });
         }
-        let config = Config::default()
-            .access_mode(AccessMode::ReadOnly)
-            .map_err(|error| StoreError::Open {
-                path: path.to_owned(),
-                error,
-            })?;
-        let conn = Connection::open_with_flags(path, config).map_err(|error| StoreError::Open {
-            path: path.to_owned(),
-            error,
-        })?;
+        let mut conn = connect_waiting(path, access, wait)?;
+        let mut notes = Vec::new();
+        match access {
+            Access::ReadWrite => notes = migrations::apply(&mut conn, path)?,
+            Access::ReadOnly | Access::Query => {
+                let version = migrations::current_version(&conn).map_err(StoreError::Query)?;
+                if version < latest_version() {
+                    drop(conn);
+                    notes = Store::open_with(path, Access::ReadWrite, wait)?.notes;
+                    conn = connect_waiting(path, access, wait)?;
+                }
+            }
+        }
         Ok(Store {
             conn,
             path: path.to_owned(),
+            notes,
         })
+    }
+
+    /// What opening the file did that the user should be told (a backup copy
+    /// made before a schema upgrade, invoices merged by it).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Tunes the connection for a stream of small appends (`tally load`): DuckDB's
@@ -84,6 +122,7 @@ impl Store {
         Ok(Store {
             conn,
             path: self.path.clone(),
+            notes: Vec::new(),
         })
     }
 
@@ -94,5 +133,83 @@ impl Store {
     /// The underlying connection, for read queries (reports, `tally sql`).
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+fn connect(path: &Path, access: Access) -> Result<Connection, duckdb::Error> {
+    let config = Config::default();
+    let config = match access {
+        Access::ReadWrite => config,
+        Access::ReadOnly => config.access_mode(AccessMode::ReadOnly)?,
+        Access::Query => config
+            .access_mode(AccessMode::ReadOnly)?
+            .enable_external_access(false)?
+            .enable_autoload_extension(false)?
+            .with("autoinstall_known_extensions", "false")?
+            .with("allow_community_extensions", "false")?
+            .with("lock_configuration", "true")?,
+    };
+    Connection::open_with_flags(path, config)
+}
+
+/// What holds the file, from DuckDB's lock error ("Conflicting lock is held in
+/// /usr/bin/duckdb (PID 42) by user root"); `None` for any other error.
+fn lock_holder(error: &duckdb::Error) -> Option<String> {
+    let message = duckdb_message(error);
+    if !message.contains("Could not set lock on file") {
+        return None;
+    }
+    let holder = message
+        .split_once("Conflicting lock is held in ")
+        .map(|(_, rest)| {
+            rest.split(". See also")
+                .next()
+                .unwrap_or(rest)
+                .trim_end_matches('.')
+        })
+        .map(|who| who.split(" by user ").next().unwrap_or(who).to_owned())
+        .unwrap_or_else(|| "another process".to_owned());
+    Some(holder)
+}
+
+/// Opens the connection; while another process holds the file, tries again every
+/// 100 ms until `wait.timeout` has passed.
+fn connect_waiting(
+    path: &Path,
+    access: Access,
+    wait: Option<&LockWait<'_>>,
+) -> Result<Connection, StoreError> {
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        let error = match connect(path, access) {
+            Ok(conn) => return Ok(conn),
+            Err(error) => error,
+        };
+        let Some(holder) = lock_holder(&error) else {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                error,
+            });
+        };
+        let timeout = wait.map_or(Duration::ZERO, |w| w.timeout);
+        if started.elapsed() >= timeout {
+            return Err(StoreError::Locked {
+                path: path.to_owned(),
+                holder,
+                waited_secs: timeout.as_secs(),
+            });
+        }
+        if let Some(wait) = wait
+            && !told
+        {
+            (wait.notify)(&format!(
+                "waiting for {}: it is in use by {holder} (up to {} s; --lock-timeout)",
+                path.display(),
+                timeout.as_secs()
+            ));
+            told = true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -29,20 +29,21 @@ fn item(line_no: u32, charge: Amount) -> LineItem {
     }
 }
 
+fn file_write(id: &str, owner: Option<&str>, items: Vec<LineItem>) -> InvoiceWrite {
+    InvoiceWrite {
+        invoice_id: id.into(),
+        owner: owner.map(str::to_owned),
+        csv: InvoiceCsv {
+            sha256: "00".into(),
+            source: "test".into(),
+            origin: CsvOrigin::File,
+            items,
+        },
+    }
+}
+
 fn write(store: &mut Store, id: &str, items: Vec<LineItem>) {
-    store
-        .write_invoice(&InvoiceWrite {
-            key: InvoiceKey {
-                account_number: "local".into(),
-                invoice_id: id.into(),
-            },
-            csv: InvoiceCsv {
-                sha256: "00".into(),
-                source: "test".into(),
-                items,
-            },
-        })
-        .unwrap();
+    store.write_invoice(&file_write(id, None, items)).unwrap();
 }
 
 fn column_text(store: &Store, sql: &str) -> Vec<String> {
@@ -171,7 +172,7 @@ fn migrations_apply_once() {
         &store,
         "SELECT version::VARCHAR FROM schema_migrations ORDER BY 1",
     );
-    let expected: Vec<String> = MIGRATIONS.iter().map(|m| m.0.to_string()).collect();
+    let expected: Vec<String> = MIGRATIONS.iter().map(|m| m.version.to_string()).collect();
     assert_eq!(versions, expected);
 }
 
@@ -195,20 +196,16 @@ fn a_file_that_is_not_a_database_is_refused() {
 fn a_group_with_a_repeated_key_keeps_the_later_write() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
-    let w = |id: &str, charges: &[&str]| InvoiceWrite {
-        key: InvoiceKey {
-            account_number: "local".into(),
-            invoice_id: id.into(),
-        },
-        csv: InvoiceCsv {
-            sha256: "00".into(),
-            source: "test".into(),
-            items: charges
+    let w = |id: &str, charges: &[&str]| {
+        file_write(
+            id,
+            None,
+            charges
                 .iter()
                 .enumerate()
                 .map(|(i, c)| item(i as u32 + 1, Amount::parse(c).unwrap()))
                 .collect(),
-        },
+        )
     };
     let (a1, b, a2) = (w("a", &["1", "2", "3"]), w("b", &["5"]), w("a", &["7"]));
     store.write_invoices(&[&a1, &b, &a2]).unwrap();
@@ -230,10 +227,8 @@ fn a_group_with_a_repeated_key_keeps_the_later_write() {
 
 fn header(id: &str, paid: bool, csv_available: bool) -> InvoiceHeader {
     InvoiceHeader {
-        key: InvoiceKey {
-            account_number: "1100000".into(),
-            invoice_id: id.into(),
-        },
+        account_number: "1100000".into(),
+        invoice_id: id.into(),
         invoice_date: parse_service_date("12/7/2017 12:00:00 AM").unwrap(),
         invoice_type: Some("Billing".into()),
         total_due: Amount::parse("1122.55").unwrap(),
@@ -247,31 +242,32 @@ fn headers_are_upserted_without_losing_lines_or_status() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
     store
-        .upsert_invoice_headers(&[
-            header("1", false, true),
-            header("2", false, false),
-            header("3", false, true),
-        ])
+        .upsert_invoice_headers(
+            &[
+                header("1", false, true),
+                header("2", false, false),
+                header("3", false, true),
+            ],
+            1,
+        )
         .unwrap();
     assert_eq!(
         store.invoices_to_fetch("1100000", None, false).unwrap(),
         ["1", "3"]
     );
-    let key = |id: &str| InvoiceKey {
-        account_number: "1100000".into(),
-        invoice_id: id.into(),
-    };
     store
         .write_invoice(&InvoiceWrite {
-            key: key("1"),
+            invoice_id: "1".into(),
+            owner: Some("1100000".into()),
             csv: InvoiceCsv {
                 sha256: "ab".into(),
                 source: "url".into(),
+                origin: CsvOrigin::Provider,
                 items: vec![item(1, Amount::parse("1122.55").unwrap())],
             },
         })
         .unwrap();
-    store.mark_csv_missing(&key("3"), "url3").unwrap();
+    store.mark_csv_missing("3", "url3").unwrap();
     assert!(
         store
             .invoices_to_fetch("1100000", None, false)
@@ -284,11 +280,14 @@ fn headers_are_upserted_without_losing_lines_or_status() {
     );
     // IsPaid changes; the lines and the statuses stay.
     store
-        .upsert_invoice_headers(&[
-            header("1", true, true),
-            header("2", true, false),
-            header("3", true, true),
-        ])
+        .upsert_invoice_headers(
+            &[
+                header("1", true, true),
+                header("2", true, false),
+                header("3", true, true),
+            ],
+            2,
+        )
         .unwrap();
     assert_eq!(
         column_text(
@@ -332,17 +331,17 @@ fn contacts_are_replaced_and_runs_recorded() {
         receives_updates: false,
     };
     store
-        .replace_contacts("42", &[contact("1"), contact("2")])
+        .replace_contacts("42", &[contact("1"), contact("2")], 1)
         .unwrap();
     store
-        .replace_contacts("42", &[contact("2"), contact("3")])
+        .replace_contacts("42", &[contact("2"), contact("3")], 1)
         .unwrap();
     assert_eq!(
         column_text(&store, "SELECT contact_id FROM contacts ORDER BY 1"),
         ["2", "3"]
     );
-    let first = store.begin_run("rackspace", "http://x").unwrap();
-    let second = store.begin_run("rackspace", "http://x").unwrap();
+    let first = store.begin_run("rackspace", "http://x", true).unwrap();
+    let second = store.begin_run("rackspace", "http://x", true).unwrap();
     store
         .finish_run(
             second,
@@ -372,10 +371,250 @@ fn a_repeated_header_keeps_the_later_one() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
     store
-        .upsert_invoice_headers(&[header("1", false, true), header("1", true, true)])
+        .upsert_invoice_headers(&[header("1", false, true), header("1", true, true)], 1)
         .unwrap();
     assert_eq!(
         column_text(&store, "SELECT invoice_id || ':' || is_paid FROM invoices"),
         ["1:true"]
     );
+}
+
+#[test]
+fn an_invoice_is_its_id_whatever_path_brought_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+    let one = Amount::parse("1").unwrap();
+    // Loaded without an owner, then the provider lists it under 1100000.
+    write(&mut store, "1", vec![item(1, one), item(2, one)]);
+    assert_eq!(
+        store.invoices_to_fetch("1100000", None, false).unwrap(),
+        Vec::<String>::new()
+    );
+    store
+        .upsert_invoice_headers(&[header("1", false, true)], 7)
+        .unwrap();
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT invoice_id || ':' || account_number || ':' || csv_origin || ':' || run_id FROM invoices"
+        ),
+        ["1:1100000:file:7"]
+    );
+    // Lines from a file are downloaded once from the provider...
+    assert_eq!(
+        store.invoices_to_fetch("1100000", None, false).unwrap(),
+        ["1"]
+    );
+    store
+        .write_invoice(&InvoiceWrite {
+            invoice_id: "1".into(),
+            owner: Some("1100000".into()),
+            csv: InvoiceCsv {
+                sha256: "cd".into(),
+                source: "https://api/1".into(),
+                origin: CsvOrigin::Provider,
+                items: vec![item(1, one)],
+            },
+        })
+        .unwrap();
+    // ...and then not again.
+    assert!(
+        store
+            .invoices_to_fetch("1100000", None, false)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT count(*) || ':' || sum(line_count) FROM invoices"
+        ),
+        ["1:1"]
+    );
+    assert_eq!(
+        column_text(&store, "SELECT count(*)::VARCHAR FROM line_items"),
+        ["1"]
+    );
+}
+
+#[test]
+fn a_file_for_an_invoice_another_account_owns_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+    let one = Amount::parse("1").unwrap();
+    store
+        .write_invoice(&file_write("9", Some("1100000"), vec![item(1, one)]))
+        .unwrap();
+    let err = store
+        .write_invoice(&file_write(
+            "9",
+            Some("2200000"),
+            vec![item(1, one), item(2, one)],
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invoice 9 belongs to account 1100000, not 2200000: refused (load it with --account 1100000, or without --account)"
+    );
+    // Nothing changed; without --account (or with the owner) it replaces the lines.
+    assert_eq!(
+        column_text(&store, "SELECT count(*)::VARCHAR FROM line_items"),
+        ["1"]
+    );
+    store
+        .write_invoice(&file_write("9", None, vec![item(1, one), item(2, one)]))
+        .unwrap();
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT account_number || ':' || line_count FROM invoices"
+        ),
+        ["1100000:2"]
+    );
+}
+
+/// A version-3 database (the schema before one invoice per id) holding the same
+/// invoice three ways: synced under `me`, synced under its number, and loaded.
+#[test]
+fn migration_4_merges_duplicates_and_keeps_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.duckdb");
+    {
+        let conn = duckdb::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+                 applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
+        )
+        .unwrap();
+        for m in &MIGRATIONS[..3] {
+            conn.execute_batch(m.sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                duckdb::params![m.version, m.name],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO customers (account_number, is_reseller, synced_at) VALUES ('1100000', true, '2020-01-01');
+             INSERT INTO invoices (account_number, invoice_id, header_synced_at, csv_status, csv_source, line_count, csv_loaded_at)
+             VALUES ('me', '5', '2020-01-02', 'loaded', 'http://127.0.0.1:1/v2/customers/me/invoices/5', 1, '2020-01-02'),
+                    ('1100000', '5', '2020-01-01', 'loaded', 'http://127.0.0.1:1/v2/customers/1100000/invoices/5', 1, '2020-01-01'),
+                    ('local', '5', NULL, 'loaded', '/tmp/5.csv', 1, '2020-01-03'),
+                    ('local', '6', NULL, 'loaded', '/tmp/6.csv', 1, '2020-01-03');
+             INSERT INTO line_items VALUES
+               ('me', '5', 1, 'a', '', 'd', 'p', 'Renewal', '2020-01-01', '2020-01-31', 1, 1, 1, 1, 2, 2),
+               ('1100000', '5', 1, 'a', '', 'd', 'p', 'Renewal', '2020-01-01', '2020-01-31', 1, 1, 1, 1, 3, 3),
+               ('local', '5', 1, 'a', '', 'd', 'p', 'Renewal', '2020-01-01', '2020-01-31', 1, 1, 1, 1, 4, 4),
+               ('local', '6', 1, 'a', '', 'd', 'p', 'Renewal', '2020-01-01', '2020-01-31', 1, 1, 1, 1, 5, 5);
+             INSERT INTO sync_runs (provider, base_url, started_at, outcome)
+             VALUES ('rackspace', 'https://api.emailsrvr.com', '2020-01-01', 'ok');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let backup = dir.path().join("old.duckdb.bak-4");
+    assert_eq!(
+        store.notes(),
+        [
+            format!(
+                "upgrading the database schema to version 4 (one_invoice_per_id); a copy of the file as it was is at {}",
+                backup.display()
+            ),
+            "merged invoice 5: stored 3 times (under 1100000, me, local); kept the copy under 1100000"
+                .to_owned()
+        ]
+    );
+    assert!(backup.exists());
+    // The synced row under the number is kept, with its lines; `local` is unknown.
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT invoice_id || ':' || coalesce(account_number, '?') || ':' || csv_origin FROM invoices ORDER BY 1"
+        ),
+        ["5:1100000:provider", "6:?:file"]
+    );
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT invoice_id || ':' || charge FROM line_items ORDER BY 1"
+        ),
+        ["5:3.0000", "6:5.0000"]
+    );
+    assert_eq!(
+        column_text(&store, "SELECT is_sandbox::VARCHAR FROM sync_runs"),
+        ["false"]
+    );
+    drop(store);
+    // The copy is the old database, whole.
+    let old = duckdb::Connection::open(&backup).unwrap();
+    let n: i64 = old
+        .query_row("SELECT count(*) FROM invoices", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 4);
+    // Opening again migrates nothing and copies nothing.
+    drop(old);
+    std::fs::remove_file(&backup).unwrap();
+    assert!(Store::open(&path).unwrap().notes().is_empty());
+    assert!(!backup.exists());
+}
+
+#[test]
+fn a_new_database_makes_no_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+    assert!(store.notes().is_empty());
+    let backups = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".bak-")
+        })
+        .count();
+    assert_eq!(backups, 0);
+}
+
+#[test]
+fn the_query_connection_reads_the_database_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.duckdb");
+    let mut store = Store::open(&path).unwrap();
+    write(&mut store, "1", vec![item(1, Amount::parse("1").unwrap())]);
+    drop(store);
+    let store = Store::open_with(&path, Access::Query, None).unwrap();
+    let conn = store.connection();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM line_items", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    let target = dir.path().join("out.csv");
+    for sql in [
+        format!("COPY (SELECT 1) TO '{}' (FORMAT csv)", target.display()),
+        format!("COPY (SELECT 1) TO '{}' (FORMAT csv)", path.display()),
+        format!(
+            "ATTACH '{}' AS other",
+            dir.path().join("o.duckdb").display()
+        ),
+        "SELECT * FROM read_csv('/etc/passwd')".to_owned(),
+        "INSTALL httpfs".to_owned(),
+        "LOAD httpfs".to_owned(),
+        "SET threads = 1".to_owned(),
+        "SET enable_external_access = true".to_owned(),
+        "DELETE FROM line_items".to_owned(),
+        format!("EXPORT DATABASE '{}'", dir.path().join("exp").display()),
+    ] {
+        assert!(conn.execute_batch(&sql).is_err(), "{sql}");
+    }
+    assert!(!target.exists());
+    assert!(!dir.path().join("exp").exists());
+    drop(store);
+    // The database is as it was.
+    let store = Store::open_read_only(&path).unwrap();
+    let n: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM line_items", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
 }

@@ -18,7 +18,7 @@ use crate::store::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot, RunCount
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub struct MailrouteRun {
     pub run_id: i64,
     pub resellers: u64,
     pub customers: u64,
@@ -38,12 +38,12 @@ pub async fn sync(
     store: &mut Store,
     concurrency: usize,
     printer: &Printer,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<MailrouteRun> {
     let started = Instant::now();
-    let run_id = store.begin_run("mailroute", client.base_url())?;
-    let mut report = Report {
+    let run_id = store.begin_run("mailroute", client.base_url(), client.is_sandbox())?;
+    let mut report = MailrouteRun {
         run_id,
-        ..Report::default()
+        ..MailrouteRun::default()
     };
     let result = run(client, store, concurrency, printer, &mut report).await;
     report.stats = client.stats();
@@ -69,7 +69,7 @@ async fn run(
     store: &mut Store,
     concurrency: usize,
     printer: &Printer,
-    report: &mut Report,
+    report: &mut MailrouteRun,
 ) -> anyhow::Result<()> {
     let mut snapshot = MrSnapshot::default();
     // The first request: bad keys stop everything here.
@@ -146,7 +146,7 @@ async fn run(
     report.contacts = snapshot.contacts.len() as u64;
     report.admins = snapshot.admins.len() as u64;
     if report.failures.is_empty() {
-        tokio::task::block_in_place(|| store.replace_mailroute(&snapshot))?;
+        tokio::task::block_in_place(|| store.replace_mailroute(&snapshot, report.run_id))?;
         report.replaced = true;
     }
     Ok(())
@@ -154,7 +154,7 @@ async fn run(
 
 /// Keys refused: the run stops.
 fn fatal(err: ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{err}")
+    anyhow::Error::from(err)
 }
 
 /// A failed list, or the end of the run if the keys were refused.

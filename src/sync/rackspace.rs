@@ -21,7 +21,7 @@ use crate::api::rackspace::{Client, CsvDownload};
 use crate::parse::{LineItem, parse_line_items};
 use crate::printer::Printer;
 use crate::store::{
-    ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader, InvoiceKey,
+    ContactRow, CsvCounts, CsvOrigin, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader,
     InvoiceWrite, RunCounts, Store,
 };
 
@@ -46,7 +46,7 @@ pub struct Plan {
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub struct RackspaceRun {
     pub run_id: i64,
     pub reseller: String,
     pub accounts: Vec<String>,
@@ -59,18 +59,18 @@ pub struct Report {
 
 /// Runs one sync. An error is returned only when nothing more can be done (the
 /// keys were refused, the database failed); everything else that fails is in
-/// [`Report::failures`] and the rest is still synced.
+/// [`RackspaceRun::failures`] and the rest is still synced.
 pub async fn sync(
     client: &Arc<Client>,
     store: &mut Store,
     plan: &Plan,
     printer: &Printer,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<RackspaceRun> {
     let started = Instant::now();
-    let run_id = store.begin_run("rackspace", client.base_url())?;
-    let mut report = Report {
+    let run_id = store.begin_run("rackspace", client.base_url(), client.is_sandbox())?;
+    let mut report = RackspaceRun {
         run_id,
-        ..Report::default()
+        ..RackspaceRun::default()
     };
     let result = run(client, store, plan, printer, &mut report).await;
     report.stats = client.stats();
@@ -91,7 +91,7 @@ async fn run(
     store: &mut Store,
     plan: &Plan,
     printer: &Printer,
-    report: &mut Report,
+    report: &mut RackspaceRun,
 ) -> anyhow::Result<()> {
     // Who we are: the first request, so bad keys stop everything at once.
     let me = client.customer("me").await?;
@@ -129,7 +129,7 @@ async fn run(
             rows.push(customer_row(c, false, false));
         }
     }
-    tokio::task::block_in_place(|| store.upsert_customers(&rows))?;
+    tokio::task::block_in_place(|| store.upsert_customers(&rows, report.run_id))?;
     report.counts.customers = customers.len() as u64;
 
     // Contacts, one list per account, each stored whole.
@@ -152,7 +152,9 @@ async fn run(
             match list {
                 Ok(contacts) => {
                     let rows: Vec<ContactRow> = contacts.iter().map(contact_row).collect();
-                    tokio::task::block_in_place(|| store.replace_contacts(&account, &rows))?;
+                    tokio::task::block_in_place(|| {
+                        store.replace_contacts(&account, &rows, report.run_id)
+                    })?;
                     report.counts.contacts += rows.len() as u64;
                 }
                 Err(err) => report.failed(format!("contacts of {account}"), err)?,
@@ -162,11 +164,21 @@ async fn run(
         printer.note(&format!("contacts: {} stored", report.counts.contacts));
     }
 
-    // Invoice headers of each chosen account, then the CSVs not stored yet.
+    // Invoice headers of each chosen account, then the CSVs not stored yet. `me`
+    // (any case) is the reseller's own number before anything is stored under it.
     let mut accounts: Vec<String> = if plan.accounts.is_empty() {
         vec![me.account_number.clone()]
     } else {
-        plan.accounts.clone()
+        plan.accounts
+            .iter()
+            .map(|a| {
+                if a.eq_ignore_ascii_case("me") {
+                    me.account_number.clone()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect()
     };
     if plan.all_customers {
         accounts.extend(customers.iter().map(|c| c.account_number.clone()));
@@ -175,11 +187,16 @@ async fn run(
     accounts.retain(|a| seen.insert(a.clone()));
     report.accounts = accounts.clone();
 
-    let mut to_fetch: Vec<InvoiceKey> = Vec::new();
+    // An id listed under two accounts is one invoice: the first list names its owner.
+    let mut listed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut to_fetch: Vec<Fetch> = Vec::new();
     for account in &accounts {
         match invoice_headers(client, account, plan.since).await {
-            Ok(headers) => {
-                tokio::task::block_in_place(|| store.upsert_invoice_headers(&headers))?;
+            Ok(mut headers) => {
+                headers.retain(|h| listed.insert(h.invoice_id.clone()));
+                tokio::task::block_in_place(|| {
+                    store.upsert_invoice_headers(&headers, report.run_id)
+                })?;
                 report.counts.invoices += headers.len() as u64;
                 let ids = store.invoices_to_fetch(account, plan.since, plan.refresh)?;
                 printer.note(&format!(
@@ -188,8 +205,8 @@ async fn run(
                     ids.len(),
                     if ids.len() == 1 { "" } else { "s" }
                 ));
-                to_fetch.extend(ids.into_iter().map(|invoice_id| InvoiceKey {
-                    account_number: account.clone(),
+                to_fetch.extend(ids.into_iter().map(|invoice_id| Fetch {
+                    account: account.clone(),
                     invoice_id,
                 }));
             }
@@ -202,25 +219,31 @@ async fn run(
     // writes the invoice before it.
     let mut downloads = futures::stream::iter(to_fetch.into_iter().map(|key| {
         let client = Arc::clone(client);
-        tokio::spawn(async move {
-            let result = download(&client, &key).await;
-            (key, result)
-        })
+        let span = tracing::debug_span!("invoice", id = %key.invoice_id, account = %key.account);
+        tokio::spawn(tracing::Instrument::instrument(
+            async move {
+                let result = download(&client, &key).await;
+                (key, result)
+            },
+            span,
+        ))
     }))
     .buffer_unordered(plan.concurrency);
     while let Some(joined) = downloads.next().await {
         bar.inc();
         let (key, result) = joined?;
-        let what = || format!("invoice {}/{}", key.account_number, key.invoice_id);
+        let what = || format!("invoice {}/{}", key.account, key.invoice_id);
         match result {
             Ok(Downloaded::Lines { csv, items }) => {
                 let lines = items.len() as u64;
                 let sum: Decimal = items.iter().map(|l| l.charge.as_decimal()).sum();
                 let write = InvoiceWrite {
-                    key: key.clone(),
+                    invoice_id: key.invoice_id.clone(),
+                    owner: Some(key.account.clone()),
                     csv: InvoiceCsv {
                         sha256: csv.sha256,
                         source: csv.url,
+                        origin: CsvOrigin::Provider,
                         items,
                     },
                 };
@@ -231,7 +254,7 @@ async fn run(
                 report.counts.sum_charge += sum;
             }
             Ok(Downloaded::Missing { url }) => {
-                tokio::task::block_in_place(|| store.mark_csv_missing(&key, &url))?;
+                tokio::task::block_in_place(|| store.mark_csv_missing(&key.invoice_id, &url))?;
                 printer.info(&format!("{}: no CSV (404)", what()));
                 report.counts.csv_missing += 1;
             }
@@ -244,12 +267,12 @@ async fn run(
     Ok(())
 }
 
-impl Report {
+impl RackspaceRun {
     /// Notes a request that failed for good. Keys refused is the exception: nothing
     /// else will work either, so the run stops.
     fn failed(&mut self, what: impl Into<String>, err: ApiError) -> anyhow::Result<()> {
         if err.is_unauthorized() {
-            return Err(anyhow::anyhow!("{err}"));
+            return Err(err.into());
         }
         self.failures.push(Failure {
             what: what.into(),
@@ -273,10 +296,8 @@ async fn invoice_headers(
             break;
         }
         headers.push(InvoiceHeader {
-            key: InvoiceKey {
-                account_number: account.to_owned(),
-                invoice_id: invoice.invoice_id,
-            },
+            account_number: account.to_owned(),
+            invoice_id: invoice.invoice_id,
             invoice_date: invoice.invoice_date,
             invoice_type: invoice.invoice_type,
             total_due: invoice.total_due,
@@ -285,6 +306,13 @@ async fn invoice_headers(
         });
     }
     Ok(headers)
+}
+
+/// An invoice CSV to download: whose list it was in, and its id.
+#[derive(Debug, Clone)]
+struct Fetch {
+    account: String,
+    invoice_id: String,
 }
 
 enum Downloaded {
@@ -302,9 +330,9 @@ enum DownloadError {
     Parse(String),
 }
 
-async fn download(client: &Client, key: &InvoiceKey) -> Result<Downloaded, DownloadError> {
+async fn download(client: &Client, key: &Fetch) -> Result<Downloaded, DownloadError> {
     match client
-        .invoice_csv(&key.account_number, &key.invoice_id)
+        .invoice_csv(&key.account, &key.invoice_id)
         .await
         .map_err(DownloadError::Api)?
     {
@@ -312,7 +340,7 @@ async fn download(client: &Client, key: &InvoiceKey) -> Result<Downloaded, Downl
             url: format!(
                 "{}/v2/customers/{}/invoices/{}",
                 crate::api::error::display_url(client.base_url()),
-                key.account_number,
+                key.account,
                 key.invoice_id
             ),
         }),

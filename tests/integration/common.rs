@@ -74,6 +74,25 @@ impl Workdir {
     }
 }
 
+/// A query over files (Parquet, CSV) in an in-memory DuckDB of the test process,
+/// as CSV the way `tally sql --format csv` prints it (which cannot read files).
+pub fn query_files(sql: &str) -> String {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let arrow = stmt.query_arrow([]).unwrap();
+    let schema = arrow.get_schema();
+    let batches: Vec<_> = arrow.collect();
+    let mut out = Vec::new();
+    tally::render::write_result(
+        tally::render::Format::Csv { neutralised: false },
+        &schema,
+        &batches,
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
 impl Workdir {
     /// A report's output (exit code 0 or 1), for exact comparisons.
     pub fn query_report(&self, args: &[&str]) -> String {

@@ -57,7 +57,7 @@ fn partitioned_parquet_reads_back_exactly_and_reruns_replace() {
     );
     assert!(first.iter().all(|f| !f.contains(".tmp-")), "{first:?}");
     let glob = format!("{}/line_items/*/*.parquet", out.display());
-    let back = w.query(&format!(
+    let back = crate::common::query_files(&format!(
         "SELECT month, count(*) AS n, sum(charge) AS total, typeof(sum(charge)) AS t, typeof(any_value(rate)) AS r
            FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY ALL ORDER BY ALL"
     ));
@@ -73,7 +73,7 @@ fn partitioned_parquet_reads_back_exactly_and_reruns_replace() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(files_under(&out), first);
     assert_eq!(
-        w.query(&format!(
+        crate::common::query_files(&format!(
             "SELECT month, count(*) AS n, sum(charge) AS total, typeof(sum(charge)) AS t, typeof(any_value(rate)) AS r
                FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY ALL ORDER BY ALL"
         )),
@@ -102,7 +102,10 @@ fn csv_cells_are_neutralised_and_decimals_exact() {
         "line_items",
     ]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(files_under(&out), ["line_items/data.csv"]);
+    assert_eq!(
+        files_under(&out),
+        [".tally-manifest.json", "line_items/data.csv"]
+    );
     let text = std::fs::read_to_string(out.join("line_items/data.csv")).unwrap();
     assert_eq!(text.lines().count(), 6, "{text}");
     for cell in [
@@ -121,7 +124,7 @@ fn csv_cells_are_neutralised_and_decimals_exact() {
     // Read back with DuckDB: the same exact values (by hand: 1.10 - 2.0001 + 3 + 4
     // + 99999999999999.9999 = 100000000000006.0998).
     let path = out.join("line_items/data.csv");
-    let back = w.query(&format!(
+    let back = crate::common::query_files(&format!(
         "SELECT sum(charge::DECIMAL(18,4)) AS total, min(charge::DECIMAL(18,4)) AS low
            FROM read_csv('{}', header = true, all_varchar = true)",
         path.display()
@@ -148,7 +151,7 @@ fn unknown_tables_and_bad_months_are_refused() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "error: --since: expected a month as YYYY-MM, e.g. 2024-01; found \"all\"\n"
+        "error: invalid value 'all' for '--since <YYYY-MM>': expected a month as YYYY-MM, e.g. 2024-01; found \"all\"\n\nFor more information, try '--help'.\n"
     );
     let out = w.path().join("recent");
     let r = w.tally(&[

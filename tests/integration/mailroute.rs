@@ -195,7 +195,11 @@ fn faults_end_in_the_same_snapshot_and_the_key_goes_nowhere() {
         ..SandboxOptions::default()
     });
     let w = Workdir::new();
-    let r = sync(&w, &sb, &["--timeout", "1", "-vv"]);
+    let r = sync(
+        &w,
+        &sb,
+        &["--timeout", "1", "--retry-delay-ms", "20", "-vv"],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(sb.sandbox().stats().faults.values().sum::<u64>() > 5);
     assert_eq!(stored(&w), expected(&sb.sandbox().mailroute()));

@@ -1,6 +1,7 @@
 //! One integration test binary: drives the real `tally` binary against real
 //! DuckDB files in a per-test temporary directory.
 
+mod cli;
 mod common;
 mod crash;
 mod export;
@@ -9,3 +10,4 @@ mod mailroute;
 mod report;
 mod sql;
 mod sync;
+mod trust;

@@ -51,7 +51,7 @@ fn stored(w: &Workdir) -> Invoices {
     let csv = w.query(
         "SELECT i.invoice_id, strftime(i.invoice_date, '%Y-%m-%d'),
                 count(l.line_no), coalesce(sum(l.charge), 0), i.total_due, coalesce(i.csv_status, 'pending')
-           FROM invoices i LEFT JOIN line_items l USING (account_number, invoice_id)
+           FROM invoices i LEFT JOIN line_items l USING (invoice_id)
           WHERE i.account_number = '1100000'
           GROUP BY ALL ORDER BY 1",
     );
@@ -106,10 +106,10 @@ fn snapshot(w: &Workdir) -> String {
     [
         "SELECT account_number, invoice_id, invoice_date, invoice_type, total_due, is_paid, csv_available,
                 csv_status, csv_sha256, line_count FROM invoices ORDER BY ALL",
-        "SELECT * FROM line_items ORDER BY account_number, invoice_id, line_no",
+        "SELECT * FROM line_items ORDER BY invoice_id, line_no",
         "SELECT account_number, name, reference_number, is_reseller, address_line1, city, email
            FROM customers ORDER BY ALL",
-        "SELECT * EXCLUDE (synced_at) FROM contacts ORDER BY ALL",
+        "SELECT * EXCLUDE (synced_at, run_id) FROM contacts ORDER BY ALL",
     ]
     .iter()
     .map(|q| w.query(q))
@@ -141,7 +141,7 @@ fn a_full_sync_equals_the_ground_truth_and_a_second_downloads_nothing() {
         w.query(
             "SELECT count(*) AS off FROM invoices i WHERE csv_status = 'loaded'
                AND total_due <> (SELECT sum(charge) FROM line_items l
-                                  WHERE l.account_number = i.account_number AND l.invoice_id = i.invoice_id)"
+                                  WHERE l.invoice_id = i.invoice_id)"
         ),
         "off\n0\n"
     );
@@ -194,7 +194,7 @@ fn since_limits_the_invoices() {
     assert_eq!(bad.code, 2);
     assert_eq!(
         bad.stderr,
-        "error: --since: expected a month as YYYY-MM, e.g. 2024-01; found \"June\"\n"
+        "error: invalid value 'June' for '--since <YYYY-MM>': expected a month as YYYY-MM, e.g. 2024-01; found \"June\"\n\nFor more information, try '--help'.\n"
     );
 }
 
@@ -209,7 +209,18 @@ fn heavy_faults_end_in_the_same_result() {
         ..SandboxOptions::default()
     });
     let w = Workdir::new();
-    let r = sync(&w, &faulty_sb, &["--timeout", "1", "--concurrency", "8"]);
+    let r = sync(
+        &w,
+        &faulty_sb,
+        &[
+            "--timeout",
+            "1",
+            "--concurrency",
+            "8",
+            "--retry-delay-ms",
+            "20",
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     let faults = faulty_sb.sandbox().stats().faults;
     for kind in ["500", "throttle", "drop", "truncate", "slow"] {
@@ -329,7 +340,7 @@ fn an_unreachable_server_is_a_failure_that_says_where() {
             .arg("--db")
             .arg(w.db())
             .args(["sync", "rackspace", "--base-url"])
-            .arg(format!("http://user:pw@127.0.0.1:{port}"))
+            .arg(format!("http://127.0.0.1:{port}"))
             .args(["--retries", "2"]);
         cmd
     });
@@ -589,8 +600,9 @@ fn bad_settings_are_usage_errors_that_say_which() {
     let r = sync(&w, &sb, &["--config", "bad.toml"]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr
-            .starts_with("error: bad.toml: TOML parse error at line 2, column 23"),
+        r.stderr.starts_with(
+            "error: bad.toml: line 2, column 23, key requests_per_minute: invalid type: string \"…\""
+        ),
         "{}",
         r.stderr
     );

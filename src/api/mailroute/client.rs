@@ -9,9 +9,10 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue}
 use serde::de::DeserializeOwned;
 
 use super::wire::{self, Admin, Contact, Customer, List, Reseller};
+use crate::api::BaseUrl;
 use crate::api::error::{ApiError, ApiErrorKind, ListError};
 use crate::api::http::{Auth, Transport, TransportStats};
-use crate::api::paging::link_stream;
+use crate::api::paging::{LinkedPage, PagingError, link_stream};
 use crate::api::secret::Secret;
 
 pub const DEFAULT_BASE_URL: &str = "https://admin.mailroute.net/api/v1/";
@@ -58,11 +59,12 @@ pub struct Client {
     base_url: String,
     /// `https://admin.mailroute.net`: what `next` links are relative to.
     origin: String,
+    /// The only scheme, host and port a `next` link may lead to.
+    checked: BaseUrl,
 }
 
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Arc<Client>, ApiError> {
-        let mut base_url = options.base_url.trim().to_owned();
         let bad = |why: &str| {
             ApiError::new(
                 "GET",
@@ -70,9 +72,10 @@ impl Client {
                 ApiErrorKind::Connection(why.to_owned()),
             )
         };
-        let Some(scheme_end) = base_url.find("://") else {
-            return Err(bad("the base URL must start with https:// or http://"));
-        };
+        let checked = BaseUrl::parse(&options.base_url)
+            .map_err(|e| ApiError::new("GET", &options.base_url, ApiErrorKind::BaseUrl(e)))?;
+        let mut base_url = checked.as_str().to_owned();
+        let scheme_end = base_url.find("://").unwrap_or(0);
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
@@ -96,11 +99,17 @@ impl Client {
             auth: ApiKey { header },
             base_url,
             origin,
+            checked,
         }))
     }
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The base URL is the sandbox's (plain http on loopback).
+    pub fn is_sandbox(&self) -> bool {
+        self.checked.is_sandbox()
     }
 
     pub fn stats(&self) -> TransportStats {
@@ -147,7 +156,17 @@ impl Client {
             async move {
                 let list: List<T> = client.get_json(&url).await.map_err(ListError::Api)?;
                 let next = list.meta.next.map(|next| client.resolve(&next));
-                Ok((list.objects, next))
+                if let Some(next) = &next
+                    && !client.checked.same_origin(next)
+                {
+                    let url = crate::api::error::display_url(next);
+                    return Err(ListError::Paging(PagingError::ForeignLink { url }));
+                }
+                Ok(LinkedPage {
+                    items: list.objects,
+                    next,
+                    total: list.meta.total_count,
+                })
             }
         })
         .map_err(move |e: ListError| e.at(&url_for_errors))

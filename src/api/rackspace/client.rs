@@ -13,7 +13,7 @@ use super::signature::{signature_header, timestamp};
 use super::wire::{self, Contact, Customer, CustomerList, Invoice, ItemList};
 use crate::api::error::{ApiError, ApiErrorKind, ListError, response_message};
 use crate::api::http::{Auth, Response, Transport, TransportStats};
-use crate::api::paging::{Page, offset_stream};
+use crate::api::paging::{Keyed, Page, offset_stream};
 use crate::api::secret::Secret;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.emailsrvr.com";
@@ -82,18 +82,14 @@ pub struct Client {
     transport: Transport,
     signer: Signer,
     base_url: String,
+    is_sandbox: bool,
 }
 
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Arc<Client>, ApiError> {
-        let base_url = options.base_url.trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            return Err(ApiError::new(
-                "GET",
-                &base_url,
-                ApiErrorKind::Connection("the base URL must start with https:// or http://".into()),
-            ));
-        }
+        let checked = crate::api::BaseUrl::parse(&options.base_url)
+            .map_err(|e| ApiError::new("GET", &options.base_url, ApiErrorKind::BaseUrl(e)))?;
+        let base_url = checked.as_str().trim_end_matches('/').to_owned();
         let signer = Signer {
             credentials: options.credentials,
             user_agent: options.transport.user_agent.clone(),
@@ -105,11 +101,17 @@ impl Client {
             transport,
             signer,
             base_url,
+            is_sandbox: checked.is_sandbox(),
         }))
     }
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The base URL is the sandbox's (plain http on loopback).
+    pub fn is_sandbox(&self) -> bool {
+        self.is_sandbox
     }
 
     pub fn stats(&self) -> TransportStats {
@@ -198,7 +200,7 @@ impl Client {
         path: String,
     ) -> impl Stream<Item = Result<T, ApiError>> + use<T>
     where
-        T: DeserializeOwned + Clone + PartialEq + Send + 'static,
+        T: DeserializeOwned + Keyed + Send + 'static,
     {
         let client = Arc::clone(self);
         paged(self.url(&path), move |url| {
@@ -243,7 +245,7 @@ impl Client {
 /// Pages through `list_url` with `size`/`offset`; `fetch` gets each page's URL.
 fn paged<T, F, Fut>(list_url: String, fetch: F) -> impl Stream<Item = Result<T, ApiError>>
 where
-    T: Clone + PartialEq,
+    T: Keyed,
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
 {

@@ -182,6 +182,24 @@ pub fn is_throttle_message(message: &str) -> bool {
         .contains("exceeded request limits")
 }
 
+impl crate::api::paging::Keyed for Customer {
+    fn key(&self) -> String {
+        self.account_number.clone()
+    }
+}
+
+impl crate::api::paging::Keyed for Invoice {
+    fn key(&self) -> String {
+        self.invoice_id.clone()
+    }
+}
+
+impl crate::api::paging::Keyed for Contact {
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,59 @@
+-- status: what the file holds, one row per fact: what, value, detail, and problem
+-- (true where `tally status --check` fails: a provider's last run did not end ok, or
+-- its last successful sync is older than 35 days). Reads the staging views.
+WITH
+now_utc AS (SELECT now()::TIMESTAMP AS t),  -- UTC, as every stored time
+runs AS (
+    SELECT *, row_number() OVER (PARTITION BY provider ORDER BY run_id DESC) AS nth
+      FROM sync_runs
+),
+last_ok AS (
+    SELECT provider, max(coalesce(finished_at, started_at)) AS at
+      FROM sync_runs WHERE outcome = 'ok' GROUP BY provider
+),
+providers AS (SELECT DISTINCT provider FROM sync_runs),
+lines AS (SELECT count(*) AS n, coalesce(sum(charge), 0) AS charge FROM line_items),
+facts AS (
+    SELECT 1 AS ord, 'schema version' AS what, max(version)::VARCHAR AS value,
+           NULL::VARCHAR AS detail, false AS problem
+      FROM schema_migrations
+    UNION ALL
+    SELECT 2, r.provider || ' last run', r.outcome,
+           'run ' || r.run_id::VARCHAR || ' started ' || strftime(r.started_at, '%Y-%m-%d %H:%M UTC')
+               || ' (' || date_diff('day', r.started_at, n.t)::VARCHAR || ' days ago) against '
+               || r.base_url || CASE WHEN r.is_sandbox THEN ' (sandbox)' ELSE '' END
+               || coalesce('; ' || r.message, ''),
+           r.outcome <> 'ok'
+      FROM runs r, now_utc n WHERE r.nth = 1
+    UNION ALL
+    SELECT 3, p.provider || ' last successful sync',
+           coalesce(strftime(o.at, '%Y-%m-%d %H:%M UTC'), 'never'),
+           CASE WHEN o.at IS NULL THEN 'no run has ended ok'
+                ELSE date_diff('day', o.at, n.t)::VARCHAR || ' days ago'
+                     || CASE WHEN date_diff('day', o.at, n.t) > 35
+                             THEN ': stale (older than 35 days)' ELSE '' END END,
+           o.at IS NULL OR date_diff('day', o.at, n.t) > 35
+      FROM providers p LEFT JOIN last_ok o USING (provider), now_utc n
+    UNION ALL
+    SELECT 4, 'billing months', coalesce(min(billing_month) || ' .. ' || max(billing_month), 'none'),
+           count(DISTINCT billing_month)::VARCHAR || ' months with invoices', false
+      FROM stg_invoices
+    UNION ALL
+    SELECT 5, 'invoices', count(*)::VARCHAR,
+           count(*) FILTER (WHERE csv_status = 'loaded')::VARCHAR || ' with lines ('
+               || count(*) FILTER (WHERE csv_origin = 'file')::VARCHAR || ' from files), '
+               || count(*) FILTER (WHERE csv_status = 'not_available')::VARCHAR || ' without a CSV, '
+               || count(*) FILTER (WHERE csv_status = 'missing')::VARCHAR || ' missing (404), '
+               || count(*) FILTER (WHERE csv_status IS NULL AND csv_available)::VARCHAR
+               || ' not yet downloaded, '
+               || count(*) FILTER (WHERE account_number IS NULL)::VARCHAR || ' without an owner',
+           false
+      FROM invoices
+    UNION ALL
+    SELECT 6, 'line items', n::VARCHAR, 'charge ' || charge::VARCHAR, false FROM lines
+    UNION ALL
+    SELECT 7, 'customers', count(*)::VARCHAR, NULL, false FROM customers
+    UNION ALL
+    SELECT 8, 'mailroute customers', count(*)::VARCHAR, NULL, false FROM mr_customers
+)
+SELECT what, value, detail, problem FROM facts ORDER BY ord, what;

@@ -1,0 +1,148 @@
+//! The export folder's manifest, `.tally-manifest.json`: every file tally wrote
+//! into the folder (path relative to it, table, format, month), so that a later
+//! export can remove what it no longer contains and never touches anything else.
+//! Written whole (temporary name, then rename) like every file tally writes.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub const FILE_NAME: &str = ".tally-manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Relative to the export folder, with `/` separators.
+    pub path: String,
+    pub table: String,
+    /// `csv` or `parquet`.
+    pub format: String,
+    /// The partition's month ('YYYY-MM'); `None`: not partitioned, or the NULL month.
+    pub month: Option<String>,
+    pub partitioned: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    version: u32,
+    files: Vec<Entry>,
+}
+
+/// `path` relative to `root` with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl Manifest {
+    /// The folder's manifest, or an empty one when there is none yet.
+    pub fn read(dir: &Path) -> anyhow::Result<Manifest> {
+        let path = dir.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Manifest {
+                    version: 1,
+                    files: Vec::new(),
+                });
+            }
+            Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+        };
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a tally export manifest ({e}); move it away to export into this folder afresh",
+                path.display()
+            )
+        })?;
+        // A path that leaves the folder is never one tally wrote.
+        if let Some(bad) = manifest
+            .files
+            .iter()
+            .find(|e| Path::new(&e.path).is_absolute() || e.path.split('/').any(|c| c == ".."))
+        {
+            anyhow::bail!(
+                "{}: lists {:?}, outside the folder; move the manifest away to export afresh",
+                path.display(),
+                bad.path
+            );
+        }
+        Ok(manifest)
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.files
+    }
+
+    /// Adds entries, replacing any with the same path.
+    pub fn add(&mut self, entries: impl IntoIterator<Item = Entry>) {
+        for entry in entries {
+            self.files.retain(|e| e.path != entry.path);
+            self.files.push(entry);
+        }
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    pub fn remove(&mut self, path: &str) {
+        self.files.retain(|e| e.path != path);
+    }
+
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        let path: PathBuf = dir.join(FILE_NAME);
+        let manifest = Manifest {
+            version: 1,
+            files: self.files.clone(),
+        };
+        crate::atomic::write_file(&path, |out| {
+            serde_json::to_writer_pretty(&mut *out, &manifest)?;
+            out.write_all(b"\n")?;
+            Ok(())
+        })
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str) -> Entry {
+        Entry {
+            path: path.into(),
+            table: "invoices".into(),
+            format: "csv".into(),
+            month: None,
+            partitioned: false,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_replacing_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Manifest::read(dir.path()).unwrap();
+        assert!(m.entries().is_empty());
+        m.add([entry("b/data.csv"), entry("a/data.csv")]);
+        m.add([entry("a/data.csv")]);
+        m.write(dir.path()).unwrap();
+        let back = Manifest::read(dir.path()).unwrap();
+        let paths: Vec<&str> = back.entries().iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["a/data.csv", "b/data.csv"]);
+    }
+
+    #[test]
+    fn a_manifest_pointing_outside_the_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = Manifest::default();
+        m.add([entry("../outside.csv")]);
+        m.write(dir.path()).unwrap();
+        let err = Manifest::read(dir.path()).unwrap_err().to_string();
+        assert!(err.ends_with(
+            "lists \"../outside.csv\", outside the folder; move the manifest away to export afresh"
+        ), "{err}");
+        std::fs::write(dir.path().join(FILE_NAME), "not json").unwrap();
+        let err = Manifest::read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("not a tally export manifest"), "{err}");
+    }
+}

@@ -1,0 +1,341 @@
+//! The pipeline `tally load` runs: local line-item CSV files → parser → store, one
+//! invoice per file. One thread reads and parses; two writer threads, each on its
+//! own DuckDB connection, commit groups of whole invoices; the caller hears of each
+//! file as it is done. Prints nothing.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, sync_channel};
+
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use crate::ids::{AccountNumber, IdError, InvoiceId};
+use crate::parse::{ParseError, parse_line_items};
+use crate::store::{CsvOrigin, InvoiceCsv, InvoiceWrite, Store, StoreError};
+
+/// The default of `--max-file-size`, in MiB: the largest real invoice CSV is a few
+/// MiB (thousands of lines of ~200 bytes), so this fits it many times over.
+pub const DEFAULT_MAX_FILE_MIB: u64 = 256;
+
+/// One file to load, with the invoice it becomes.
+#[derive(Debug, Clone)]
+pub struct PlannedFile {
+    pub path: PathBuf,
+    pub invoice_id: InvoiceId,
+}
+
+/// The files of a `tally load` run, checked before any is read.
+#[derive(Debug)]
+pub struct LoadPlan {
+    /// The owner of every invoice loaded (`None`: unknown).
+    pub owner: Option<AccountNumber>,
+    pub files: Vec<PlannedFile>,
+    /// Paths refused before reading anything, with why.
+    pub rejected: Vec<LoadError>,
+    /// Larger files are refused.
+    pub max_file_bytes: u64,
+}
+
+/// Why a file was not loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{}: no such file or folder", .0.display())]
+    NotFound(PathBuf),
+    #[error("{}: not a regular file (a FIFO, a device or a socket); refused", .0.display())]
+    NotRegular(PathBuf),
+    #[error("{}: no .csv files in this folder", .0.display())]
+    EmptyFolder(PathBuf),
+    #[error("{}: cannot list the folder: {error}", .path.display())]
+    Folder {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}: {error}", .path.display())]
+    Id { path: PathBuf, error: IdError },
+    #[error(
+        "{}: invoice id {id} already comes from {}; load one of them separately with --invoice-id",
+        .path.display(),
+        .first.display()
+    )]
+    SameId {
+        path: PathBuf,
+        id: InvoiceId,
+        first: PathBuf,
+    },
+    #[error("{}: cannot read: {error}", .path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error(
+        "{}: larger than the limit of {limit_mib} MiB (--max-file-size); refused",
+        .path.display()
+    )]
+    TooLarge { path: PathBuf, limit_mib: u64 },
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("{}: {error}", .path.display())]
+    Store { path: PathBuf, error: StoreError },
+}
+
+/// Usage errors found while planning: the command line itself is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("--invoice-id {id} names one invoice, but {given} files were given")]
+    OneIdManyFiles { id: InvoiceId, given: usize },
+}
+
+impl LoadPlan {
+    /// Expands folders (their `*.csv`, not recursively, sorted), takes each
+    /// invoice id from `invoice_id` or the file name, and refuses what can be
+    /// refused without reading: missing paths, non-regular files, bad or repeated ids.
+    pub fn new(
+        paths: &[PathBuf],
+        invoice_id: Option<InvoiceId>,
+        owner: Option<AccountNumber>,
+        max_file_mib: u64,
+    ) -> Result<LoadPlan, PlanError> {
+        let mut rejected = Vec::new();
+        let mut found = Vec::new();
+        for path in paths {
+            match std::fs::metadata(path) {
+                Err(_) => rejected.push(LoadError::NotFound(path.clone())),
+                Ok(meta) if meta.is_dir() => match csv_files_in(path) {
+                    Ok(files) if files.is_empty() => {
+                        rejected.push(LoadError::EmptyFolder(path.clone()));
+                    }
+                    Ok(mut files) => {
+                        files.sort();
+                        found.extend(files);
+                    }
+                    Err(error) => rejected.push(LoadError::Folder {
+                        path: path.clone(),
+                        error,
+                    }),
+                },
+                Ok(meta) if meta.is_file() => found.push(path.clone()),
+                Ok(_) => rejected.push(LoadError::NotRegular(path.clone())),
+            }
+        }
+        if let Some(id) = &invoice_id {
+            let given = found.len() + rejected.len();
+            if given != 1 {
+                return Err(PlanError::OneIdManyFiles {
+                    id: id.clone(),
+                    given,
+                });
+            }
+        }
+        let mut seen: HashMap<InvoiceId, PathBuf> = HashMap::new();
+        let mut files = Vec::new();
+        for path in found {
+            let id = match &invoice_id {
+                Some(id) => Ok(id.clone()),
+                None => InvoiceId::parse(
+                    &path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                ),
+            };
+            match id {
+                Err(error) => rejected.push(LoadError::Id { path, error }),
+                Ok(id) => {
+                    if let Some(first) = seen.get(&id) {
+                        rejected.push(LoadError::SameId {
+                            path,
+                            id,
+                            first: first.clone(),
+                        });
+                    } else {
+                        seen.insert(id.clone(), path.clone());
+                        files.push(PlannedFile {
+                            path,
+                            invoice_id: id,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(LoadPlan {
+            owner,
+            files,
+            rejected,
+            max_file_bytes: max_file_mib.saturating_mul(1024 * 1024),
+        })
+    }
+}
+
+fn csv_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let is_csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if is_csv && path.is_file() {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+/// Reads (at most the limit), hashes and parses one file into the write that stores it.
+fn prepare(plan: &LoadPlan, file: &PlannedFile) -> Result<InvoiceWrite, LoadError> {
+    let read_error = |error| LoadError::Read {
+        path: file.path.clone(),
+        error,
+    };
+    let handle = std::fs::File::open(&file.path).map_err(read_error)?;
+    if !handle.metadata().map_err(read_error)?.is_file() {
+        return Err(LoadError::NotRegular(file.path.clone()));
+    }
+    let mut bytes = Vec::new();
+    handle
+        .take(plan.max_file_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > plan.max_file_bytes {
+        return Err(LoadError::TooLarge {
+            path: file.path.clone(),
+            limit_mib: plan.max_file_bytes / (1024 * 1024),
+        });
+    }
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let name = file.path.display().to_string();
+    let items = parse_line_items(&name, &bytes)?;
+    let source = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
+    Ok(InvoiceWrite {
+        invoice_id: file.invoice_id.as_str().to_owned(),
+        owner: plan.owner.as_ref().map(|a| a.as_str().to_owned()),
+        csv: InvoiceCsv {
+            sha256,
+            source: source.display().to_string(),
+            origin: CsvOrigin::File,
+            items,
+        },
+    })
+}
+
+/// Whole invoices are committed together until a group holds this many lines: a
+/// commit costs more than appending a 2,000-line invoice (see store::invoice_write).
+const GROUP_LINES: usize = 20_000;
+
+/// Writer threads, each with its own DuckDB connection. Two keep both cores busy
+/// (measured: 1,000,000 lines written in 1.7 s by two against 2.7 s by one).
+const WRITERS: usize = 2;
+
+/// How many parsed files may wait for the writers: enough that parsing goes on while
+/// a group commits, few enough that memory stays flat however many files there are.
+const PARSED_AHEAD: usize = 16;
+
+/// A file stored: its invoice, lines and Σ charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub invoice_id: String,
+    pub lines: usize,
+    pub charge: Decimal,
+}
+
+/// Stores a group of invoices in one transaction; if that fails, each on its own,
+/// so one invoice the database refuses does not take the others with it.
+fn store_group(
+    store: &mut Store,
+    group: &[(usize, &PlannedFile, InvoiceWrite)],
+) -> Vec<Result<(), StoreError>> {
+    let writes: Vec<&InvoiceWrite> = group.iter().map(|(_, _, w)| w).collect();
+    match store.write_invoices(&writes) {
+        Ok(()) => group.iter().map(|_| Ok(())).collect(),
+        Err(_) if group.len() > 1 => writes.into_iter().map(|w| store.write_invoice(w)).collect(),
+        Err(e) => vec![Err(e)],
+    }
+}
+
+/// A file's position in the plan, the file, and what became of it.
+type Outcome<'a> = (usize, &'a PlannedFile, Result<Stored, LoadError>);
+type Parsed<'a> = (usize, &'a PlannedFile, Result<InvoiceWrite, LoadError>);
+
+/// One writer thread: takes parsed files off the shared queue, commits them in
+/// groups of whole invoices, and reports each file's outcome.
+fn write_groups<'a>(
+    writer: &mut Store,
+    parsed: &Mutex<Receiver<Parsed<'a>>>,
+    done: &Sender<Outcome<'a>>,
+) {
+    let mut group: Vec<(usize, &PlannedFile, InvoiceWrite)> = Vec::new();
+    let mut group_lines = 0;
+    loop {
+        let next = parsed.lock().expect("parser queue").recv();
+        let finished = next.is_err();
+        match next {
+            Ok((index, file, Ok(write))) => {
+                group_lines += write.csv.items.len();
+                group.push((index, file, write));
+            }
+            Ok((index, file, Err(error))) => {
+                let _ = done.send((index, file, Err(error)));
+            }
+            Err(_) => {}
+        }
+        if group_lines >= GROUP_LINES || (finished && !group.is_empty()) {
+            let outcomes = store_group(writer, &group);
+            for ((index, file, write), outcome) in group.drain(..).zip(outcomes) {
+                let outcome = outcome
+                    .map(|()| Stored {
+                        charge: write.csv.items.iter().map(|i| i.charge.as_decimal()).sum(),
+                        lines: write.csv.items.len(),
+                        invoice_id: write.invoice_id,
+                    })
+                    .map_err(|error| LoadError::Store {
+                        path: file.path.clone(),
+                        error,
+                    });
+                let _ = done.send((index, file, outcome));
+            }
+            group_lines = 0;
+        }
+        if finished {
+            return;
+        }
+    }
+}
+
+/// Loads every file of the plan into `store`; `each` hears of each file as it is
+/// stored or refused (in the order they finish, with their index in the plan).
+pub fn load(
+    store: &Store,
+    plan: &LoadPlan,
+    mut each: impl FnMut(usize, &PlannedFile, Result<Stored, LoadError>),
+) -> Result<(), StoreError> {
+    store.tune_for_appends()?;
+    let writers = (0..WRITERS)
+        .map(|_| store.try_clone())
+        .collect::<Result<Vec<Store>, StoreError>>()?;
+    let (parsed_tx, parsed_rx) = sync_channel(PARSED_AHEAD);
+    let parsed_rx = Mutex::new(parsed_rx);
+    std::thread::scope(|scope| {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Outcome<'_>>();
+        scope.spawn(move || {
+            for (index, file) in plan.files.iter().enumerate() {
+                if parsed_tx.send((index, file, prepare(plan, file))).is_err() {
+                    break;
+                }
+            }
+        });
+        for mut writer in writers {
+            let (parsed_rx, done_tx) = (&parsed_rx, done_tx.clone());
+            scope.spawn(move || write_groups(&mut writer, parsed_rx, &done_tx));
+        }
+        drop(done_tx);
+        for (index, file, outcome) in done_rx {
+            each(index, file, outcome);
+        }
+    });
+    Ok(())
+}
