@@ -8,7 +8,7 @@ use crate::ExitStatus;
 use crate::api::secret::Secret;
 use crate::api::{mailroute, rackspace};
 use crate::cli::{Cli, DemoArgs};
-use crate::commands::sync::{finish, money, print_mailroute_report, print_report, runtime};
+use crate::commands::sync::{money, runtime, summarize};
 use crate::printer::Printer;
 use crate::render::table::Table;
 use crate::report;
@@ -81,9 +81,8 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
         Ok::<_, anyhow::Error>((report?, mr_report?))
     })?;
     let (report, mr_report) = report;
-    print_report(&report, db.path(), printer)?;
-    print_mailroute_report(&mr_report, db.path(), printer)?;
-    let status = finish(&report.failures, printer).max(finish(&mr_report.failures, printer));
+    let status =
+        summarize(&report, db.path(), printer)?.max(summarize(&mr_report, db.path(), printer)?);
     latest_month(&store, &report.reseller, printer)?;
     let mut out = printer.stdout();
     let db = db.path().display();

@@ -6,8 +6,7 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use crate::api::mailroute;
-use crate::api::rackspace::Client;
+use crate::api::http::TransportStats;
 use crate::cli::{Cli, SyncArgs, SyncProvider};
 use crate::config::Config;
 use crate::printer::Printer;
@@ -16,8 +15,9 @@ use crate::settings::{
     mailroute_keys, rackspace_keys,
 };
 use crate::store::Access;
-use crate::sync::Failure;
-use crate::sync::rackspace::{RackspaceRun, sync};
+use crate::sync::mailroute::{Mailroute, MailrouteRun};
+use crate::sync::rackspace::{Rackspace, RackspaceRun};
+use crate::sync::{Failure, Provider, ProviderRun};
 use crate::{ExitStatus, UsageError};
 
 /// `tally sync [PROVIDER]`: one provider, or every one with keys configured.
@@ -33,10 +33,10 @@ pub fn run(
     }
     match &args.provider {
         Some(SyncProvider::Rackspace(a)) => {
-            run_rackspace(&RackspaceSettings::new(Some(a), &config)?, db, printer)
+            run_provider::<Rackspace>(&RackspaceSettings::new(Some(a), &config)?, db, printer)
         }
         Some(SyncProvider::Mailroute(a)) => {
-            run_mailroute(&MailrouteSettings::new(Some(a), &config)?, db, printer)
+            run_provider::<Mailroute>(&MailrouteSettings::new(Some(a), &config)?, db, printer)
         }
         None => {
             // Every provider with keys, each with its defaults; all checked first.
@@ -55,80 +55,116 @@ pub fn run(
             }
             let mut status = ExitStatus::Success;
             if let Some(settings) = &rackspace {
-                status = status.max(run_rackspace(settings, db, printer)?);
+                status = status.max(run_provider::<Rackspace>(settings, db, printer)?);
             }
             if let Some(settings) = &mailroute {
-                status = status.max(run_mailroute(settings, db, printer)?);
+                status = status.max(run_provider::<Mailroute>(settings, db, printer)?);
             }
             Ok(status)
         }
     }
 }
 
-pub fn run_rackspace(
-    settings: &RackspaceSettings,
+/// One provider's sync: its client, the store, the run, its summary and failures.
+fn run_provider<P: Provider>(
+    settings: &P::Settings,
     db: &super::Db,
     printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let client = Client::new(settings.client.clone())?;
+) -> anyhow::Result<ExitStatus>
+where
+    P::Run: Summary,
+{
     let mut store = db.open(Access::ReadWrite, printer)?;
     let runtime = runtime()?;
-    let report = runtime.block_on(sync(&client, &mut store, &settings.plan, printer))?;
-    print_report(&report, db.path(), printer)?;
-    Ok(finish(&report.failures, printer))
+    let run = runtime.block_on(P::sync(settings, &mut store, printer))?;
+    summarize(&run, db.path(), printer)
 }
 
-pub fn run_mailroute(
-    settings: &MailrouteSettings,
-    db: &super::Db,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let client = mailroute::Client::new(settings.client.clone())?;
-    let mut store = db.open(Access::ReadWrite, printer)?;
-    let runtime = runtime()?;
-    let report = runtime.block_on(crate::sync::mailroute::sync(
-        &client,
-        &mut store,
-        settings.concurrency,
-        printer,
-    ))?;
-    print_mailroute_report(&report, db.path(), printer)?;
-    Ok(finish(&report.failures, printer))
+/// How a provider's run reads at the end of `tally sync` (and `tally demo`).
+pub trait Summary: ProviderRun {
+    fn write_summary(&self, db: &Path, out: &mut dyn Write) -> std::io::Result<()>;
 }
 
-pub fn print_mailroute_report(
-    report: &crate::sync::mailroute::MailrouteRun,
-    db: &Path,
-    printer: &Printer,
-) -> anyhow::Result<()> {
+/// Prints the run's summary on stdout, then its failures; exit code 1 if any.
+pub fn summarize(run: &impl Summary, db: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let mut out = printer.stdout();
-    writeln!(
-        out,
-        "synced MailRoute into {} in {:.1} s (run {})",
-        db.display(),
-        report.elapsed.as_secs_f64(),
-        report.run_id
-    )?;
-    writeln!(
-        out,
-        "  {}  {} resellers, {} customers, {} contacts, {} admins",
-        if report.replaced {
-            "stored   "
-        } else {
-            "NOT STORED (the last snapshot stays)"
-        },
-        report.resellers,
-        report.customers,
-        report.contacts,
-        report.admins
-    )?;
+    run.write_summary(db, &mut out)?;
+    out.flush()?;
+    Ok(finish(run.failures(), printer))
+}
+
+/// The transport's counters, the last line of every summary.
+fn write_requests(stats: &TransportStats, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "  requests   {} (retries {}, throttled {})",
-        report.stats.requests, report.stats.retries, report.stats.throttled
-    )?;
-    out.flush()?;
-    Ok(())
+        stats.requests, stats.retries, stats.throttled
+    )
+}
+
+impl Summary for MailrouteRun {
+    fn write_summary(&self, db: &Path, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "synced MailRoute into {} in {:.1} s (run {})",
+            db.display(),
+            self.elapsed.as_secs_f64(),
+            self.run_id
+        )?;
+        writeln!(
+            out,
+            "  {}  {} resellers, {} customers, {} contacts, {} admins",
+            if self.replaced {
+                "stored   "
+            } else {
+                "NOT STORED (the last snapshot stays)"
+            },
+            self.resellers,
+            self.customers,
+            self.contacts,
+            self.admins
+        )?;
+        write_requests(&self.stats, out)
+    }
+}
+
+impl Summary for RackspaceRun {
+    fn write_summary(&self, db: &Path, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = &self.stored;
+        writeln!(
+            out,
+            "synced Rackspace account {} into {} in {:.1} s (run {})",
+            self.reseller,
+            db.display(),
+            self.elapsed.as_secs_f64(),
+            self.run_id
+        )?;
+        writeln!(
+            out,
+            "  customers  {} (contacts {})",
+            self.counts.customers, self.counts.contacts
+        )?;
+        writeln!(
+            out,
+            "  this run   {} invoice headers; {} CSVs downloaded ({} lines, charge {}), {} missing (404)",
+            self.counts.invoices,
+            self.counts.csv_downloaded,
+            self.counts.lines,
+            money(self.counts.sum_charge),
+            self.counts.csv_missing
+        )?;
+        writeln!(
+            out,
+            "  stored     {} invoices of {}: {} with lines, {} without a CSV, {} missing (404), {} not yet downloaded",
+            s.invoices,
+            self.accounts.join(", "),
+            s.loaded,
+            s.not_available,
+            s.missing,
+            s.pending
+        )?;
+        write_requests(&self.stats, out)
+    }
 }
 
 /// The runtime of a sync: two workers (downloads go on while the store writes).
@@ -146,50 +182,6 @@ pub fn money(value: Decimal) -> String {
         v.rescale(2);
     }
     v.to_string()
-}
-
-pub fn print_report(report: &RackspaceRun, db: &Path, printer: &Printer) -> anyhow::Result<()> {
-    let mut out = printer.stdout();
-    let s = &report.stored;
-    writeln!(
-        out,
-        "synced Rackspace account {} into {} in {:.1} s (run {})",
-        report.reseller,
-        db.display(),
-        report.elapsed.as_secs_f64(),
-        report.run_id
-    )?;
-    writeln!(
-        out,
-        "  customers  {} (contacts {})",
-        report.counts.customers, report.counts.contacts
-    )?;
-    writeln!(
-        out,
-        "  this run   {} invoice headers; {} CSVs downloaded ({} lines, charge {}), {} missing (404)",
-        report.counts.invoices,
-        report.counts.csv_downloaded,
-        report.counts.lines,
-        money(report.counts.sum_charge),
-        report.counts.csv_missing
-    )?;
-    writeln!(
-        out,
-        "  stored     {} invoices of {}: {} with lines, {} without a CSV, {} missing (404), {} not yet downloaded",
-        s.invoices,
-        report.accounts.join(", "),
-        s.loaded,
-        s.not_available,
-        s.missing,
-        s.pending
-    )?;
-    writeln!(
-        out,
-        "  requests   {} (retries {}, throttled {})",
-        report.stats.requests, report.stats.retries, report.stats.throttled
-    )?;
-    out.flush()?;
-    Ok(())
 }
 
 /// Prints the failures; exit code 1 if there were any.

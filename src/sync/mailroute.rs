@@ -4,16 +4,17 @@
 //! partial snapshot would make objects seem deleted.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 
-use super::Failure;
+use super::{Failure, Provider, ProviderClient, ProviderRun};
 use crate::api::ApiError;
 use crate::api::http::TransportStats;
 use crate::api::mailroute::Client;
 use crate::api::mailroute::wire::{self, Admin, Contact};
 use crate::printer::Printer;
+use crate::settings::MailrouteSettings;
 use crate::store::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot, RunCounts, Store};
 
 /// What a run did.
@@ -39,29 +40,68 @@ pub async fn sync(
     concurrency: usize,
     printer: &Printer,
 ) -> anyhow::Result<MailrouteRun> {
-    let started = Instant::now();
-    let run_id = store.begin_run("mailroute", client.base_url(), client.is_sandbox())?;
-    let mut report = MailrouteRun {
-        run_id,
-        ..MailrouteRun::default()
-    };
-    let result = run(client, store, concurrency, printer, &mut report).await;
-    report.stats = client.stats();
-    report.elapsed = started.elapsed();
-    let counts = RunCounts {
-        customers: report.customers,
-        contacts: report.contacts,
-        ..RunCounts::default()
-    };
-    let record = super::run_record(
-        &result,
-        &report.failures,
-        report.stats,
-        String::new(),
-        counts,
-    );
-    store.finish_run(run_id, &record)?;
-    result.map(|()| report)
+    super::recorded::<MailrouteRun>(
+        Mailroute::NAME,
+        &**client,
+        store,
+        async |store, run_id, report| {
+            report.run_id = run_id;
+            run(client, store, concurrency, printer, report).await
+        },
+    )
+    .await
+}
+
+/// MailRoute, as a [`Provider`].
+pub struct Mailroute;
+
+impl Provider for Mailroute {
+    const NAME: &'static str = "mailroute";
+    type Settings = MailrouteSettings;
+    type Run = MailrouteRun;
+
+    async fn sync(
+        settings: &MailrouteSettings,
+        store: &mut Store,
+        printer: &Printer,
+    ) -> anyhow::Result<MailrouteRun> {
+        let client = Client::new(settings.client.clone())?;
+        sync(&client, store, settings.concurrency, printer).await
+    }
+}
+
+impl ProviderRun for MailrouteRun {
+    fn close(&mut self, run_id: i64, stats: TransportStats, elapsed: Duration) {
+        self.run_id = run_id;
+        self.stats = stats;
+        self.elapsed = elapsed;
+    }
+
+    fn failures(&self) -> &[Failure] {
+        &self.failures
+    }
+
+    fn counts(&self) -> RunCounts {
+        RunCounts {
+            customers: self.customers,
+            contacts: self.contacts,
+            ..RunCounts::default()
+        }
+    }
+}
+
+impl ProviderClient for Client {
+    fn base_url(&self) -> &str {
+        Client::base_url(self)
+    }
+
+    fn is_sandbox(&self) -> bool {
+        Client::is_sandbox(self)
+    }
+
+    fn stats(&self) -> TransportStats {
+        Client::stats(self)
+    }
 }
 
 async fn run(

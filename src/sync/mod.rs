@@ -5,8 +5,71 @@
 pub mod mailroute;
 pub mod rackspace;
 
+use std::time::{Duration, Instant};
+
 use crate::api::http::TransportStats;
-use crate::store::{RunCounts, RunOutcome, RunRecord};
+use crate::printer::Printer;
+use crate::store::{RunCounts, RunOutcome, RunRecord, Store};
+
+/// A provider tally syncs: its checked settings and what one run of it did. A new
+/// provider is a client under `api/`, a module here implementing this, settings in
+/// `settings.rs`, and a summary in `commands/sync.rs`; the run record, the store and
+/// the command's skeleton are shared.
+pub trait Provider {
+    /// Its name in `sync_runs.provider`.
+    const NAME: &'static str;
+    type Settings;
+    type Run: ProviderRun;
+
+    /// Builds the client from `settings` and runs one recorded sync (see [`recorded`]).
+    fn sync(
+        settings: &Self::Settings,
+        store: &mut Store,
+        printer: &Printer,
+    ) -> impl std::future::Future<Output = anyhow::Result<Self::Run>>;
+}
+
+/// What every provider's run record holds besides its own counts.
+pub trait ProviderRun: Default {
+    /// Called once the run ends: its id, the transport's counters, how long it took.
+    fn close(&mut self, run_id: i64, stats: TransportStats, elapsed: Duration);
+    /// Items that could not be synced.
+    fn failures(&self) -> &[Failure];
+    /// `sync_runs.accounts`.
+    fn accounts(&self) -> String {
+        String::new()
+    }
+    /// The counts for `sync_runs`.
+    fn counts(&self) -> RunCounts;
+}
+
+/// Where a client sends its requests and what it counted.
+pub trait ProviderClient {
+    fn base_url(&self) -> &str;
+    fn is_sandbox(&self) -> bool;
+    fn stats(&self) -> TransportStats;
+}
+
+/// Runs `body` as one recorded sync of provider `name`: a `sync_runs` row is opened
+/// before (`running`) and closed after with what happened, whether `body` succeeded,
+/// listed failures, or stopped with an error. `body` gets the store and the run
+/// record to fill (its id already known, for the rows' lineage).
+pub async fn recorded<R: ProviderRun>(
+    name: &str,
+    client: &dyn ProviderClient,
+    store: &mut Store,
+    body: impl AsyncFnOnce(&mut Store, i64, &mut R) -> anyhow::Result<()>,
+) -> anyhow::Result<R> {
+    let started = Instant::now();
+    let run_id = store.begin_run(name, client.base_url(), client.is_sandbox())?;
+    let mut run = R::default();
+    let result = body(store, run_id, &mut run).await;
+    let stats = client.stats();
+    run.close(run_id, stats, started.elapsed());
+    let record = run_record(&result, run.failures(), stats, run.accounts(), run.counts());
+    store.finish_run(run_id, &record)?;
+    result.map(|()| run)
+}
 
 /// The `sync_runs` row of a run that ended with `result` (an error: the run
 /// stopped) and `failures` (items not synced).

@@ -7,19 +7,20 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
 
-use super::Failure;
+use super::{Failure, Provider, ProviderClient, ProviderRun};
 use crate::api::ApiError;
 use crate::api::http::TransportStats;
 use crate::api::rackspace::wire;
 use crate::api::rackspace::{Client, CsvDownload};
 use crate::parse::{LineItem, parse_line_items};
 use crate::printer::Printer;
+use crate::settings::RackspaceSettings;
 use crate::store::{
     ContactRow, CsvCounts, CsvOrigin, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader,
     InvoiceWrite, RunCounts, Store,
@@ -66,24 +67,68 @@ pub async fn sync(
     plan: &Plan,
     printer: &Printer,
 ) -> anyhow::Result<RackspaceRun> {
-    let started = Instant::now();
-    let run_id = store.begin_run("rackspace", client.base_url(), client.is_sandbox())?;
-    let mut report = RackspaceRun {
-        run_id,
-        ..RackspaceRun::default()
-    };
-    let result = run(client, store, plan, printer, &mut report).await;
-    report.stats = client.stats();
-    report.elapsed = started.elapsed();
-    let record = super::run_record(
-        &result,
-        &report.failures,
-        report.stats,
-        report.accounts.join(","),
-        report.counts.clone(),
-    );
-    store.finish_run(run_id, &record)?;
-    result.map(|()| report)
+    super::recorded::<RackspaceRun>(
+        Rackspace::NAME,
+        &**client,
+        store,
+        async |store, run_id, report| {
+            report.run_id = run_id;
+            run(client, store, plan, printer, report).await
+        },
+    )
+    .await
+}
+
+/// Rackspace Email & Apps, as a [`Provider`].
+pub struct Rackspace;
+
+impl Provider for Rackspace {
+    const NAME: &'static str = "rackspace";
+    type Settings = RackspaceSettings;
+    type Run = RackspaceRun;
+
+    async fn sync(
+        settings: &RackspaceSettings,
+        store: &mut Store,
+        printer: &Printer,
+    ) -> anyhow::Result<RackspaceRun> {
+        let client = Client::new(settings.client.clone())?;
+        sync(&client, store, &settings.plan, printer).await
+    }
+}
+
+impl ProviderRun for RackspaceRun {
+    fn close(&mut self, run_id: i64, stats: TransportStats, elapsed: Duration) {
+        self.run_id = run_id;
+        self.stats = stats;
+        self.elapsed = elapsed;
+    }
+
+    fn failures(&self) -> &[Failure] {
+        &self.failures
+    }
+
+    fn accounts(&self) -> String {
+        self.accounts.join(",")
+    }
+
+    fn counts(&self) -> RunCounts {
+        self.counts.clone()
+    }
+}
+
+impl ProviderClient for Client {
+    fn base_url(&self) -> &str {
+        Client::base_url(self)
+    }
+
+    fn is_sandbox(&self) -> bool {
+        Client::is_sandbox(self)
+    }
+
+    fn stats(&self) -> TransportStats {
+        Client::stats(self)
+    }
 }
 
 async fn run(
