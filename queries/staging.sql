@@ -27,18 +27,14 @@ CREATE OR REPLACE TEMP MACRO billed_months(service_start, service_end) AS
                   date_trunc('month', service_start) + INTERVAL 1 MONTH)::HUGEINT
     )::DECIMAL(16,0) * 0.01::DECIMAL(2,2))::DECIMAL(18,4);
 
--- A DECIMAL(·,4) value as an integer count of 0.0001 (exact; any stored value fits).
-CREATE OR REPLACE TEMP MACRO units4(x) AS (x::DECIMAL(38,4) * 10000)::HUGEINT;
-
 -- The provider's charge: usage change × rate × months, each exactly as stored, to 2
--- places (money, half away from zero), as DECIMAL(38,4). The product is taken in
--- integers (scaled by 10^12); NULL when it could not be (any factor of 10^8 or more:
--- no real line is near that, and the implausible_value finding names it).
+-- places (money, half away from zero), as DECIMAL(38,4). The product is exact in
+-- DECIMAL(38,12) (26 integer digits); NULL when a factor is 10^8 or more, where it
+-- might not fit (no real line is near that; the implausible_value finding names it).
 CREATE OR REPLACE TEMP MACRO line_charge(usage_change, rate, months) AS
     CASE WHEN abs(usage_change) < 100000000 AND abs(rate) < 100000000
               AND abs(months) < 100000000
-         THEN div_half_away(units4(usage_change) * units4(rate) * units4(months),
-                            10000000000::HUGEINT)::DECIMAL(36,0) * 0.01::DECIMAL(3,2)
+         THEN round(usage_change::DECIMAL(38,4) * rate::DECIMAL(38,4) * months::DECIMAL(38,4), 2)
          END::DECIMAL(38,4);
 
 -- 'YYYY-MM' of the month before.

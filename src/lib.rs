@@ -2,8 +2,10 @@
 //! DuckDB file with exact decimals; load, query, report, reconcile, export.
 //!
 //! The binary is a thin shell over [`run`]; every layer is usable as a library:
-//! [`parse`] (line-item CSV → typed rows), [`store`] (the DuckDB file),
-//! [`render`] (query results as table, CSV or JSON).
+//! [`api`] (provider clients), [`sync`] (what to fetch), [`parse`] (line-item CSV →
+//! typed rows), [`load`] (files → store), [`store`] (the DuckDB file), [`report`]
+//! and [`export`] (reading it), [`render`] (results as table, CSV or JSON),
+//! [`settings`] (flags, environment and `tally.toml` → checked settings).
 
 pub mod amount;
 pub mod api;
