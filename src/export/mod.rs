@@ -41,6 +41,8 @@ pub struct Source {
     pub name: String,
     pub sql: String,
     pub by_month: bool,
+    /// A report (costly to compute): partitioned, it is computed once, then split.
+    pub computed: bool,
 }
 
 /// Every exportable name, in order: the tables, then `report_<name>` for each report.
@@ -52,6 +54,7 @@ pub fn sources() -> Vec<Source> {
                   ORDER BY account_number, invoice_id"
                 .into(),
             by_month: true,
+            computed: false,
         },
         Source {
             name: "line_items".into(),
@@ -59,16 +62,19 @@ pub fn sources() -> Vec<Source> {
                   FROM stg_lines ORDER BY account_number, invoice_id, line_no"
                 .into(),
             by_month: true,
+            computed: false,
         },
         Source {
             name: "customers".into(),
             sql: "SELECT * FROM customers ORDER BY account_number".into(),
             by_month: false,
+            computed: false,
         },
         Source {
             name: "contacts".into(),
             sql: "SELECT * FROM contacts ORDER BY account_number, contact_id".into(),
             by_month: false,
+            computed: false,
         },
     ];
     for table in ["mr_customers", "mr_contacts", "mr_admins"] {
@@ -76,12 +82,14 @@ pub fn sources() -> Vec<Source> {
             name: table.into(),
             sql: format!("SELECT * FROM {table} ORDER BY id"),
             by_month: false,
+            computed: false,
         });
     }
     all.extend(REPORTS.iter().map(|r| Source {
         name: format!("report_{}", r.name.as_str()),
         sql: format!("SELECT * FROM (\n{}\n)", r.sql.trim().trim_end_matches(';')),
         by_month: true,
+        computed: true,
     }));
     all
 }
@@ -120,33 +128,30 @@ fn partition_dir(month: Option<&str>) -> String {
     format!("month={}", month.unwrap_or("__HIVE_DEFAULT_PARTITION__"))
 }
 
-/// One planned file: where, the query of its rows (with its month bound as the
-/// one parameter, if any), and its manifest entry.
+/// One planned file: where, the query of its rows and the values bound to it, and
+/// its manifest entry.
 struct FilePlan {
     path: PathBuf,
-    /// The rows' columns (`SELECT ... FROM export_rows`)...
-    select: &'static str,
-    /// ...and which rows (empty, or a WHERE on the month).
+    /// The rows' columns (`SELECT ... FROM ...`)...
+    select: String,
+    /// ...and which rows (empty, or a WHERE on the month)...
     filter: &'static str,
-    month: Option<String>,
+    /// ...with these values bound (the month, never spliced into the SQL).
+    params: Vec<String>,
     entry: manifest::Entry,
 }
 
-/// The files a source becomes. Its rows are computed once, into a TEMP table
-/// (`export_rows`), and every partition is copied out of that.
+/// The files a source becomes. Unpartitioned, one file streamed straight from the
+/// query. Partitioned, one file per month: a report is computed once into a TEMP
+/// table (`export_rows`) and each month copied out of it; a table is filtered per
+/// month (DuckDB skips the other months' row groups, and nothing is held in memory).
 fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<FilePlan>> {
     let dir = plan.out.join(&source.name);
     let file = format!("data.{}", plan.format.extension());
-    let rows = format!(
-        "CREATE OR REPLACE TEMP TABLE export_rows AS SELECT * FROM ({})",
-        source.sql
-    );
-    match (&plan.since, source.by_month) {
-        (Some(since), true) => {
-            conn.execute(&format!("{rows} WHERE month >= ?"), [since.to_string()])?
-        }
-        _ => conn.execute(&rows, [])?,
-    };
+    let since = plan
+        .since
+        .filter(|_| source.by_month)
+        .map(|m| m.to_string());
     let entry = |path: &Path, month: Option<String>, partitioned: bool| manifest::Entry {
         path: manifest::relative(&plan.out, path),
         table: source.name.clone(),
@@ -154,19 +159,43 @@ fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<
         month,
         partitioned,
     };
+    let from = format!("({})", source.sql);
     if !(plan.partition_by_month && source.by_month) {
         let path = dir.join(file);
         return Ok(vec![FilePlan {
             entry: entry(&path, None, false),
             path,
-            select: "SELECT * FROM export_rows",
-            filter: "",
-            month: None,
+            select: format!("SELECT * FROM {from}"),
+            filter: if since.is_some() {
+                " WHERE month >= ?"
+            } else {
+                ""
+            },
+            params: since.into_iter().collect(),
         }]);
     }
+    let since_filter = if since.is_some() {
+        " WHERE month >= ?"
+    } else {
+        ""
+    };
+    let since_params: Vec<String> = since.into_iter().collect();
+    let rows = if source.computed {
+        conn.execute(
+            &format!(
+                "CREATE OR REPLACE TEMP TABLE export_rows AS SELECT * FROM {from}{since_filter}"
+            ),
+            duckdb::params_from_iter(&since_params),
+        )?;
+        "export_rows".to_owned()
+    } else {
+        from
+    };
     let months: Vec<Option<String>> = conn
-        .prepare("SELECT DISTINCT month FROM export_rows ORDER BY 1")?
-        .query_map([], |r| r.get(0))?
+        .prepare(&format!(
+            "SELECT DISTINCT month FROM {rows}{since_filter} ORDER BY 1"
+        ))?
+        .query_map(duckdb::params_from_iter(&since_params), |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(months
         .into_iter()
@@ -176,13 +205,13 @@ fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<
                 entry: entry(&path, m.clone(), true),
                 path,
                 // The partition column lives in the folder name, not in the file.
-                select: "SELECT * EXCLUDE (month) FROM export_rows",
+                select: format!("SELECT * EXCLUDE (month) FROM {rows}"),
                 filter: if m.is_some() {
                     " WHERE month = ?"
                 } else {
                     " WHERE month IS NULL"
                 },
-                month: m,
+                params: m.into_iter().collect(),
             }
         })
         .collect())
@@ -290,7 +319,7 @@ fn write_one(conn: &Connection, plan: &Plan, file: &FilePlan) -> anyhow::Result<
     let query = format!("{}{}", file.select, file.filter);
     let (query, options) = match plan.format {
         Format::Csv if plan.neutralised => (
-            neutralised(conn, file.select, &query)?,
+            neutralised(conn, &file.select, &query)?,
             "FORMAT csv, HEADER true",
         ),
         Format::Csv => (query.to_owned(), "FORMAT csv, HEADER true"),
@@ -302,11 +331,7 @@ fn write_one(conn: &Connection, plan: &Plan, file: &FilePlan) -> anyhow::Result<
         "COPY ({query}) TO '{}' ({options})",
         temp.to_string_lossy().replace('\'', "''")
     );
-    let result = match &file.month {
-        Some(month) => conn.execute(&sql, [month]),
-        None => conn.execute(&sql, []),
-    };
-    let rows = match result {
+    let rows = match conn.execute(&sql, duckdb::params_from_iter(&file.params)) {
         Ok(rows) => rows as u64,
         Err(e) => {
             let _ = std::fs::remove_file(&temp);
