@@ -37,6 +37,9 @@ CREATE OR REPLACE TEMP MACRO line_charge(usage_change, rate, months) AS
          THEN round(usage_change::DECIMAL(38,4) * rate::DECIMAL(38,4) * months::DECIMAL(38,4), 2)
          END::DECIMAL(38,4);
 
+-- A DECIMAL(·,4) value as an integer count of 0.0001 (exact; for ratios by div_half_away).
+CREATE OR REPLACE TEMP MACRO units4(x) AS (x::DECIMAL(38,4) * 10000)::HUGEINT;
+
 -- 'YYYY-MM' of the month before.
 CREATE OR REPLACE TEMP MACRO previous_month(month) AS
     strftime(strptime(month || '-01', '%Y-%m-%d') - INTERVAL 1 MONTH, '%Y-%m');

@@ -144,7 +144,7 @@ pub enum Shell {
     tally man | man -l -")]
 pub struct ManArgs {}
 
-/// Print a report: customers, products, prorations, reconcile, coverage or months.
+/// Print a report: customers, products, prorations, reconcile, coverage, months or margin.
 ///
 /// The billing month is the invoice date's month (for files loaded without a date,
 /// the month of the latest service start). Money is exact as stored, never rounded
@@ -155,7 +155,9 @@ pub struct ManArgs {}
     tally report customers\n  \
     tally report reconcile --month 2019-12 --threshold 50\n  \
     tally report products --month all --format csv --out products.csv\n  \
-    tally report prorations --format parquet --out prorations.parquet")]
+    tally report prorations --format parquet --out prorations.parquet\n  \
+    tally report margin --month 2019-12 --prices prices.toml\n  \
+    tally report margin --month all --by product --format csv")]
 pub struct ReportArgs {
     /// The report.
     #[arg(value_enum)]
@@ -182,6 +184,20 @@ pub struct ReportArgs {
     /// CSV: write text cells exactly as stored (no leading ' before = + - @ tab CR).
     #[arg(long)]
     pub raw: bool,
+
+    /// margin: the price book [default: [billing] prices in tally.toml, else ./prices.toml].
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+
+    /// margin: one row per sub-account (default) or per product (fees as `Fees`).
+    #[arg(long, value_enum, default_value_t = MarginBy::Account)]
+    pub by: MarginBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MarginBy {
+    Account,
+    Product,
 }
 
 /// Write tables and reports as CSV or Parquet files, for accounting or a data lake.

@@ -31,6 +31,7 @@ use crate::api::secret::Secret;
 struct ConfigFile {
     rackspace: Option<RackspaceConfig>,
     mailroute: Option<MailrouteConfig>,
+    billing: Option<BillingConfig>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
@@ -53,6 +54,13 @@ pub struct MailrouteConfig {
     pub requests_per_minute: Option<u32>,
 }
 
+/// The `[billing]` table: where the price book is (relative to the working folder).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingConfig {
+    pub prices: Option<PathBuf>,
+}
+
 /// The `[rackspace]` table of a profile.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +81,7 @@ pub struct Config {
     pub profile: Option<String>,
     pub rackspace: RackspaceConfig,
     pub mailroute: MailrouteConfig,
+    pub billing: BillingConfig,
     /// What the user should hear about the file (a secret others can read).
     pub warnings: Vec<String>,
 }
@@ -250,6 +259,7 @@ impl Config {
             profile: profile.map(str::to_owned),
             rackspace,
             mailroute,
+            billing: file.billing.clone().unwrap_or_default(),
             warnings,
         })
     }

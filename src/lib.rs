@@ -10,6 +10,7 @@
 pub mod amount;
 pub mod api;
 pub mod atomic;
+pub mod billing;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -94,7 +94,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Sync(args) => sync::run(args, &cli, &db, printer),
         Command::Load(args) => load::run(args, &db, printer),
         Command::Export(args) => export::run(args, &db, printer),
-        Command::Report(args) => report::run(args, &db, printer),
+        Command::Report(args) => report::run(args, &cli, &db, printer),
         Command::Sql(args) => sql::run(args, &db, printer),
         Command::Status(args) => status::run(args, &db, printer),
         Command::Sandbox(args) => sandbox::run(args, printer),

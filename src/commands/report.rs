@@ -2,7 +2,9 @@
 
 use std::io::Write;
 
-use crate::cli::{ReportArgs, ReportFormat};
+use crate::billing::{self, PriceBook};
+use crate::cli::{Cli, MarginBy, ReportArgs, ReportFormat};
+use crate::config::Config;
 use crate::month::MonthSelection;
 use crate::printer::Printer;
 use crate::render::{Format, write_result};
@@ -10,8 +12,35 @@ use crate::report;
 use crate::store::Access;
 use crate::{ExitStatus, UsageError, atomic};
 
-pub fn run(args: &ReportArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let report = args.name.report();
+pub fn run(
+    args: &ReportArgs,
+    cli: &Cli,
+    db: &super::Db,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let by_product;
+    let mut report = args.name.report();
+    // The price book is checked before anything else runs.
+    let book = if report.name.needs_prices() {
+        let config = Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
+        let Some(path) = billing::locate(args.prices.as_deref(), config.billing.prices.as_deref())
+        else {
+            return Err(UsageError(
+                "report margin needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)".into(),
+            )
+            .into());
+        };
+        if args.by == MarginBy::Product {
+            by_product = report::Report {
+                sql: report::MARGIN_BY_PRODUCT,
+                ..*report
+            };
+            report = &by_product;
+        }
+        Some(PriceBook::load(&path).map_err(|e| UsageError(e.to_string()))?)
+    } else {
+        None
+    };
     if args.format == ReportFormat::Parquet && args.out.is_none() {
         return Err(UsageError("--format parquet needs --out FILE".into()).into());
     }
@@ -26,6 +55,15 @@ pub fn run(args: &ReportArgs, db: &super::Db, printer: &Printer) -> anyhow::Resu
             db.path().display()
         );
     };
+    if let Some(book) = &book {
+        billing::load(conn, book)?;
+        for name in billing::unused_names(conn)? {
+            printer.warn(&format!(
+                "{}: {name} is never billed in this database",
+                book.path.display()
+            ));
+        }
+    }
     if let MonthSelection::Month(m) = month
         && report::invoices_in_month(conn, &m.to_string())? == 0
     {

@@ -45,6 +45,7 @@ pub enum ReportName {
     Reconcile,
     Coverage,
     Months,
+    Margin,
 }
 
 /// One report: its name, what it shows (the `--help` text), its SQL.
@@ -86,16 +87,25 @@ pub const REPORTS: &[Report] = &[
         about: "totals per billing month and per month × product, whole history",
         sql: include_str!("../../queries/months.sql"),
     },
+    Report {
+        name: ReportName::Margin,
+        about: "billing month × sub-account: cost, sell (price book), margin (--by product)",
+        sql: include_str!("../../queries/margin.sql"),
+    },
 ];
 
+/// `report margin --by product`: month × product, fees as the product `Fees`.
+pub const MARGIN_BY_PRODUCT: &str = include_str!("../../queries/margin_products.sql");
+
 impl ReportName {
-    pub const ALL: [ReportName; 6] = [
+    pub const ALL: [ReportName; 7] = [
         ReportName::Customers,
         ReportName::Products,
         ReportName::Prorations,
         ReportName::Reconcile,
         ReportName::Coverage,
         ReportName::Months,
+        ReportName::Margin,
     ];
 
     /// The name as typed (and as the export folder `report_<name>`).
@@ -107,7 +117,13 @@ impl ReportName {
             ReportName::Reconcile => "reconcile",
             ReportName::Coverage => "coverage",
             ReportName::Months => "months",
+            ReportName::Margin => "margin",
         }
+    }
+
+    /// True for reports that read the price book (`crate::billing`).
+    pub fn needs_prices(self) -> bool {
+        self == ReportName::Margin
     }
 
     pub fn report(self) -> &'static Report {
@@ -234,9 +250,19 @@ mod on_an_empty_database {
         let store = Store::open(&dir.path().join("t.duckdb")).unwrap();
         let conn = store.connection();
         assert_eq!(prepare(conn, None, 25).unwrap(), None);
+        let book = crate::billing::PriceBook::parse(
+            std::path::Path::new("prices.toml"),
+            "markup_percent = \"25\"\n",
+        )
+        .unwrap();
         for months in [MonthSelection::All, "2019-12".parse().unwrap()] {
             prepare(conn, Some(months), 25).unwrap();
-            for report in REPORTS {
+            crate::billing::load(conn, &book).unwrap();
+            let by_product = Report {
+                sql: MARGIN_BY_PRODUCT,
+                ..*ReportName::Margin.report()
+            };
+            for report in REPORTS.iter().chain([&by_product]) {
                 let (_, batches) = run(conn, report).unwrap();
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
                 assert_eq!(rows, 0, "{}", report.name);

@@ -1,0 +1,98 @@
+//! Re-billing: the price book, and what each provider line sells for under it. The
+//! rules run in SQL (`queries/billing.sql`) over the price book's rows, loaded into
+//! TEMP tables of the report's own read-only session, so the margin report and
+//! (later) statements and closed months read one definition. Never calls a provider.
+
+mod price_book;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{Connection, params};
+
+pub use price_book::{Fee, Markup, Price, PriceBook, PriceBookError};
+
+use crate::store::StoreError;
+
+/// The TEMP views of sell lines and fees (after [`load`]).
+pub const BILLING: &str = include_str!("../../queries/billing.sql");
+
+/// Where the price book is: `--prices`, else the config's `[billing] prices`, else
+/// `./prices.toml` when it exists.
+pub fn locate(flag: Option<&Path>, config: Option<&Path>) -> Option<PathBuf> {
+    flag.or(config)
+        .map(Path::to_owned)
+        .or_else(|| Some(PathBuf::from("prices.toml")).filter(|p| p.exists()))
+}
+
+/// Loads the price book into TEMP tables on `conn` and defines the billing views
+/// (`bill_lines`, `bill_fees`). The staging views must exist already.
+pub fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE bill_prices (
+             product VARCHAR NOT NULL, account VARCHAR, rate DECIMAL(18,4) NOT NULL, from_month VARCHAR);
+         CREATE OR REPLACE TEMP TABLE bill_markups (account VARCHAR NOT NULL, percent DECIMAL(18,4) NOT NULL);
+         CREATE OR REPLACE TEMP TABLE bill_fee_rules (
+             account VARCHAR NOT NULL, description VARCHAR NOT NULL, amount DECIMAL(18,4) NOT NULL,
+             from_month VARCHAR, until_month VARCHAR);",
+    )
+    .map_err(StoreError::Query)?;
+    for p in &book.prices {
+        conn.execute(
+            "INSERT INTO bill_prices VALUES (?, ?, ?::DECIMAL(18,4), ?)",
+            params![
+                p.product,
+                p.account.as_ref().map(|a| a.as_str()),
+                p.rate.to_string(),
+                p.from.map(|m| m.to_string())
+            ],
+        )
+        .map_err(StoreError::Query)?;
+    }
+    for m in &book.markups {
+        conn.execute(
+            "INSERT INTO bill_markups VALUES (?, ?::DECIMAL(18,4))",
+            params![m.account.as_str(), m.percent.to_string()],
+        )
+        .map_err(StoreError::Query)?;
+    }
+    for f in &book.fees {
+        conn.execute(
+            "INSERT INTO bill_fee_rules VALUES (?, ?, ?::DECIMAL(18,4), ?, ?)",
+            params![
+                f.account.as_str(),
+                f.description,
+                f.amount.to_string(),
+                f.from.map(|m| m.to_string()),
+                f.until.map(|m| m.to_string())
+            ],
+        )
+        .map_err(StoreError::Query)?;
+    }
+    conn.execute(
+        "SET VARIABLE markup_percent = ?::DECIMAL(18,4)",
+        [book.markup_percent.to_string()],
+    )
+    .map_err(StoreError::Query)?;
+    conn.execute_batch(BILLING).map_err(StoreError::Query)
+}
+
+/// Products and accounts the price book names that the data never bills: worth a
+/// warning (a typo), not an error.
+pub fn unused_names(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT 'product \"' || product || '\"' FROM (SELECT DISTINCT product FROM bill_prices)
+              WHERE product NOT IN (SELECT DISTINCT product FROM line_items)
+             UNION ALL
+             SELECT 'account ' || account FROM (
+                 SELECT account FROM bill_prices WHERE account IS NOT NULL
+                 UNION SELECT account FROM bill_markups UNION SELECT account FROM bill_fee_rules)
+              WHERE account NOT IN (SELECT DISTINCT account_no FROM line_items)
+             ORDER BY 1",
+        )
+        .map_err(StoreError::Query)?;
+    stmt.query_map([], |r| r.get(0))
+        .map_err(StoreError::Query)?
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(StoreError::Query)
+}

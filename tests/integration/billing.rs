@@ -1,0 +1,273 @@
+//! Re-billing: the price book's rules, each pinned with cents computed by hand.
+
+use crate::common::{HEADER, Workdir};
+
+const PRICES: &str = r#"currency = "USD"
+markup_percent = "25"
+seller = "Northwind IT, 1 Main St, Springfield"
+
+[[price]]
+product = "Hosted Exchange"
+rate = "9.00"
+from = "2017-01"
+
+[[price]]
+product = "Hosted Exchange"
+account = "1300008"
+rate = "8.50"
+
+[[price]]
+product = "Rackspace Email Archiving"
+rate = "4.00"
+from = "2018-01"
+
+[[markup]]
+account = "1300049"
+percent = "10"
+
+[[fee]]
+account = "1300008"
+description = "Managed backup"
+amount = "49.00"
+from = "2017-12"
+until = "2018-05"
+
+[[fee]]
+account = "1300099"
+description = "Support plan"
+amount = "10.00"
+"#;
+
+/// One line: account, product, type, start, end, term, current, change, months, rate, charge.
+fn line(fields: [&str; 11]) -> String {
+    let [
+        account,
+        product,
+        kind,
+        start,
+        end,
+        term,
+        current,
+        change,
+        months,
+        rate,
+        charge,
+    ] = fields;
+    format!(
+        "{account},\"\",\"d{account}.example\",\"{product}\",{kind},{start},{end},{term},{current},{change},{months},{rate},{charge}"
+    )
+}
+
+const DEC_START: &str = "12/1/2017 12:00:00 AM";
+const DEC_END: &str = "12/31/2017 11:59:59 PM";
+
+fn month_of_lines(w: &Workdir) {
+    let rows = [
+        // 1: priced by the account's own price: 10 × 8.50 × 1 = 85.00.
+        line([
+            "1300008",
+            "Hosted Exchange",
+            "Renewal",
+            DEC_START,
+            DEC_END,
+            "10",
+            "10",
+            "10",
+            "1",
+            "7",
+            "70.00",
+        ]),
+        // 2: a proration under that price: 2 × 8.50 × 0.81 = 13.77 (the provider's 2 × 7 × 0.81 = 11.34 holds).
+        line([
+            "1300008",
+            "Hosted Exchange",
+            "Upgrade",
+            "11/6/2017 7:54:44 PM",
+            "11/30/2017 11:59:59 PM",
+            "29",
+            "31",
+            "2",
+            "0.81",
+            "7",
+            "11.34",
+        ]),
+        // 3: a credit with no usage change: under the default markup, -5.00 × 1.25 = -6.25.
+        line([
+            "1300008",
+            "Hosted Exchange",
+            "Credit",
+            DEC_START,
+            DEC_END,
+            "0",
+            "0",
+            "0",
+            "1",
+            "7",
+            "-5.00",
+        ]),
+        // 4: no price: 8.97 × 1.25 = 11.2125 → 11.21.
+        line([
+            "1300008",
+            "Rackspace Email",
+            "Renewal",
+            DEC_START,
+            DEC_END,
+            "3",
+            "3",
+            "3",
+            "1",
+            "2.99",
+            "8.97",
+        ]),
+        // 5: the product's price (from 2017-01): 4 × 9.00 × 1 = 36.00.
+        line([
+            "1300049",
+            "Hosted Exchange",
+            "Renewal",
+            DEC_START,
+            DEC_END,
+            "4",
+            "4",
+            "4",
+            "1",
+            "7",
+            "28.00",
+        ]),
+        // 6: the Archiving price starts in 2018-01: the account's markup, 3.50 × 1.10 = 3.85.
+        line([
+            "1300049",
+            "Rackspace Email Archiving",
+            "Renewal",
+            DEC_START,
+            DEC_END,
+            "1",
+            "1",
+            "1",
+            "1",
+            "3.5",
+            "3.50",
+        ]),
+        // 7: priced product, but the provider's arithmetic does not hold (1 × 7 × 0.5 = 3.50,
+        //    charged 3.60): the markup, 3.60 × 1.10 = 3.96.
+        line([
+            "1300049",
+            "Hosted Exchange",
+            "Upgrade",
+            "12/16/2017 12:00:00 AM",
+            DEC_END,
+            "4",
+            "5",
+            "1",
+            "0.5",
+            "7",
+            "3.60",
+        ]),
+        // 8 and 9: exactly half a cent: 0.02 × 1.25 = 0.025 → 0.03, and -0.025 → -0.03.
+        line([
+            "1300050",
+            "Rackspace Email Archiving",
+            "Renewal",
+            DEC_START,
+            DEC_END,
+            "1",
+            "1",
+            "1",
+            "1",
+            "0.02",
+            "0.02",
+        ]),
+        line([
+            "1300050",
+            "Rackspace Email Archiving",
+            "Credit",
+            DEC_START,
+            DEC_END,
+            "0",
+            "0",
+            "0",
+            "1",
+            "0.02",
+            "-0.02",
+        ]),
+    ];
+    let mut text = format!("{HEADER}\n");
+    for r in &rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    w.write("in/7100.csv", text);
+    assert_eq!(w.tally(&["load", "in"]).code, 0);
+}
+
+#[test]
+fn margin_follows_every_rule_to_the_cent() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    w.write("prices.toml", PRICES);
+    let r = w.tally(&["report", "margin", "--month", "2017-12", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    // 1300008: cost 70 + 11.34 − 5 + 8.97 = 85.31; sell 85.00 + 13.77 − 6.25 + 11.21 + 49.00
+    // (fee) = 152.73; margin 67.42 = 44.1432…% → 44.14.
+    // 1300049: cost 28 + 3.50 + 3.60 = 35.10; sell 36.00 + 3.85 + 3.96 = 43.81; margin
+    // 8.71 = 19.8813…% → 19.88.
+    // 1300050: 0.02 − 0.02 = 0 at cost, 0.03 − 0.03 = 0 sold: no percent.
+    // 1300099: a fee and no lines: cost 0, sell 10.00, 100.00%.
+    assert_eq!(
+        r.stdout,
+        "month,account_no,name,lines,cost,sell,margin,margin_percent\n\
+         2017-12,1300008,,4,85.3100,152.7300,67.4200,44.14\n\
+         2017-12,1300049,,3,35.1000,43.8100,8.7100,19.88\n\
+         2017-12,1300050,,2,0.0000,0.0000,0.0000,\n\
+         2017-12,1300099,,0,0.0000,10.0000,10.0000,100.00\n"
+    );
+    // By product: Hosted Exchange is lines 1, 2, 3, 5 and 7: cost 70 + 11.34 − 5 + 28 +
+    // 3.60 = 107.94, sell 85.00 + 13.77 − 6.25 + 36.00 + 3.96 = 132.48, margin 24.54 =
+    // 18.523…% → 18.52; the fees (49 + 10) are the product `Fees`.
+    let r = w.tally(&[
+        "report", "margin", "--month", "2017-12", "--by", "product", "--format", "csv",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "month,product,lines,cost,sell,margin,margin_percent\n\
+         2017-12,Fees,0,0.0000,59.0000,59.0000,100.00\n\
+         2017-12,Hosted Exchange,5,107.9400,132.4800,24.5400,18.52\n\
+         2017-12,Rackspace Email,1,8.9700,11.2100,2.2400,19.98\n\
+         2017-12,Rackspace Email Archiving,3,3.5000,3.8500,0.3500,9.09\n"
+    );
+}
+
+#[test]
+fn margin_needs_a_good_price_book() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    let r = w.tally(&["report", "margin"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: report margin needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)\n"
+    );
+    w.write(
+        "p.toml",
+        PRICES.replace("rate = \"8.50\"", "rate = \"8.5O\""),
+    );
+    let r = w.tally(&["report", "margin", "--prices", "p.toml"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: p.toml: line 13, key rate: expected a plain decimal such as 9.00; found \"8.5O\"\n"
+    );
+    // From tally.toml; a product the data never bills is a warning.
+    w.write(
+        "book.toml",
+        format!("{PRICES}\n[[price]]\nproduct = \"Hosted Exchnage\"\nrate = \"1\"\n"),
+    );
+    w.write("tally.toml", "[billing]\nprices = \"book.toml\"\n");
+    let r = w.tally(&["report", "margin", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "warning: book.toml: account 1300099 is never billed in this database\n\
+         warning: book.toml: product \"Hosted Exchnage\" is never billed in this database\n"
+    );
+}
