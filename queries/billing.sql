@@ -58,3 +58,16 @@ SELECT m.month, f.account AS account_no, f.description, f.amount::DECIMAL(38,4) 
   JOIN (SELECT DISTINCT billing_month AS month FROM stg_invoices WHERE billing_month IS NOT NULL) m
     ON (f.from_month IS NULL OR f.from_month <= m.month)
    AND (f.until_month IS NULL OR m.month <= f.until_month);
+
+-- Per billing month × sub-account: provider lines, cost, and sell (sell lines + fees,
+-- each already in cents). An account with a fee but no lines has a row (cost 0).
+CREATE OR REPLACE TEMP VIEW bill_margin AS
+WITH lines AS (
+    SELECT month, account_no, count(*) AS lines, sum(cost) AS cost, sum(sell) AS sell
+      FROM bill_lines GROUP BY ALL
+),
+fees AS (SELECT month, account_no, sum(amount) AS fees FROM bill_fees GROUP BY ALL)
+SELECT month, account_no, coalesce(l.lines, 0) AS lines,
+       coalesce(l.cost, 0)::DECIMAL(38,4) AS cost,
+       (coalesce(l.sell, 0) + coalesce(f.fees, 0))::DECIMAL(38,4) AS sell
+  FROM lines l FULL OUTER JOIN fees f USING (month, account_no);

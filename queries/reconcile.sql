@@ -133,6 +133,14 @@ findings AS (
       FROM stg_implausible
      WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
     UNION ALL
+    -- A customer sold below its cost in the month (only with a price book).
+    SELECT 'warning', 'below_cost', month, NULL, account_no, NULL,
+           'sells for ' || sell::VARCHAR || ', below its cost ' || cost::VARCHAR
+      FROM bill_margin
+     WHERE getvariable('has_prices')
+       AND (getvariable('month') = 'all' OR month = getvariable('month'))
+       AND sell < cost
+    UNION ALL
     -- A billed account the customer list does not know (only once a list was synced).
     SELECT 'warning', 'unknown_account', any_value(billing_month), invoice_id, account_no,
            min(line_no), count(*)::VARCHAR || ' line(s) bill ' || account_no

@@ -24,9 +24,18 @@ pub fn locate(flag: Option<&Path>, config: Option<&Path>) -> Option<PathBuf> {
         .or_else(|| Some(PathBuf::from("prices.toml")).filter(|p| p.exists()))
 }
 
-/// Loads the price book into TEMP tables on `conn` and defines the billing views
-/// (`bill_lines`, `bill_fees`). The staging views must exist already.
-pub fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
+/// Defines the billing views over an empty price book (no prices, markups or fees;
+/// markup 0): what reports read when none is given. `has_prices` is false.
+pub fn load_none(conn: &Connection) -> Result<(), StoreError> {
+    create_tables(conn)?;
+    conn.execute_batch(
+        "SET VARIABLE markup_percent = 0::DECIMAL(18,4); SET VARIABLE has_prices = false;",
+    )
+    .map_err(StoreError::Query)?;
+    conn.execute_batch(BILLING).map_err(StoreError::Query)
+}
+
+fn create_tables(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE OR REPLACE TEMP TABLE bill_prices (
              product VARCHAR NOT NULL, account VARCHAR, rate DECIMAL(18,4) NOT NULL, from_month VARCHAR);
@@ -35,7 +44,13 @@ pub fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
              account VARCHAR NOT NULL, description VARCHAR NOT NULL, amount DECIMAL(18,4) NOT NULL,
              from_month VARCHAR, until_month VARCHAR);",
     )
-    .map_err(StoreError::Query)?;
+    .map_err(StoreError::Query)
+}
+
+/// Loads the price book into TEMP tables on `conn` and defines the billing views
+/// (`bill_lines`, `bill_fees`, `bill_margin`). The staging views must exist already.
+pub fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
+    create_tables(conn)?;
     for p in &book.prices {
         conn.execute(
             "INSERT INTO bill_prices VALUES (?, ?, ?::DECIMAL(18,4), ?)",
@@ -73,6 +88,8 @@ pub fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
         [book.markup_percent.to_string()],
     )
     .map_err(StoreError::Query)?;
+    conn.execute_batch("SET VARIABLE has_prices = true")
+        .map_err(StoreError::Query)?;
     conn.execute_batch(BILLING).map_err(StoreError::Query)
 }
 

@@ -8,9 +8,29 @@ use crate::config::Config;
 use crate::month::MonthSelection;
 use crate::printer::Printer;
 use crate::render::{Format, write_result};
-use crate::report;
+use crate::report::{self, ReportName};
 use crate::store::Access;
 use crate::{ExitStatus, UsageError, atomic};
+
+/// The price book a report reads: required by `margin`, optional for `reconcile`
+/// (its `below_cost` finding), none for the others. Checked before anything runs.
+fn price_book(args: &ReportArgs, cli: &Cli) -> anyhow::Result<Option<PriceBook>> {
+    let name = args.name;
+    if !(name.needs_prices() || name.has_findings()) {
+        return Ok(None);
+    }
+    let config = Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
+    match billing::locate(args.prices.as_deref(), config.billing.prices.as_deref()) {
+        Some(path) => Ok(Some(
+            PriceBook::load(&path).map_err(|e| UsageError(e.to_string()))?,
+        )),
+        None if name.needs_prices() => Err(UsageError(
+            "report margin needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)".into(),
+        )
+        .into()),
+        None => Ok(None),
+    }
+}
 
 pub fn run(
     args: &ReportArgs,
@@ -18,28 +38,15 @@ pub fn run(
     db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let by_product;
-    let mut report = args.name.report();
-    // The price book is checked before anything else runs.
-    let book = if report.name.needs_prices() {
-        let config = Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
-        let Some(path) = billing::locate(args.prices.as_deref(), config.billing.prices.as_deref())
-        else {
-            return Err(UsageError(
-                "report margin needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)".into(),
-            )
-            .into());
-        };
-        if args.by == MarginBy::Product {
-            by_product = report::Report {
-                sql: report::MARGIN_BY_PRODUCT,
-                ..*report
-            };
-            report = &by_product;
-        }
-        Some(PriceBook::load(&path).map_err(|e| UsageError(e.to_string()))?)
+    let book = price_book(args, cli)?;
+    let by_product = report::Report {
+        sql: report::MARGIN_BY_PRODUCT,
+        ..*args.name.report()
+    };
+    let report = if args.name == ReportName::Margin && args.by == MarginBy::Product {
+        &by_product
     } else {
-        None
+        args.name.report()
     };
     if args.format == ReportFormat::Parquet && args.out.is_none() {
         return Err(UsageError("--format parquet needs --out FILE".into()).into());

@@ -156,6 +156,7 @@ pub fn prepare(
     threshold_percent: u32,
 ) -> Result<Option<MonthSelection>, StoreError> {
     conn.execute_batch(STAGING).map_err(StoreError::Query)?;
+    crate::billing::load_none(conn)?;
     let chosen = match months {
         Some(m) => Some(m),
         None => conn

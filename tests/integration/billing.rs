@@ -271,3 +271,26 @@ fn margin_needs_a_good_price_book() {
          warning: book.toml: product \"Hosted Exchnage\" is never billed in this database\n"
     );
 }
+
+#[test]
+fn reconcile_flags_a_customer_sold_below_cost_only_with_a_price_book() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    let findings = |w: &Workdir| -> Vec<String> {
+        w.query_report(&["reconcile", "--month", "2017-12", "--format", "csv"])
+            .lines()
+            .filter(|l| l.contains("below_cost"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(findings(&w).is_empty(), "no price book, no finding");
+    // 1300049's Hosted Exchange at 1.00: 4 × 1.00 + 3.85 + 3.96 = 11.81 against cost 35.10.
+    w.write(
+        "prices.toml",
+        PRICES.replace("rate = \"9.00\"", "rate = \"1.00\""),
+    );
+    assert_eq!(
+        findings(&w),
+        ["warning,below_cost,2017-12,,1300049,,\"sells for 11.8100, below its cost 35.1000\""]
+    );
+}
