@@ -25,7 +25,7 @@ SELECT l.invoice_id, l.line_no,
    AND (p.from_month IS NULL OR p.from_month <= l.billing_month)
  GROUP BY l.invoice_id, l.line_no;
 
-CREATE OR REPLACE TEMP VIEW bill_lines AS
+CREATE OR REPLACE TEMP VIEW bill_lines_live AS
 WITH priced AS (
     SELECT l.billing_month AS month, l.invoice_id, l.line_no, l.account_no, l.product, l.type,
            l.service_start, l.service_end, l.current_usage, l.usage_change, l.months,
@@ -52,12 +52,34 @@ SELECT month, invoice_id, line_no, account_no, product, type, service_start, ser
   FROM priced;
 
 -- Each fee in each billing month of the data that falls in its window.
-CREATE OR REPLACE TEMP VIEW bill_fees AS
+CREATE OR REPLACE TEMP VIEW bill_fees_live AS
 SELECT m.month, f.account AS account_no, f.description, f.amount::DECIMAL(38,4) AS amount
   FROM bill_fee_rules f
   JOIN (SELECT DISTINCT billing_month AS month FROM stg_invoices WHERE billing_month IS NOT NULL) m
     ON (f.from_month IS NULL OR f.from_month <= m.month)
    AND (f.until_month IS NULL OR m.month <= f.until_month);
+
+-- The months frozen by `tally close`: the latest revision of each, while not reopened.
+CREATE OR REPLACE TEMP VIEW bill_closed AS
+SELECT month, revision
+  FROM (SELECT *, row_number() OVER (PARTITION BY month ORDER BY revision DESC) AS nth
+          FROM closed_months)
+ WHERE nth = 1 AND reopened_at IS NULL;
+
+-- What every line sells for: a closed month's frozen bill, every other month's live one.
+CREATE OR REPLACE TEMP VIEW bill_lines AS
+SELECT c.month, c.invoice_id, c.line_no, c.account_no, c.product, c.type, c.service_start,
+       c.service_end, c.current_usage, c.usage_change, c.months, c.cost_rate, c.cost, c.rule,
+       c.sell_rate, c.sell, c.markup
+  FROM closed_lines c JOIN bill_closed USING (month, revision)
+UNION ALL
+SELECT * FROM bill_lines_live WHERE month NOT IN (SELECT month FROM bill_closed);
+
+CREATE OR REPLACE TEMP VIEW bill_fees AS
+SELECT c.month, c.account_no, c.description, c.amount
+  FROM closed_fees c JOIN bill_closed USING (month, revision)
+UNION ALL
+SELECT * FROM bill_fees_live WHERE month NOT IN (SELECT month FROM bill_closed);
 
 -- Per billing month × sub-account: provider lines, cost, and sell (sell lines + fees,
 -- each already in cents). An account with a fee but no lines has a row (cost 0).

@@ -42,6 +42,19 @@ sorted_lines AS MATERIALIZED (
       FROM lines
      WHERE invoice_id IN (SELECT first_id FROM invoice_pairs UNION SELECT invoice_id FROM invoice_pairs)
 ),
+-- The provider's invoices of each closed month now, and as they were at the close.
+closed_now AS MATERIALIZED (
+    SELECT i.billing_month AS month, i.invoice_id, i.total_due, count(l.line_no) AS line_count,
+           coalesce(sum(line_hash(l)::HUGEINT) FILTER (WHERE l.line_no IS NOT NULL), 0) AS lines_print
+      FROM stg_invoices i LEFT JOIN line_items l USING (invoice_id)
+     WHERE i.billing_month IN (SELECT month FROM bill_closed)
+       AND (getvariable('month') = 'all' OR i.billing_month = getvariable('month'))
+     GROUP BY i.billing_month, i.invoice_id, i.total_due
+),
+closed_then AS MATERIALIZED (
+    SELECT c.* FROM closed_invoices c JOIN bill_closed USING (month, revision)
+     WHERE getvariable('month') = 'all' OR c.month = getvariable('month')
+),
 invoices AS MATERIALIZED (
     SELECT * FROM stg_invoices
      WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
@@ -132,6 +145,24 @@ findings AS (
                || column_name || '| <= ' || bound::BIGINT::VARCHAR || ')'
       FROM stg_implausible
      WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+    UNION ALL
+    -- A closed month's provider data changed after the close: stored, and said here.
+    SELECT 'error', 'closed_month_changed', coalesce(t.month, n.month),
+           coalesce(t.invoice_id, n.invoice_id), NULL, NULL,
+           'closed revision ' || (SELECT revision FROM bill_closed b
+                                   WHERE b.month = coalesce(t.month, n.month))::VARCHAR || ': '
+               || CASE WHEN t.invoice_id IS NULL THEN 'invoice added since the close'
+                       WHEN n.invoice_id IS NULL THEN 'invoice gone since the close'
+                       WHEN t.total_due IS DISTINCT FROM n.total_due
+                       THEN 'TotalDue ' || coalesce(t.total_due::VARCHAR, 'NULL') || ' -> '
+                            || coalesce(n.total_due::VARCHAR, 'NULL')
+                       ELSE 'lines changed (' || t.line_count::VARCHAR || ' -> '
+                            || n.line_count::VARCHAR || ' lines)' END
+      FROM closed_then t FULL OUTER JOIN closed_now n
+        ON t.month = n.month AND t.invoice_id = n.invoice_id
+     WHERE t.invoice_id IS NULL OR n.invoice_id IS NULL
+        OR t.total_due IS DISTINCT FROM n.total_due
+        OR t.line_count <> n.line_count OR t.lines_print <> n.lines_print
     UNION ALL
     -- A customer sold below its cost in the month (only with a price book).
     SELECT 'warning', 'below_cost', month, NULL, account_no, NULL,

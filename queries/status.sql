@@ -39,6 +39,14 @@ facts AS (
            count(DISTINCT billing_month)::VARCHAR || ' months with invoices', false
       FROM stg_invoices
     UNION ALL
+    SELECT 4, 'closed months', count(*) FILTER (WHERE reopened_at IS NULL)::VARCHAR,
+           coalesce(string_agg(month || ' (r' || revision::VARCHAR || ')', ', ' ORDER BY month)
+                        FILTER (WHERE reopened_at IS NULL), 'none'),
+           false
+      FROM (SELECT *, row_number() OVER (PARTITION BY month ORDER BY revision DESC) AS nth
+              FROM closed_months)
+     WHERE nth = 1
+    UNION ALL
     SELECT 5, 'invoices', count(*)::VARCHAR,
            count(*) FILTER (WHERE csv_status = 'loaded')::VARCHAR || ' with lines ('
                || count(*) FILTER (WHERE csv_origin = 'file')::VARCHAR || ' from files), '

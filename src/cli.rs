@@ -86,6 +86,8 @@ pub enum Command {
     Export(ExportArgs),
     Sql(SqlArgs),
     Status(StatusArgs),
+    Close(CloseArgs),
+    Reopen(ReopenArgs),
     Sandbox(SandboxArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
@@ -111,6 +113,48 @@ pub struct StatusArgs {
     /// Exit 1 when data is stale or the last run failed.
     #[arg(long)]
     pub check: bool,
+}
+
+/// Close a billing month: freeze its bill under the price book.
+///
+/// Every provider line's cost and sell, every fee, and the price book's text and hash
+/// are stored in one transaction, as the month's next revision. From then on `report
+/// margin` reads the frozen bill, so neither a price change nor later provider data
+/// rewrites a month already sent to customers; a later change to the month's provider
+/// data is still stored, and `report reconcile` reports it (`closed_month_changed`).
+/// A month with reconcile errors is refused unless --force.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally close 2019-12\n  \
+    tally close 2019-12 --prices prices.toml --force\n  \
+    tally reopen 2019-12 --reason \"credit note for 1300008\"")]
+pub struct CloseArgs {
+    /// The billing month (YYYY-MM).
+    #[arg(value_name = "YYYY-MM")]
+    pub month: Month,
+
+    /// The price book [default: [billing] prices in tally.toml, else ./prices.toml].
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+
+    /// Close even though reconcile reports errors for the month.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Reopen a closed billing month (the reason is stored with the time); a new close
+/// freezes it again as the next revision.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally reopen 2019-12 --reason \"provider credited invoice 9053122\"")]
+pub struct ReopenArgs {
+    /// The billing month (YYYY-MM).
+    #[arg(value_name = "YYYY-MM")]
+    pub month: Month,
+
+    /// Why it is reopened (required; stored).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
 }
 
 /// Print a shell completion script for tally.

@@ -3,12 +3,14 @@
 //! TEMP tables of the report's own read-only session, so the margin report and
 //! (later) statements and closed months read one definition. Never calls a provider.
 
+mod close;
 mod price_book;
 
 use std::path::{Path, PathBuf};
 
 use duckdb::{Connection, params};
 
+pub use close::{Closed, Revision, close, latest, reopen};
 pub use price_book::{Fee, Markup, Price, PriceBook, PriceBookError};
 
 use crate::store::StoreError;

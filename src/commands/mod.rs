@@ -1,5 +1,6 @@
 //! One file per subcommand, each with one `run` entry; dispatched from one match.
 
+mod close;
 mod completions;
 mod demo;
 mod export;
@@ -97,6 +98,8 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Report(args) => report::run(args, &cli, &db, printer),
         Command::Sql(args) => sql::run(args, &db, printer),
         Command::Status(args) => status::run(args, &db, printer),
+        Command::Close(args) => close::close(args, &cli, &db, printer),
+        Command::Reopen(args) => close::reopen(args, &db, printer),
         Command::Sandbox(args) => sandbox::run(args, printer),
         Command::Completions(args) => completions::completions(args, printer),
         Command::Man(_) => completions::man(printer),

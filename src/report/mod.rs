@@ -206,6 +206,34 @@ pub fn write_parquet(conn: &Connection, report: &Report, path: &Path) -> anyhow:
     Ok(())
 }
 
+/// The findings of severity `error`, each as "finding month invoice account: evidence".
+pub fn error_lines(batches: &[RecordBatch]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for b in batches {
+        let text = |c: usize, i: usize| -> String {
+            b.column(c)
+                .as_string_opt::<i32>()
+                .filter(|a| a.is_valid(i))
+                .map_or_else(String::new, |a| a.value(i).to_owned())
+        };
+        for i in 0..b.num_rows() {
+            if text(0, i) == "error" {
+                let place: Vec<String> = [text(2, i), text(3, i), text(4, i)]
+                    .into_iter()
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                lines.push(format!(
+                    "{} {}: {}",
+                    text(1, i),
+                    place.join(" "),
+                    text(6, i)
+                ));
+            }
+        }
+    }
+    lines
+}
+
 /// The findings of severity `error` among a report's rows (its first column is
 /// the severity; see [`ReportName::has_findings`]).
 pub fn error_findings(batches: &[RecordBatch]) -> usize {

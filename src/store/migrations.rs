@@ -46,6 +46,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0004_one_invoice_per_id.sql"),
         rewrites: true,
     },
+    Migration {
+        version: 5,
+        name: "closed_months",
+        sql: include_str!("migrations/0005_closed_months.sql"),
+        rewrites: false,
+    },
 ];
 
 /// The schema version this tally writes.

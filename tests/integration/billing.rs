@@ -294,3 +294,111 @@ fn reconcile_flags_a_customer_sold_below_cost_only_with_a_price_book() {
         ["warning,below_cost,2017-12,,1300049,,\"sells for 11.8100, below its cost 35.1000\""]
     );
 }
+
+/// The margin of 2017-12 for one account, as CSV fields after the name.
+fn margin_of(w: &Workdir, account: &str) -> String {
+    let out = w.query_report(&["margin", "--month", "2017-12", "--format", "csv"]);
+    out.lines()
+        .find(|l| l.starts_with(&format!("2017-12,{account},")))
+        .unwrap_or_else(|| panic!("{account} in {out}"))
+        .to_owned()
+}
+
+#[test]
+fn a_closed_month_keeps_its_bill_and_says_when_its_data_changed() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    // No price book: refused, saying how to give one.
+    let r = w.tally(&["close", "2017-12"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: tally close needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)\n"
+    );
+    w.write("prices.toml", PRICES);
+    // The month has reconcile errors (line 7's arithmetic, the prorations): refused.
+    let r = w.tally(&["close", "2017-12"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("error: line_arithmetic 2017-12 7100 1300049: charge 3.6000 <> 1.0000 x 7.0000 x 0.5000 = 3.5000\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.ends_with("; fix them or close with --force\n"),
+        "{}",
+        r.stderr
+    );
+    // Cost 85.31 + 35.10 + 0 = 120.41; sell 152.73 + 43.81 + 0 + 10.00 = 206.54.
+    let r = w.tally(&["close", "2017-12", "--force"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.starts_with("closed 2017-12 (revision 1): 9 lines, cost 120.41, sell 206.54 (with 2 fee lines); price book prices.toml ("),
+        "{}",
+        r.stdout
+    );
+    let frozen = margin_of(&w, "1300008");
+    assert_eq!(frozen, "2017-12,1300008,,4,85.3100,152.7300,67.4200,44.14");
+    // A price change does not rewrite the closed month.
+    w.write(
+        "prices.toml",
+        PRICES.replace("rate = \"8.50\"", "rate = \"1.00\""),
+    );
+    assert_eq!(margin_of(&w, "1300008"), frozen);
+    // New provider data for the month is stored, and reconcile says so.
+    let mut changed = std::fs::read_to_string(w.path().join("in/7100.csv")).unwrap();
+    changed = changed.replace(",3,3,3,1,2.99,8.97", ",4,4,4,1,2.99,11.96");
+    w.write("in/7100.csv", changed);
+    assert_eq!(w.tally(&["load", "in"]).code, 0);
+    let findings = w.query_report(&["reconcile", "--month", "2017-12", "--format", "csv"]);
+    assert!(
+        findings.contains("error,closed_month_changed,2017-12,7100,,,closed revision 1: lines changed (9 -> 9 lines)\n"),
+        "{findings}"
+    );
+    assert_eq!(margin_of(&w, "1300008"), frozen);
+    // Closed twice: refused; reopened (with a reason): live again; closed again: revision 2.
+    let r = w.tally(&["close", "2017-12", "--force"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .starts_with("error: 2017-12 is closed already (revision 1, "),
+        "{}",
+        r.stderr
+    );
+    let r = w.tally(&["reopen", "2017-12"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let r = w.tally(&[
+        "reopen",
+        "2017-12",
+        "--reason",
+        "Rackspace Email seats corrected",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "reopened 2017-12 (revision 1 stays on record); a new close will be revision 2\n"
+    );
+    // Live again: the new line and the new price apply.
+    assert_ne!(margin_of(&w, "1300008"), frozen);
+    let r = w.tally(&["close", "2017-12", "--force"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.starts_with("closed 2017-12 (revision 2): "),
+        "{}",
+        r.stdout
+    );
+    let status = w.tally(&["status", "--format", "csv"]);
+    assert!(
+        status
+            .stdout
+            .contains("closed months,1,2017-12 (r2),false\n"),
+        "{}",
+        status.stdout
+    );
+    let findings = w.query_report(&["reconcile", "--month", "2017-12", "--format", "csv"]);
+    assert!(!findings.contains("closed_month_changed"), "{findings}");
+    assert_eq!(
+        w.query("SELECT revision, reopen_reason, length(price_book_text) > 0 AS book FROM closed_months ORDER BY revision"),
+        "revision,reopen_reason,book\n1,Rackspace Email seats corrected,true\n2,,true\n"
+    );
+}
