@@ -86,6 +86,7 @@ pub enum Command {
     Export(ExportArgs),
     Sql(SqlArgs),
     Status(StatusArgs),
+    Statements(StatementsArgs),
     Close(CloseArgs),
     Reopen(ReopenArgs),
     Sandbox(SandboxArgs),
@@ -113,6 +114,54 @@ pub struct StatusArgs {
     /// Exit 1 when data is stale or the last run failed.
     #[arg(long)]
     pub check: bool,
+}
+
+/// Write one statement per billed sub-account for a month, and an index.
+///
+/// Each statement (DIR/M/<account>.<ext>) holds the seller, the customer's name,
+/// account and reference number, the month, a number stable across re-runs
+/// (M-<account>, with -r<N> from a month's second close on), the lines grouped by
+/// product (type, service period, seats, months, rate, amount), the fees and the
+/// total (excluding tax). A closed month's statements show its frozen bill. Files are
+/// written whole; a re-run writes identical bytes for identical data and removes the
+/// statements it wrote earlier for accounts no longer billed that month.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally statements --month 2019-12 --out statements/\n  \
+    tally statements --month 2019-12 --out statements/ --format json --account 1300008")]
+pub struct StatementsArgs {
+    /// The billing month (YYYY-MM).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Month,
+
+    /// The folder (statements go into DIR/YYYY-MM/).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// File format.
+    #[arg(long, value_enum, default_value_t = StatementFormat::Html)]
+    pub format: StatementFormat,
+
+    /// Only these sub-accounts (repeatable).
+    #[arg(long = "account", value_name = "ACCT")]
+    pub accounts: Vec<String>,
+
+    /// The price book [default: a closed month's own, else [billing] prices in
+    /// tally.toml, else ./prices.toml].
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+
+    /// CSV: write text cells exactly as stored.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatementFormat {
+    /// One self-contained printable page per statement (inline CSS, no network).
+    Html,
+    Csv,
+    Json,
 }
 
 /// Close a billing month: freeze its bill under the price book.

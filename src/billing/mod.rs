@@ -5,6 +5,7 @@
 
 mod close;
 mod price_book;
+pub mod statement;
 
 use std::path::{Path, PathBuf};
 

@@ -8,6 +8,7 @@ mod load;
 mod report;
 mod sandbox;
 mod sql;
+mod statements;
 mod status;
 mod sync;
 
@@ -98,6 +99,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Report(args) => report::run(args, &cli, &db, printer),
         Command::Sql(args) => sql::run(args, &db, printer),
         Command::Status(args) => status::run(args, &db, printer),
+        Command::Statements(args) => statements::run(args, &cli, &db, printer),
         Command::Close(args) => close::close(args, &cli, &db, printer),
         Command::Reopen(args) => close::reopen(args, &db, printer),
         Command::Sandbox(args) => sandbox::run(args, printer),

@@ -402,3 +402,139 @@ fn a_closed_month_keeps_its_bill_and_says_when_its_data_changed() {
         "revision,reopen_reason,book\n1,Rackspace Email seats corrected,true\n2,,true\n"
     );
 }
+
+#[test]
+fn statements_add_up_are_stable_and_mirror_the_billed_accounts() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    w.write("prices.toml", PRICES);
+    let r = w.tally(&[
+        "statements",
+        "--month",
+        "2017-12",
+        "--out",
+        "st",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    // Σ totals = Σ margin's sell: 152.73 + 43.81 + 0.00 + 10.00 = 206.54.
+    assert_eq!(
+        r.stdout,
+        "wrote 4 statements for 2017-12 into st/2017-12 (total 206.54 USD, excluding tax)\n"
+    );
+    let one: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.path().join("st/2017-12/1300008.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(one["number"], "2017-12-1300008");
+    assert_eq!(one["total"], "152.73");
+    assert_eq!(one["seller"], "Northwind IT, 1 Main St, Springfield");
+    assert_eq!(one["fees"][0]["amount"], "49.00");
+    let hosted = &one["products"][0];
+    assert_eq!(hosted["product"], "Hosted Exchange");
+    // 85.00 + 13.77 − 6.25; the priced lines show the price, the credit the marked-up rate.
+    assert_eq!(hosted["subtotal"], "92.52");
+    let rates: Vec<&str> = hosted["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rate"].as_str().unwrap())
+        .collect();
+    assert_eq!(rates, ["8.50", "8.50", "8.75"]);
+    let index = std::fs::read_to_string(w.path().join("st/2017-12/index.json")).unwrap();
+    let totals: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(&index)
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}={}",
+                s["account_no"].as_str().unwrap(),
+                s["total"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            "1300008=152.73",
+            "1300049=43.81",
+            "1300050=0.00",
+            "1300099=10.00"
+        ]
+    );
+
+    // HTML: one page, its total on it; a re-run writes identical bytes.
+    assert_eq!(
+        w.tally(&["statements", "--month", "2017-12", "--out", "st"])
+            .code,
+        0
+    );
+    let page = std::fs::read(w.path().join("st/2017-12/1300008.html")).unwrap();
+    let text = String::from_utf8(page.clone()).unwrap();
+    assert!(
+        text.contains("<td class=\"n\" id=\"total\">152.73</td>"),
+        "{text}"
+    );
+    assert!(!text.contains("http"), "no network");
+    assert_eq!(
+        w.tally(&["statements", "--month", "2017-12", "--out", "st"])
+            .code,
+        0
+    );
+    assert_eq!(
+        std::fs::read(w.path().join("st/2017-12/1300008.html")).unwrap(),
+        page
+    );
+
+    // 1300099's fee ends: its statement goes, files tally did not write stay.
+    w.write("st/2017-12/notes.txt", "mine");
+    w.write(
+        "prices.toml",
+        PRICES.replace(
+            "description = \"Support plan\"\namount = \"10.00\"",
+            "description = \"Support plan\"\namount = \"10.00\"\nuntil = \"2017-11\"",
+        ),
+    );
+    let r = w.tally(&["statements", "--month", "2017-12", "--out", "st"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .ends_with("; removed 1 for accounts no longer billed\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!w.path().join("st/2017-12/1300099.html").exists());
+    assert!(
+        w.path().join("st/2017-12/1300099.json").exists(),
+        "another format's file stays"
+    );
+    assert!(w.path().join("st/2017-12/notes.txt").exists());
+
+    // A second close carries its revision in the number.
+    assert_eq!(w.tally(&["close", "2017-12", "--force"]).code, 0);
+    assert_eq!(
+        w.tally(&["reopen", "2017-12", "--reason", "fee ended"])
+            .code,
+        0
+    );
+    assert_eq!(w.tally(&["close", "2017-12", "--force"]).code, 0);
+    assert_eq!(
+        w.tally(&[
+            "statements",
+            "--month",
+            "2017-12",
+            "--out",
+            "st",
+            "--format",
+            "json"
+        ])
+        .code,
+        0
+    );
+    let one: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.path().join("st/2017-12/1300008.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(one["number"], "2017-12-1300008-r2");
+}

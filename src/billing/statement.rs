@@ -1,0 +1,394 @@
+//! Customer statements: per billed sub-account and month, its sell lines grouped by
+//! product, its fees and its total, as a self-contained HTML page (inline CSS, no
+//! network, printable), CSV or JSON. Built from the billing views, so a closed month's
+//! statement shows its frozen bill and carries its revision in its number.
+
+use std::fmt::Write as _;
+
+use duckdb::{Connection, params};
+use rust_decimal::Decimal;
+
+use crate::month::Month;
+use crate::store::StoreError;
+
+/// One customer's statement for one month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// `M-<account>`, with `-r<N>` from a month's second close on: stable across re-runs.
+    pub number: String,
+    pub month: Month,
+    pub account_no: String,
+    pub name: Option<String>,
+    pub reference: Option<String>,
+    pub seller: String,
+    pub currency: String,
+    pub groups: Vec<ProductGroup>,
+    pub fees: Vec<FeeLine>,
+    pub total: Decimal,
+}
+
+/// A product's lines on a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductGroup {
+    pub product: String,
+    pub lines: Vec<StatementLine>,
+    pub subtotal: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementLine {
+    pub kind: String,
+    /// `YYYY-MM-DD`.
+    pub period_start: String,
+    pub period_end: String,
+    pub seats: Decimal,
+    pub months: Decimal,
+    /// The price, or the provider's rate under the markup (4 places, for information).
+    pub rate: Decimal,
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeLine {
+    pub description: String,
+    pub amount: Decimal,
+}
+
+fn decimal(text: String) -> duckdb::Result<Decimal> {
+    text.parse().map_err(|e| {
+        duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e))
+    })
+}
+
+/// The statements of `month` (after `billing::load`), for `accounts` (empty: every
+/// account billed or with a fee), ordered by account.
+pub fn statements(
+    conn: &Connection,
+    month: Month,
+    accounts: &[String],
+    seller: &str,
+    currency: &str,
+) -> Result<Vec<Statement>, StoreError> {
+    let m = month.to_string();
+    let revision: Option<i64> = conn
+        .query_row(
+            "SELECT max(revision) FROM bill_closed WHERE month = ?",
+            [&m],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::Query)?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT DISTINCT a.account_no, c.name, c.reference_number
+               FROM (SELECT account_no FROM bill_lines WHERE month = ?1
+                     UNION SELECT account_no FROM bill_fees WHERE month = ?1) a
+               LEFT JOIN customers c ON c.account_number = a.account_no
+              ORDER BY a.account_no",
+        )
+        .map_err(StoreError::Query)?;
+    let who: Vec<(String, Option<String>, Option<String>)> = stmt
+        .query_map([&m], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(StoreError::Query)?
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::Query)?;
+    let mut lines_stmt = conn
+        .prepare(
+            "SELECT product, type, strftime(service_start, '%Y-%m-%d'), strftime(service_end, '%Y-%m-%d'),
+                    current_usage::VARCHAR, months::VARCHAR, sell_rate::VARCHAR, sell::VARCHAR
+               FROM bill_lines WHERE month = ? AND account_no = ?
+              ORDER BY product, service_start, invoice_id, line_no",
+        )
+        .map_err(StoreError::Query)?;
+    let mut fees_stmt = conn
+        .prepare(
+            "SELECT description, amount::VARCHAR FROM bill_fees
+              WHERE month = ? AND account_no = ? ORDER BY description, amount",
+        )
+        .map_err(StoreError::Query)?;
+    let mut out = Vec::new();
+    for (account, name, reference) in who {
+        if !accounts.is_empty() && !accounts.contains(&account) {
+            continue;
+        }
+        let rows = lines_stmt
+            .query_map(params![m, account], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    StatementLine {
+                        kind: r.get(1)?,
+                        period_start: r.get(2)?,
+                        period_end: r.get(3)?,
+                        seats: decimal(r.get(4)?)?,
+                        months: decimal(r.get(5)?)?,
+                        rate: decimal(r.get::<_, Option<String>>(6)?.unwrap_or_default())
+                            .unwrap_or_default(),
+                        amount: decimal(r.get::<_, Option<String>>(7)?.unwrap_or_default())
+                            .unwrap_or_default(),
+                    },
+                ))
+            })
+            .map_err(StoreError::Query)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::Query)?;
+        let mut groups: Vec<ProductGroup> = Vec::new();
+        for (product, line) in rows {
+            match groups.last_mut() {
+                Some(g) if g.product == product => {
+                    g.subtotal += line.amount;
+                    g.lines.push(line);
+                }
+                _ => groups.push(ProductGroup {
+                    product,
+                    subtotal: line.amount,
+                    lines: vec![line],
+                }),
+            }
+        }
+        let fees = fees_stmt
+            .query_map(params![m, account], |r| {
+                Ok(FeeLine {
+                    description: r.get(0)?,
+                    amount: decimal(r.get(1)?)?,
+                })
+            })
+            .map_err(StoreError::Query)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::Query)?;
+        // Every amount is already in cents: the total is their sum, never re-rounded.
+        let total = groups.iter().map(|g| g.subtotal).sum::<Decimal>()
+            + fees.iter().map(|f| f.amount).sum::<Decimal>();
+        let number = match revision {
+            Some(r) if r >= 2 => format!("{m}-{account}-r{r}"),
+            _ => format!("{m}-{account}"),
+        };
+        out.push(Statement {
+            number,
+            month,
+            account_no: account,
+            name,
+            reference,
+            seller: seller.to_owned(),
+            currency: currency.to_owned(),
+            groups,
+            fees,
+            total,
+        });
+    }
+    Ok(out)
+}
+
+/// Money as shown: 2 places (amounts are whole cents already).
+pub fn money(value: Decimal) -> String {
+    let mut v = value.round_dp(2);
+    v.rescale(2);
+    v.to_string()
+}
+
+/// A rate or quantity as stored, without trailing zeros past 2 places.
+fn exact(value: Decimal) -> String {
+    let mut v = value.normalize();
+    if v.scale() < 2 {
+        v.rescale(2);
+    }
+    v.to_string()
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => out.push_str(&format!("&#x{:x};", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = "body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;margin:2em auto;max-width:52em;font-size:11pt}\
+h1{font-size:1.4em;margin:0 0 .2em}table{border-collapse:collapse;width:100%;margin:.6em 0}\
+th,td{padding:.25em .5em;border-bottom:1px solid #ddd;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
+tr.sub td{font-weight:600;border-bottom:2px solid #999}.total td{font-size:1.15em;font-weight:700;border-top:2px solid #222}\
+.head{display:flex;justify-content:space-between;gap:2em}.muted{color:#666;font-size:.9em}\
+@page{margin:15mm}@media print{body{margin:0;max-width:none}}";
+
+/// The statement as one self-contained HTML page.
+pub fn html(s: &Statement) -> String {
+    let mut h = String::new();
+    let e = html_escape;
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Statement {}</title><style>{CSS}</style></head><body>\n",
+        e(&s.number)
+    );
+    let _ = writeln!(
+        h,
+        "<div class=\"head\"><div><h1>Statement {}</h1><div>{}</div></div><div class=\"muted\">{}<br>Billing month {}<br>Account {}{}</div></div>",
+        e(&s.number),
+        e(s.name.as_deref().unwrap_or(&s.account_no)),
+        e(&s.seller),
+        s.month,
+        e(&s.account_no),
+        s.reference
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .map(|r| format!("<br>Reference {}", e(r)))
+            .unwrap_or_default()
+    );
+    h.push_str("<table><thead><tr><th>Product</th><th>Type</th><th>Service period</th><th class=\"n\">Seats</th><th class=\"n\">Months</th><th class=\"n\">Rate</th><th class=\"n\">Amount</th></tr></thead><tbody>\n");
+    for g in &s.groups {
+        for l in &g.lines {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{} – {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                e(&g.product),
+                e(&l.kind),
+                l.period_start,
+                l.period_end,
+                exact(l.seats),
+                exact(l.months),
+                exact(l.rate),
+                money(l.amount)
+            );
+        }
+        let _ = writeln!(
+            h,
+            "<tr class=\"sub\"><td colspan=\"6\">{}</td><td class=\"n\">{}</td></tr>",
+            e(&g.product),
+            money(g.subtotal)
+        );
+    }
+    for f in &s.fees {
+        let _ = writeln!(
+            h,
+            "<tr><td colspan=\"6\">{}</td><td class=\"n\">{}</td></tr>",
+            e(&f.description),
+            money(f.amount)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<tr class=\"total\"><td colspan=\"6\">Total ({}, excluding tax)</td><td class=\"n\" id=\"total\">{}</td></tr>",
+        e(&s.currency),
+        money(s.total)
+    );
+    h.push_str("</tbody></table>\n<p class=\"muted\">Totals exclude tax.</p>\n</body></html>\n");
+    h
+}
+
+/// The statement as CSV: one row per line and fee, then the total; text cells a
+/// spreadsheet would run are neutralised unless `raw`.
+pub fn csv(s: &Statement, raw: bool) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "number",
+        "month",
+        "account_no",
+        "product",
+        "type",
+        "period_start",
+        "period_end",
+        "seats",
+        "months",
+        "rate",
+        "amount",
+    ])?;
+    let month = s.month.to_string();
+    let cell = |text: &str| {
+        if raw {
+            text.to_owned()
+        } else {
+            crate::render::neutralise::neutralise(text).into_owned()
+        }
+    };
+    for g in &s.groups {
+        for l in &g.lines {
+            w.write_record([
+                s.number.clone(),
+                month.clone(),
+                s.account_no.clone(),
+                cell(&g.product),
+                cell(&l.kind),
+                l.period_start.clone(),
+                l.period_end.clone(),
+                exact(l.seats),
+                exact(l.months),
+                exact(l.rate),
+                money(l.amount),
+            ])?;
+        }
+    }
+    for f in &s.fees {
+        let description = cell(&f.description);
+        w.write_record([
+            s.number.as_str(),
+            &month,
+            &s.account_no,
+            "Fees",
+            &description,
+            "",
+            "",
+            "",
+            "",
+            "",
+            &money(f.amount),
+        ])?;
+    }
+    w.write_record([
+        s.number.as_str(),
+        &month,
+        &s.account_no,
+        "Total",
+        "excluding tax",
+        "",
+        "",
+        "",
+        "",
+        "",
+        &money(s.total),
+    ])?;
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// The statement as JSON; decimals as strings, exact.
+pub fn json(s: &Statement) -> anyhow::Result<String> {
+    let groups: Vec<serde_json::Value> = s
+        .groups
+        .iter()
+        .map(|g| {
+            serde_json::json!({
+                "product": g.product,
+                "subtotal": money(g.subtotal),
+                "lines": g.lines.iter().map(|l| serde_json::json!({
+                    "type": l.kind,
+                    "period_start": l.period_start,
+                    "period_end": l.period_end,
+                    "seats": exact(l.seats),
+                    "months": exact(l.months),
+                    "rate": exact(l.rate),
+                    "amount": money(l.amount),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "number": s.number,
+        "month": s.month.to_string(),
+        "account_no": s.account_no,
+        "name": s.name,
+        "reference": s.reference,
+        "seller": s.seller,
+        "currency": s.currency,
+        "products": groups,
+        "fees": s.fees.iter().map(|f| serde_json::json!({
+            "description": f.description, "amount": money(f.amount)
+        })).collect::<Vec<_>>(),
+        "total": money(s.total),
+        "total_excludes_tax": true,
+    });
+    Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))
+}
