@@ -560,6 +560,11 @@ pub struct SandboxArgs {
     #[arg(long)]
     pub anomalies: bool,
 
+    /// Change a past invoice after the fact: a −10.00 credit on the newest invoice with
+    /// a CSV, its TotalDue following (to try `tally close` and `closed_month_changed`).
+    #[arg(long)]
+    pub alter_past_invoice: bool,
+
     /// Print the ground truth (per invoice: lines, Σ charge, TotalDue, CSV or not;
     /// then the injected anomalies, if any) and exit.
     #[arg(long)]

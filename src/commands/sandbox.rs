@@ -85,6 +85,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<SandboxOptions> {
             customers: args.customers,
             months: args.months,
             anomalies: args.anomalies,
+            altered: args.alter_past_invoice,
             ..WorldOptions::default()
         },
         requests_per_minute: match args.requests_per_minute {

@@ -36,6 +36,10 @@ pub struct WorldOptions {
     pub months: u32,
     /// Inject one of each reconcile finding kind (see [`Anomaly`]).
     pub anomalies: bool,
+    /// A past invoice changed after the fact: the newest invoice with a CSV gets a
+    /// credit line of −10.00 (Hosted Exchange, its first sub-account) and its TotalDue
+    /// follows (what `closed_month_changed` must notice).
+    pub altered: bool,
 }
 
 impl Default for WorldOptions {
@@ -46,6 +50,7 @@ impl Default for WorldOptions {
             first_month: (2016, 1),
             months: 48,
             anomalies: false,
+            altered: false,
         }
     }
 }
@@ -384,7 +389,32 @@ impl World {
         if options.anomalies {
             world.inject_anomalies();
         }
+        if options.altered {
+            world.alter_newest_invoice();
+        }
         world
+    }
+
+    /// A credit of −10.00 added to the newest invoice with a CSV, its total following.
+    fn alter_newest_invoice(&mut self) {
+        let Some(inv) = self.invoices.iter_mut().find(|i| i.csv_served) else {
+            return;
+        };
+        let Some(first) = inv.lines.first().cloned() else {
+            return;
+        };
+        let credit = Amount::parse("-10.00").expect("an amount");
+        inv.lines.push(LineItem {
+            line_no: inv.lines.len() as u32 + 1,
+            line_type: LineType::Other("Credit".into()),
+            term_committed_usage: Amount::ZERO,
+            current_usage: Amount::ZERO,
+            usage_change: Amount::ZERO,
+            months: Amount::parse("1").expect("an amount"),
+            charge: credit,
+            ..first
+        });
+        inv.total_due = amount(inv.total_due.as_decimal() + credit.as_decimal());
     }
 
     /// One of each reconcile finding kind, on the newest invoice with a CSV (so the

@@ -1,5 +1,11 @@
 //! Re-billing: the price book's rules, each pinned with cents computed by hand.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use tally::sandbox::{BackgroundSandbox, SandboxOptions, WorldOptions};
+
 use crate::common::{HEADER, Workdir};
 
 const PRICES: &str = r#"currency = "USD"
@@ -537,4 +543,148 @@ fn statements_add_up_are_stable_and_mirror_the_billed_accounts() {
     )
     .unwrap();
     assert_eq!(one["number"], "2017-12-1300008-r2");
+}
+
+/// The sell of one provider line under tests/data/prices.toml, computed here apart
+/// from tally's SQL: the price rule where it applies, else the 25 % markup, to cents
+/// half away from zero.
+fn sell_by_hand(
+    month: &str,
+    product: &str,
+    usage: Decimal,
+    months: Decimal,
+    rate: Decimal,
+    charge: Decimal,
+) -> Decimal {
+    let cents = |d: Decimal| d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let price = match product {
+        "Hosted Exchange" => Some(Decimal::new(900, 2)),
+        "Office 365 Business Premium" if month >= "2019-01" => Some(Decimal::new(1650, 2)),
+        _ => None,
+    };
+    match price {
+        Some(p) if !usage.is_zero() && cents(usage * rate * months) == charge => {
+            cents(usage * p * months)
+        }
+        _ => cents(charge * Decimal::new(125, 2)),
+    }
+}
+
+#[test]
+fn on_the_sandbox_world_statements_margin_and_a_hand_count_agree_and_a_close_holds() {
+    let sb = BackgroundSandbox::start(SandboxOptions::default()).unwrap();
+    let w = Workdir::new();
+    let sync = |w: &Workdir, url: String| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tally"));
+        cmd.current_dir(w.path())
+            .env_remove("TALLY_DB")
+            .env("TALLY_RACKSPACE_USER_KEY", tally::sandbox::SANDBOX_USER_KEY)
+            .env(
+                "TALLY_RACKSPACE_SECRET_KEY",
+                tally::sandbox::SANDBOX_SECRET_KEY,
+            )
+            .arg("--db")
+            .arg(w.db())
+            .args([
+                "-q",
+                "sync",
+                "rackspace",
+                "--no-contacts",
+                "--requests-per-minute",
+                "60000",
+                "--base-url",
+            ])
+            .arg(url);
+        crate::common::run(cmd)
+    };
+    assert_eq!(sync(&w, sb.sandbox().url()).code, 0);
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/prices.toml"),
+        w.path().join("prices.toml"),
+    )
+    .unwrap();
+
+    // Σ sell per month: margin against a hand count over every stored line, plus fees.
+    let margin = w.query_report(&["margin", "--month", "all", "--format", "csv"]);
+    let mut by_margin: BTreeMap<String, Decimal> = BTreeMap::new();
+    for line in margin.lines().skip(1) {
+        let f: Vec<&str> = line.rsplitn(4, ',').collect(); // pct, margin, sell, rest
+        let month = line[..7].to_owned();
+        *by_margin.entry(month).or_default() += f[2].parse::<Decimal>().unwrap();
+    }
+    let lines = w.query(
+        "SELECT strftime(i.invoice_date, '%Y-%m') AS month, l.product, l.usage_change, l.months, l.rate, l.charge
+           FROM line_items l JOIN invoices i USING (invoice_id)",
+    );
+    let mut by_hand: BTreeMap<String, Decimal> = BTreeMap::new();
+    for line in lines.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let d = |i: usize| f[i].parse::<Decimal>().unwrap();
+        *by_hand.entry(f[0].to_owned()).or_default() +=
+            sell_by_hand(f[0], f[1], d(2), d(3), d(4), d(5));
+    }
+    let months_with_invoices =
+        w.query("SELECT DISTINCT strftime(invoice_date, '%Y-%m') AS m FROM invoices");
+    for m in months_with_invoices
+        .lines()
+        .skip(1)
+        .filter(|m| *m >= "2019-01")
+    {
+        *by_hand.entry(m.to_owned()).or_default() += Decimal::new(4900, 2);
+    }
+    by_hand.retain(|_, v| !v.is_zero());
+    by_margin.retain(|_, v| !v.is_zero());
+    assert_eq!(by_margin, by_hand);
+
+    // Σ statements = Σ margin's sell, for a month under each price era.
+    for month in ["2018-06", "2019-12"] {
+        let r = w.tally(&[
+            "statements",
+            "--month",
+            month,
+            "--out",
+            "st",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(r.code, 0, "{r:?}");
+        let index: Vec<serde_json::Value> = serde_json::from_str(
+            &std::fs::read_to_string(w.path().join(format!("st/{month}/index.json"))).unwrap(),
+        )
+        .unwrap();
+        let total: Decimal = index
+            .iter()
+            .map(|s| s["total"].as_str().unwrap().parse::<Decimal>().unwrap())
+            .sum();
+        assert_eq!(total, by_margin[month], "{month}");
+    }
+
+    // Close the newest month; the provider then changes it (a credit, TotalDue follows).
+    let r = w.tally(&["close", "2019-12"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let before = w.query_report(&["margin", "--month", "2019-12", "--format", "csv"]);
+    let altered = BackgroundSandbox::start(SandboxOptions {
+        world: WorldOptions {
+            altered: true,
+            ..WorldOptions::default()
+        },
+        ..SandboxOptions::default()
+    })
+    .unwrap();
+    assert_eq!(sync(&w, altered.sandbox().url()).code, 0);
+    let findings = w.query_report(&["reconcile", "--month", "2019-12", "--format", "csv"]);
+    let changed: Vec<&str> = findings
+        .lines()
+        .filter(|l| l.contains("closed_month_changed"))
+        .collect();
+    assert_eq!(changed.len(), 1, "{findings}");
+    assert!(
+        changed[0].contains(",closed revision 1: TotalDue 6412.5600 -> 6402.5600"),
+        "{}",
+        changed[0]
+    );
+    assert_eq!(
+        w.query_report(&["margin", "--month", "2019-12", "--format", "csv"]),
+        before
+    );
 }
