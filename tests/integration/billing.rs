@@ -688,3 +688,74 @@ fn on_the_sandbox_world_statements_margin_and_a_hand_count_agree_and_a_close_hol
         before
     );
 }
+
+/// Chromium, as `.ci/run` installs it (Debian's package); `TALLY_CHROMIUM` overrides.
+fn chromium() -> String {
+    let path = std::env::var("TALLY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&path).exists(),
+        "{path} not found: the browser tests need Chromium (`.ci/run` installs Debian's `chromium`)"
+    );
+    path
+}
+
+/// The page as Chromium renders it (its DOM after load), headless, offline.
+fn rendered(page: &Path, profile: &Path) -> String {
+    let out = std::process::Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_statement_opens_in_chromium_with_the_json_total() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    w.write("prices.toml", PRICES);
+    for format in ["html", "json"] {
+        let r = w.tally(&[
+            "statements",
+            "--month",
+            "2017-12",
+            "--out",
+            "st",
+            "--format",
+            format,
+        ]);
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    let dom = rendered(
+        &w.path().join("st/2017-12/1300008.html"),
+        &w.path().join("chromium"),
+    );
+    let total = dom
+        .split("id=\"total\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no total in the rendered page:\n{dom}"));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.path().join("st/2017-12/1300008.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(total, json["total"].as_str().unwrap());
+    assert_eq!(total, "152.73");
+    assert!(dom.contains("<h1>Statement 2017-12-1300008</h1>"), "{dom}");
+}
