@@ -96,6 +96,22 @@ pub fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
     conn.execute_batch(BILLING).map_err(StoreError::Query)
 }
 
+/// Says on stderr (through `warn`) which products and accounts the price book names
+/// that the data never bills (after [`load`]).
+pub fn warn_unused(
+    conn: &Connection,
+    book: &PriceBook,
+    warn: impl Fn(&str),
+) -> Result<(), StoreError> {
+    for name in unused_names(conn)? {
+        warn(&format!(
+            "{}: {name} is never billed in this database",
+            book.path.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Products and accounts the price book names that the data never bills: worth a
 /// warning (a typo), not an error.
 pub fn unused_names(conn: &Connection) -> Result<Vec<String>, StoreError> {

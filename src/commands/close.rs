@@ -41,6 +41,7 @@ pub fn close(
     let conn = store.connection();
     report::prepare(conn, Some(MonthSelection::Month(month)), 25)?;
     billing::load(conn, &book)?;
+    billing::warn_unused(conn, &book, |w| printer.warn(w))?;
     if report::invoices_in_month(conn, &month.to_string())? == 0 {
         anyhow::bail!("no invoice is dated in {month}: nothing to close");
     }

@@ -64,12 +64,7 @@ pub fn run(
     };
     if let Some(book) = &book {
         billing::load(conn, book)?;
-        for name in billing::unused_names(conn)? {
-            printer.warn(&format!(
-                "{}: {name} is never billed in this database",
-                book.path.display()
-            ));
-        }
+        billing::warn_unused(conn, book, |w| printer.warn(w))?;
     }
     if let MonthSelection::Month(m) = month
         && report::invoices_in_month(conn, &m.to_string())? == 0

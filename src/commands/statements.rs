@@ -75,6 +75,7 @@ pub fn run(
     let conn = store.connection();
     report::prepare(conn, Some(MonthSelection::Month(month)), 25)?;
     billing::load(conn, &book)?;
+    billing::warn_unused(conn, &book, |w| printer.warn(w))?;
     let all = statement::statements(conn, month, &accounts, &book.seller, &book.currency)?;
     if all.is_empty() {
         anyhow::bail!("nothing is billed in {month}: no statement to write");
