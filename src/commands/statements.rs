@@ -95,11 +95,17 @@ pub fn run(
         write(db, &dir.join(&name), &body)?;
         written.push(name);
     }
+    // The index lists every statement of the month, whichever were asked for.
+    let every = if accounts.is_empty() {
+        all.clone()
+    } else {
+        statement::statements(conn, month, &[], &book.seller, &book.currency)?
+    };
     let index = format!("index.{ext}");
     write(
         db,
         &dir.join(&index),
-        &render_index(&all, args.format, ext)?,
+        &render_index(&every, args.format, ext)?,
     )?;
     written.push(index);
     // Statements tally wrote earlier that this run does not contain (an account no

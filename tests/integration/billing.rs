@@ -759,3 +759,72 @@ fn a_statement_opens_in_chromium_with_the_json_total() {
     assert_eq!(total, "152.73");
     assert!(dom.contains("<h1>Statement 2017-12-1300008</h1>"), "{dom}");
 }
+
+#[test]
+fn statements_for_some_accounts_leave_the_others_and_index_them_all() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    w.write("prices.toml", PRICES);
+    assert_eq!(
+        w.tally(&[
+            "statements",
+            "--month",
+            "2017-12",
+            "--out",
+            "st",
+            "--format",
+            "csv"
+        ])
+        .code,
+        0
+    );
+    let r = w.tally(&[
+        "statements",
+        "--month",
+        "2017-12",
+        "--out",
+        "st",
+        "--format",
+        "csv",
+        "--account",
+        "1300049",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "wrote 1 statement for 2017-12 into st/2017-12 (total 43.81 USD, excluding tax)\n"
+    );
+    for account in ["1300008", "1300049", "1300050", "1300099"] {
+        assert!(
+            w.path().join(format!("st/2017-12/{account}.csv")).exists(),
+            "{account}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(w.path().join("st/2017-12/index.csv")).unwrap(),
+        "number,account_no,name,total\n\
+         2017-12-1300008,1300008,,152.73\n\
+         2017-12-1300049,1300049,,43.81\n\
+         2017-12-1300050,1300050,,0.00\n\
+         2017-12-1300099,1300099,,10.00\n"
+    );
+    let one = std::fs::read_to_string(w.path().join("st/2017-12/1300049.csv")).unwrap();
+    assert!(
+        one.ends_with("2017-12-1300049,2017-12,1300049,Total,excluding tax,,,,,,43.81\n"),
+        "{one}"
+    );
+    let r = w.tally(&[
+        "statements",
+        "--month",
+        "2017-12",
+        "--out",
+        "st",
+        "--account",
+        "13OO049",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: --account: expected an account number (digits only, e.g. 1100000); found \"13OO049\"\n"
+    );
+}
