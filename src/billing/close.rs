@@ -4,10 +4,11 @@
 //! (`bill_lines`, `bill_fees` in `queries/billing.sql`).
 
 use duckdb::{OptionalExt, params};
+use rust_decimal::Decimal;
 
 use super::PriceBook;
 use crate::month::Month;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, sql_decimal};
 
 /// The latest revision of a month, if it was ever closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +25,9 @@ pub struct Closed {
     pub month: Month,
     pub revision: i64,
     pub lines: i64,
-    pub cost: String,
-    pub sell: String,
+    /// Σ provider charges, and Σ sell lines + fees (cents).
+    pub cost: Decimal,
+    pub sell: Decimal,
     pub fees: i64,
 }
 
@@ -98,12 +100,12 @@ pub fn close(
               GROUP BY i.billing_month, i.invoice_id, i.total_due",
             params![revision, m],
         )?;
-        let (cost, sell): (String, String) = conn.query_row(
+        let (cost, sell) = conn.query_row(
             "SELECT (SELECT coalesce(sum(cost), 0) FROM closed_lines WHERE month = ?1 AND revision = ?2)::VARCHAR,
                     ((SELECT coalesce(sum(sell), 0) FROM closed_lines WHERE month = ?1 AND revision = ?2)
                      + (SELECT coalesce(sum(amount), 0) FROM closed_fees WHERE month = ?1 AND revision = ?2))::VARCHAR",
             params![m, revision],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((sql_decimal(r.get(0)?)?, sql_decimal(r.get(1)?)?)),
         )?;
         conn.execute_batch("COMMIT")?;
         Ok(Closed {

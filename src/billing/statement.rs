@@ -9,7 +9,8 @@ use duckdb::{Connection, params};
 use rust_decimal::Decimal;
 
 use crate::month::Month;
-use crate::store::StoreError;
+use crate::render::money;
+use crate::store::{StoreError, sql_decimal as decimal};
 
 /// One customer's statement for one month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,12 +53,6 @@ pub struct StatementLine {
 pub struct FeeLine {
     pub description: String,
     pub amount: Decimal,
-}
-
-fn decimal(text: String) -> duckdb::Result<Decimal> {
-    text.parse().map_err(|e| {
-        duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e))
-    })
 }
 
 /// The statements of `month` (after `billing::load`), for `accounts` (empty: every
@@ -177,22 +172,6 @@ pub fn statements(
     Ok(out)
 }
 
-/// Money as shown: 2 places (amounts are whole cents already).
-pub fn money(value: Decimal) -> String {
-    let mut v = value.round_dp(2);
-    v.rescale(2);
-    v.to_string()
-}
-
-/// A rate or quantity as stored, without trailing zeros past 2 places.
-fn exact(value: Decimal) -> String {
-    let mut v = value.normalize();
-    if v.scale() < 2 {
-        v.rescale(2);
-    }
-    v.to_string()
-}
-
 fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -249,9 +228,9 @@ pub fn html(s: &Statement) -> String {
                 e(&l.kind),
                 l.period_start,
                 l.period_end,
-                exact(l.seats),
-                exact(l.months),
-                exact(l.rate),
+                money(l.seats),
+                money(l.months),
+                money(l.rate),
                 money(l.amount)
             );
         }
@@ -315,9 +294,9 @@ pub fn csv(s: &Statement, raw: bool) -> anyhow::Result<String> {
                 cell(&l.kind),
                 l.period_start.clone(),
                 l.period_end.clone(),
-                exact(l.seats),
-                exact(l.months),
-                exact(l.rate),
+                money(l.seats),
+                money(l.months),
+                money(l.rate),
                 money(l.amount),
             ])?;
         }
@@ -367,9 +346,9 @@ pub fn json(s: &Statement) -> anyhow::Result<String> {
                     "type": l.kind,
                     "period_start": l.period_start,
                     "period_end": l.period_end,
-                    "seats": exact(l.seats),
-                    "months": exact(l.months),
-                    "rate": exact(l.rate),
+                    "seats": money(l.seats),
+                    "months": money(l.months),
+                    "rate": money(l.rate),
                     "amount": money(l.amount),
                 })).collect::<Vec<_>>(),
             })

@@ -3,11 +3,11 @@
 
 use std::io::Write;
 
-use crate::billing::{self, PriceBook};
+use crate::billing;
 use crate::cli::{Cli, CloseArgs, ReopenArgs};
-use crate::config::Config;
 use crate::month::MonthSelection;
 use crate::printer::Printer;
+use crate::render::money;
 use crate::report::{self, ReportName};
 use crate::store::Access;
 use crate::{ExitStatus, UsageError};
@@ -18,15 +18,8 @@ pub fn close(
     db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let config = Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
-    let Some(path) = billing::locate(args.prices.as_deref(), config.billing.prices.as_deref())
-    else {
-        return Err(UsageError(
-            "tally close needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)".into(),
-        )
-        .into());
-    };
-    let book = PriceBook::load(&path).map_err(|e| UsageError(e.to_string()))?;
+    let book = super::price_book(args.prices.as_deref(), cli)?
+        .ok_or_else(|| super::no_price_book("tally close"))?;
     let month = args.month;
     let mut store = db.open(Access::ReadWrite, printer)?;
     if let Some(r) = billing::latest(&store, month)?
@@ -68,8 +61,8 @@ pub fn close(
         "closed {month} (revision {}): {} lines, cost {}, sell {} (with {} fee line{}); price book {} ({})",
         closed.revision,
         closed.lines,
-        super::sync::money(closed.cost.parse()?),
-        super::sync::money(closed.sell.parse()?),
+        money(closed.cost),
+        money(closed.sell),
         closed.fees,
         if closed.fees == 1 { "" } else { "s" },
         book.path.display(),

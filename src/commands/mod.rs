@@ -70,6 +70,30 @@ impl Db {
     }
 }
 
+/// The price book: `--prices`, else `[billing] prices` in the config file, else
+/// `./prices.toml`; `None` when there is none. Checked whole (a bad one is a usage
+/// error naming file, line and key).
+pub fn price_book(
+    flag: Option<&Path>,
+    cli: &crate::cli::Cli,
+) -> anyhow::Result<Option<crate::billing::PriceBook>> {
+    let config = crate::config::Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
+    crate::billing::locate(flag, config.billing.prices.as_deref())
+        .map(|path| {
+            crate::billing::PriceBook::load(&path)
+                .map_err(|e| crate::UsageError(e.to_string()).into())
+        })
+        .transpose()
+}
+
+/// The usage error of a command that cannot run without a price book.
+pub fn no_price_book(command: &str) -> anyhow::Error {
+    crate::UsageError(format!(
+        "{command} needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)"
+    ))
+    .into()
+}
+
 /// `path` with links and `..` resolved as far as it exists (its folder, when the
 /// file itself does not exist yet).
 fn canonical(path: &Path) -> PathBuf {

@@ -4,7 +4,6 @@ use std::io::Write;
 
 use crate::billing::{self, PriceBook};
 use crate::cli::{Cli, MarginBy, ReportArgs, ReportFormat};
-use crate::config::Config;
 use crate::month::MonthSelection;
 use crate::printer::Printer;
 use crate::render::{Format, write_result};
@@ -19,16 +18,9 @@ fn price_book(args: &ReportArgs, cli: &Cli) -> anyhow::Result<Option<PriceBook>>
     if !(name.needs_prices() || name.has_findings()) {
         return Ok(None);
     }
-    let config = Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
-    match billing::locate(args.prices.as_deref(), config.billing.prices.as_deref()) {
-        Some(path) => Ok(Some(
-            PriceBook::load(&path).map_err(|e| UsageError(e.to_string()))?,
-        )),
-        None if name.needs_prices() => Err(UsageError(
-            "report margin needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)".into(),
-        )
-        .into()),
-        None => Ok(None),
+    match super::price_book(args.prices.as_deref(), cli)? {
+        None if name.needs_prices() => Err(super::no_price_book("report margin")),
+        book => Ok(book),
     }
 }
 

@@ -12,10 +12,10 @@ use rust_decimal::Decimal;
 use crate::billing::statement::{self, Statement};
 use crate::billing::{self, PriceBook};
 use crate::cli::{Cli, StatementFormat, StatementsArgs};
-use crate::config::Config;
 use crate::ids::AccountNumber;
 use crate::month::MonthSelection;
 use crate::printer::Printer;
+use crate::render::money;
 use crate::report;
 use crate::store::{Access, Store};
 use crate::{ExitStatus, UsageError, atomic};
@@ -59,18 +59,8 @@ pub fn run(
     let store = db.open(Access::ReadOnly, printer)?;
     let book = match frozen_book(&store, &month.to_string())? {
         Some(book) => book,
-        None => {
-            let config = Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
-            let Some(path) =
-                billing::locate(args.prices.as_deref(), config.billing.prices.as_deref())
-            else {
-                return Err(UsageError(
-                    "tally statements needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)".into(),
-                )
-                .into());
-            };
-            PriceBook::load(&path).map_err(|e| UsageError(e.to_string()))?
-        }
+        None => super::price_book(args.prices.as_deref(), cli)?
+            .ok_or_else(|| super::no_price_book("tally statements"))?,
     };
     let conn = store.connection();
     report::prepare(conn, Some(MonthSelection::Month(month)), 25)?;
@@ -144,7 +134,7 @@ pub fn run(
         all.len(),
         if all.len() == 1 { "" } else { "s" },
         dir.display(),
-        statement::money(total),
+        money(total),
         book.currency,
         if removed > 0 {
             format!("; removed {removed} for accounts no longer billed")
@@ -179,7 +169,7 @@ fn render_index(all: &[Statement], format: StatementFormat, ext: &str) -> anyhow
                     s.number,
                     s.account_no,
                     escape(s.name.as_deref().unwrap_or("")),
-                    statement::money(s.total)
+                    money(s.total)
                 ));
             }
             h.push_str("</table></body></html>\n");
@@ -191,7 +181,7 @@ fn render_index(all: &[Statement], format: StatementFormat, ext: &str) -> anyhow
             for s in all {
                 let name = crate::render::neutralise::neutralise(s.name.as_deref().unwrap_or(""))
                     .into_owned();
-                w.write_record([&s.number, &s.account_no, &name, &statement::money(s.total)])?;
+                w.write_record([&s.number, &s.account_no, &name, &money(s.total)])?;
             }
             String::from_utf8(w.into_inner()?)?
         }
@@ -200,7 +190,7 @@ fn render_index(all: &[Statement], format: StatementFormat, ext: &str) -> anyhow
                 .iter()
                 .map(|s| {
                     serde_json::json!({"number": s.number, "account_no": s.account_no,
-                        "name": s.name, "total": statement::money(s.total)})
+                        "name": s.name, "total": money(s.total)})
                 })
                 .collect();
             format!("{}\n", serde_json::to_string_pretty(&rows)?)

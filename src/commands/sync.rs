@@ -4,9 +4,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use rust_decimal::Decimal;
-
-use crate::api::http::TransportStats;
 use crate::cli::{Cli, SyncArgs, SyncProvider};
 use crate::config::Config;
 use crate::printer::Printer;
@@ -80,37 +77,42 @@ where
     summarize(&run, db.path(), printer)
 }
 
-/// How a provider's run reads at the end of `tally sync` (and `tally demo`).
+/// How a provider's run reads at the end of `tally sync` (and `tally demo`): what
+/// was synced (the heading), and its own lines between the heading and the requests.
 pub trait Summary: ProviderRun {
-    fn write_summary(&self, db: &Path, out: &mut dyn Write) -> std::io::Result<()>;
+    /// "MailRoute", "Rackspace account 1100000".
+    fn what(&self) -> String;
+    fn write_counts(&self, out: &mut dyn Write) -> std::io::Result<()>;
 }
 
 /// Prints the run's summary on stdout, then its failures; exit code 1 if any.
 pub fn summarize(run: &impl Summary, db: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let meta = run.meta();
     let mut out = printer.stdout();
-    run.write_summary(db, &mut out)?;
-    out.flush()?;
-    Ok(finish(run.failures(), printer))
-}
-
-/// The transport's counters, the last line of every summary.
-fn write_requests(stats: &TransportStats, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "synced {} into {} in {:.1} s (run {})",
+        run.what(),
+        db.display(),
+        meta.elapsed.as_secs_f64(),
+        meta.run_id
+    )?;
+    run.write_counts(&mut out)?;
     writeln!(
         out,
         "  requests   {} (retries {}, throttled {})",
-        stats.requests, stats.retries, stats.throttled
-    )
+        meta.stats.requests, meta.stats.retries, meta.stats.throttled
+    )?;
+    out.flush()?;
+    Ok(finish(&meta.failures, printer))
 }
 
 impl Summary for MailrouteRun {
-    fn write_summary(&self, db: &Path, out: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(
-            out,
-            "synced MailRoute into {} in {:.1} s (run {})",
-            db.display(),
-            self.elapsed.as_secs_f64(),
-            self.run_id
-        )?;
+    fn what(&self) -> String {
+        "MailRoute".to_owned()
+    }
+
+    fn write_counts(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "  {}  {} resellers, {} customers, {} contacts, {} admins",
@@ -123,22 +125,17 @@ impl Summary for MailrouteRun {
             self.customers,
             self.contacts,
             self.admins
-        )?;
-        write_requests(&self.stats, out)
+        )
     }
 }
 
 impl Summary for RackspaceRun {
-    fn write_summary(&self, db: &Path, out: &mut dyn Write) -> std::io::Result<()> {
+    fn what(&self) -> String {
+        format!("Rackspace account {}", self.reseller)
+    }
+
+    fn write_counts(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let s = &self.stored;
-        writeln!(
-            out,
-            "synced Rackspace account {} into {} in {:.1} s (run {})",
-            self.reseller,
-            db.display(),
-            self.elapsed.as_secs_f64(),
-            self.run_id
-        )?;
         writeln!(
             out,
             "  customers  {} (contacts {})",
@@ -150,7 +147,7 @@ impl Summary for RackspaceRun {
             self.counts.invoices,
             self.counts.csv_downloaded,
             self.counts.lines,
-            money(self.counts.sum_charge),
+            crate::render::money(self.counts.sum_charge),
             self.counts.csv_missing
         )?;
         writeln!(
@@ -162,8 +159,7 @@ impl Summary for RackspaceRun {
             s.not_available,
             s.missing,
             s.pending
-        )?;
-        write_requests(&self.stats, out)
+        )
     }
 }
 
@@ -173,15 +169,6 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .worker_threads(2)
         .enable_all()
         .build()?)
-}
-
-/// Money as stored, with at least two decimals.
-pub fn money(value: Decimal) -> String {
-    let mut v = value.normalize();
-    if v.scale() < 2 {
-        v.rescale(2);
-    }
-    v.to_string()
 }
 
 /// Prints the failures; exit code 1 if there were any.
@@ -199,16 +186,4 @@ pub fn finish(failures: &[Failure], printer: &Printer) -> ExitStatus {
         if failures.len() == 1 { "it" } else { "them" }
     ));
     ExitStatus::Failure
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_keeps_every_digit() {
-        assert_eq!(money(Decimal::new(12_3400, 4)), "12.34");
-        assert_eq!(money(Decimal::new(5, 0)), "5.00");
-        assert_eq!(money(Decimal::new(-1_2345, 4)), "-1.2345");
-    }
 }

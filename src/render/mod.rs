@@ -14,6 +14,16 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 
 pub use table::Table;
 
+/// A decimal as people read money: at least two places, every stored digit kept
+/// (`12.34`, `5.00`, `-1.2345`, `0.8333`). Exact: no rounding, no float.
+pub fn money(value: rust_decimal::Decimal) -> String {
+    let mut v = value.normalize();
+    if v.scale() < 2 {
+        v.rescale(2);
+    }
+    v.to_string()
+}
+
 /// How a result is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -201,5 +211,19 @@ fn json_value(
                 .map_err(io::Error::other)?
                 .as_bytes(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::money;
+
+    #[test]
+    fn money_keeps_every_digit() {
+        assert_eq!(money(Decimal::new(12_3400, 4)), "12.34");
+        assert_eq!(money(Decimal::new(5, 0)), "5.00");
+        assert_eq!(money(Decimal::new(-1_2345, 4)), "-1.2345");
     }
 }

@@ -4,7 +4,7 @@
 use duckdb::{Connection, OptionalExt};
 use rust_decimal::Decimal;
 
-use crate::store::StoreError;
+use crate::store::{StoreError, sql_decimal as decimal};
 
 /// The newest invoice of `account` whose lines are stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,12 +24,6 @@ pub struct AccountShare {
     pub name: Option<String>,
     pub lines: i64,
     pub charge: Decimal,
-}
-
-fn decimal(text: String) -> duckdb::Result<Decimal> {
-    text.parse().map_err(|e| {
-        duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e))
-    })
 }
 
 pub fn latest_invoice(

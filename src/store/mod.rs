@@ -136,6 +136,13 @@ impl Store {
     }
 }
 
+/// A decimal read back from DuckDB as text (`x::VARCHAR`): exact, every digit.
+pub fn sql_decimal(text: String) -> duckdb::Result<rust_decimal::Decimal> {
+    text.parse().map_err(|e| {
+        duckdb::Error::FromSqlConversionFailure(0, duckdb::types::Type::Text, Box::new(e))
+    })
+}
+
 fn connect(path: &Path, access: Access) -> Result<Connection, duckdb::Error> {
     let config = Config::default();
     let config = match access {

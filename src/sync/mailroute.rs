@@ -4,11 +4,10 @@
 //! partial snapshot would make objects seem deleted.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Failure, Provider, ProviderClient, ProviderRun};
+use super::{Failure, Provider, ProviderClient, ProviderRun, RunMeta};
 use crate::api::ApiError;
 use crate::api::http::TransportStats;
 use crate::api::mailroute::Client;
@@ -20,16 +19,13 @@ use crate::store::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot, RunCount
 /// What a run did.
 #[derive(Debug, Clone, Default)]
 pub struct MailrouteRun {
-    pub run_id: i64,
+    pub meta: RunMeta,
     pub resellers: u64,
     pub customers: u64,
     pub contacts: u64,
     pub admins: u64,
     /// False when a failure kept the last snapshot in place.
     pub replaced: bool,
-    pub stats: TransportStats,
-    pub failures: Vec<Failure>,
-    pub elapsed: Duration,
 }
 
 /// Runs one sync. Bad keys end it at once (an error); other failures are listed in
@@ -40,15 +36,9 @@ pub async fn sync(
     concurrency: usize,
     printer: &Printer,
 ) -> anyhow::Result<MailrouteRun> {
-    super::recorded::<MailrouteRun>(
-        Mailroute::NAME,
-        &**client,
-        store,
-        async |store, run_id, report| {
-            report.run_id = run_id;
-            run(client, store, concurrency, printer, report).await
-        },
-    )
+    super::recorded::<MailrouteRun>(Mailroute::NAME, &**client, store, async |store, report| {
+        run(client, store, concurrency, printer, report).await
+    })
     .await
 }
 
@@ -71,14 +61,12 @@ impl Provider for Mailroute {
 }
 
 impl ProviderRun for MailrouteRun {
-    fn close(&mut self, run_id: i64, stats: TransportStats, elapsed: Duration) {
-        self.run_id = run_id;
-        self.stats = stats;
-        self.elapsed = elapsed;
+    fn meta(&self) -> &RunMeta {
+        &self.meta
     }
 
-    fn failures(&self) -> &[Failure] {
-        &self.failures
+    fn meta_mut(&mut self) -> &mut RunMeta {
+        &mut self.meta
     }
 
     fn counts(&self) -> RunCounts {
@@ -118,7 +106,7 @@ async fn run(
     let customers: Vec<wire::Customer> = match client.customers(None).try_collect().await {
         Ok(list) => list,
         Err(err) => {
-            report.failures.push(failure("customer list", err)?);
+            report.meta.failures.push(failure("customer list", err)?);
             return Ok(());
         }
     };
@@ -151,6 +139,7 @@ async fn run(
                     is_emergency: k.is_emergency,
                 })),
             Err(err) => report
+                .meta
                 .failures
                 .push(failure(&format!("contacts of customer {id}"), err)?),
         }
@@ -165,6 +154,7 @@ async fn run(
                 last_login: a.last_login,
             })),
             Err(err) => report
+                .meta
                 .failures
                 .push(failure(&format!("admins of customer {id}"), err)?),
         }
@@ -185,8 +175,8 @@ async fn run(
     report.customers = snapshot.customers.len() as u64;
     report.contacts = snapshot.contacts.len() as u64;
     report.admins = snapshot.admins.len() as u64;
-    if report.failures.is_empty() {
-        tokio::task::block_in_place(|| store.replace_mailroute(&snapshot, report.run_id))?;
+    if report.meta.failures.is_empty() {
+        tokio::task::block_in_place(|| store.replace_mailroute(&snapshot, report.meta.run_id))?;
         report.replaced = true;
     }
     Ok(())

@@ -29,12 +29,21 @@ pub trait Provider {
     ) -> impl std::future::Future<Output = anyhow::Result<Self::Run>>;
 }
 
-/// What every provider's run record holds besides its own counts.
-pub trait ProviderRun: Default {
-    /// Called once the run ends: its id, the transport's counters, how long it took.
-    fn close(&mut self, run_id: i64, stats: TransportStats, elapsed: Duration);
+/// What every provider's run holds: its id, what could not be synced, the
+/// transport's counters and how long it took.
+#[derive(Debug, Clone, Default)]
+pub struct RunMeta {
+    pub run_id: i64,
     /// Items that could not be synced.
-    fn failures(&self) -> &[Failure];
+    pub failures: Vec<Failure>,
+    pub stats: TransportStats,
+    pub elapsed: Duration,
+}
+
+/// A provider's run record: the shared part, and its own counts.
+pub trait ProviderRun: Default {
+    fn meta(&self) -> &RunMeta;
+    fn meta_mut(&mut self) -> &mut RunMeta;
     /// `sync_runs.accounts`.
     fn accounts(&self) -> String {
         String::new()
@@ -53,20 +62,29 @@ pub trait ProviderClient {
 /// Runs `body` as one recorded sync of provider `name`: a `sync_runs` row is opened
 /// before (`running`) and closed after with what happened, whether `body` succeeded,
 /// listed failures, or stopped with an error. `body` gets the store and the run
-/// record to fill (its id already known, for the rows' lineage).
+/// record to fill (its `run_id` already set, for the rows' lineage).
 pub async fn recorded<R: ProviderRun>(
     name: &str,
     client: &dyn ProviderClient,
     store: &mut Store,
-    body: impl AsyncFnOnce(&mut Store, i64, &mut R) -> anyhow::Result<()>,
+    body: impl AsyncFnOnce(&mut Store, &mut R) -> anyhow::Result<()>,
 ) -> anyhow::Result<R> {
     let started = Instant::now();
     let run_id = store.begin_run(name, client.base_url(), client.is_sandbox())?;
     let mut run = R::default();
-    let result = body(store, run_id, &mut run).await;
+    run.meta_mut().run_id = run_id;
+    let result = body(store, &mut run).await;
     let stats = client.stats();
-    run.close(run_id, stats, started.elapsed());
-    let record = run_record(&result, run.failures(), stats, run.accounts(), run.counts());
+    let meta = run.meta_mut();
+    meta.stats = stats;
+    meta.elapsed = started.elapsed();
+    let record = run_record(
+        &result,
+        &run.meta().failures,
+        stats,
+        run.accounts(),
+        run.counts(),
+    );
     store.finish_run(run_id, &record)?;
     result.map(|()| run)
 }

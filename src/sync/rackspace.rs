@@ -7,13 +7,12 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
 
-use super::{Failure, Provider, ProviderClient, ProviderRun};
+use super::{Failure, Provider, ProviderClient, ProviderRun, RunMeta};
 use crate::api::ApiError;
 use crate::api::http::TransportStats;
 use crate::api::rackspace::wire;
@@ -48,34 +47,25 @@ pub struct Plan {
 /// What a run did.
 #[derive(Debug, Clone, Default)]
 pub struct RackspaceRun {
-    pub run_id: i64,
+    pub meta: RunMeta,
     pub reseller: String,
     pub accounts: Vec<String>,
     pub counts: RunCounts,
-    pub stats: TransportStats,
     pub stored: CsvCounts,
-    pub failures: Vec<Failure>,
-    pub elapsed: Duration,
 }
 
 /// Runs one sync. An error is returned only when nothing more can be done (the
 /// keys were refused, the database failed); everything else that fails is in
-/// [`RackspaceRun::failures`] and the rest is still synced.
+/// [`RunMeta::failures`] and the rest is still synced.
 pub async fn sync(
     client: &Arc<Client>,
     store: &mut Store,
     plan: &Plan,
     printer: &Printer,
 ) -> anyhow::Result<RackspaceRun> {
-    super::recorded::<RackspaceRun>(
-        Rackspace::NAME,
-        &**client,
-        store,
-        async |store, run_id, report| {
-            report.run_id = run_id;
-            run(client, store, plan, printer, report).await
-        },
-    )
+    super::recorded::<RackspaceRun>(Rackspace::NAME, &**client, store, async |store, report| {
+        run(client, store, plan, printer, report).await
+    })
     .await
 }
 
@@ -98,14 +88,12 @@ impl Provider for Rackspace {
 }
 
 impl ProviderRun for RackspaceRun {
-    fn close(&mut self, run_id: i64, stats: TransportStats, elapsed: Duration) {
-        self.run_id = run_id;
-        self.stats = stats;
-        self.elapsed = elapsed;
+    fn meta(&self) -> &RunMeta {
+        &self.meta
     }
 
-    fn failures(&self) -> &[Failure] {
-        &self.failures
+    fn meta_mut(&mut self) -> &mut RunMeta {
+        &mut self.meta
     }
 
     fn accounts(&self) -> String {
@@ -174,7 +162,7 @@ async fn run(
             rows.push(customer_row(c, false, false));
         }
     }
-    tokio::task::block_in_place(|| store.upsert_customers(&rows, report.run_id))?;
+    tokio::task::block_in_place(|| store.upsert_customers(&rows, report.meta.run_id))?;
     report.counts.customers = customers.len() as u64;
 
     // Contacts, one list per account, each stored whole.
@@ -198,7 +186,7 @@ async fn run(
                 Ok(contacts) => {
                     let rows: Vec<ContactRow> = contacts.iter().map(contact_row).collect();
                     tokio::task::block_in_place(|| {
-                        store.replace_contacts(&account, &rows, report.run_id)
+                        store.replace_contacts(&account, &rows, report.meta.run_id)
                     })?;
                     report.counts.contacts += rows.len() as u64;
                 }
@@ -240,7 +228,7 @@ async fn run(
             Ok(mut headers) => {
                 headers.retain(|h| listed.insert(h.invoice_id.clone()));
                 tokio::task::block_in_place(|| {
-                    store.upsert_invoice_headers(&headers, report.run_id)
+                    store.upsert_invoice_headers(&headers, report.meta.run_id)
                 })?;
                 report.counts.invoices += headers.len() as u64;
                 let ids = store.invoices_to_fetch(account, plan.since, plan.refresh)?;
@@ -304,7 +292,9 @@ async fn run(
                 report.counts.csv_missing += 1;
             }
             Err(DownloadError::Api(err)) => report.failed(what(), err)?,
-            Err(DownloadError::Parse(why)) => report.failures.push(Failure { what: what(), why }),
+            Err(DownloadError::Parse(why)) => {
+                report.meta.failures.push(Failure { what: what(), why })
+            }
         }
     }
     bar.finish();
@@ -319,7 +309,7 @@ impl RackspaceRun {
         if err.is_unauthorized() {
             return Err(err.into());
         }
-        self.failures.push(Failure {
+        self.meta.failures.push(Failure {
             what: what.into(),
             why: err.to_string(),
         });

@@ -575,16 +575,12 @@ fn on_the_sandbox_world_statements_margin_and_a_hand_count_agree_and_a_close_hol
     let sb = BackgroundSandbox::start(SandboxOptions::default()).unwrap();
     let w = Workdir::new();
     let sync = |w: &Workdir, url: String| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tally"));
-        cmd.current_dir(w.path())
-            .env_remove("TALLY_DB")
-            .env("TALLY_RACKSPACE_USER_KEY", tally::sandbox::SANDBOX_USER_KEY)
+        let mut cmd = w.command();
+        cmd.env("TALLY_RACKSPACE_USER_KEY", tally::sandbox::SANDBOX_USER_KEY)
             .env(
                 "TALLY_RACKSPACE_SECRET_KEY",
                 tally::sandbox::SANDBOX_SECRET_KEY,
             )
-            .arg("--db")
-            .arg(w.db())
             .args([
                 "-q",
                 "sync",

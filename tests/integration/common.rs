@@ -57,13 +57,21 @@ impl Workdir {
 
     /// Runs `tally --db <this db> ARGS` in this directory.
     pub fn tally(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command();
+        cmd.args(args);
+        run(cmd)
+    }
+
+    /// `tally --db <this db>` in this directory, with no database or config file
+    /// named by the environment: add the environment and arguments a test needs.
+    pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
         cmd.current_dir(self.path())
             .env_remove("TALLY_DB")
+            .env_remove("TALLY_CONFIG")
             .arg("--db")
-            .arg(self.db())
-            .args(args);
-        run(cmd)
+            .arg(self.db());
+        cmd
     }
 
     /// A query's CSV output (header included), for exact comparisons.

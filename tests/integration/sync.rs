@@ -25,14 +25,9 @@ fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
 }
 
 fn sync_command(w: &Workdir, sandbox: &BackgroundSandbox, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path())
-        .env_remove("TALLY_DB")
-        .env_remove("TALLY_CONFIG")
-        .env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
+    let mut cmd = w.command();
+    cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
         .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
-        .arg("--db")
-        .arg(w.db())
         .args(["sync", "rackspace", "--base-url"])
         .arg(sandbox.sandbox().url())
         .args(["--requests-per-minute", "60000"])

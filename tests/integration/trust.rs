@@ -29,16 +29,11 @@ fn sandbox() -> BackgroundSandbox {
 
 /// `tally --db W/tally.duckdb ARGS` with Rackspace keys in the environment.
 fn with_keys(w: &Workdir, args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path())
-        .env_remove("TALLY_DB")
-        .env_remove("TALLY_CONFIG")
-        .env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
+    let mut cmd = w.command();
+    cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
         .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
         .env("TALLY_MAILROUTE_LOGIN", "login")
         .env("TALLY_MAILROUTE_API_KEY", SECRET_KEY)
-        .arg("--db")
-        .arg(w.db())
         .args(args);
     run(cmd)
 }
