@@ -17,6 +17,20 @@ pub struct Revision {
     pub closed_at: String,
     /// `None` while the month is closed.
     pub reopened_at: Option<String>,
+    /// The price book the close froze: where it was read from, and its text.
+    pub price_book_path: Option<String>,
+    pub price_book_text: String,
+}
+
+impl Revision {
+    /// The price book as frozen by the close, read again.
+    pub fn price_book(&self) -> Result<PriceBook, super::PriceBookError> {
+        let path = self
+            .price_book_path
+            .clone()
+            .unwrap_or_else(|| "(frozen price book)".to_owned());
+        PriceBook::parse(std::path::Path::new(&path), &self.price_book_text)
+    }
 }
 
 /// What a close froze.
@@ -37,7 +51,7 @@ pub fn latest(store: &Store, month: Month) -> Result<Option<Revision>, StoreErro
         .connection()
         .query_row(
             "SELECT revision, strftime(closed_at, '%Y-%m-%d %H:%M UTC'),
-                    strftime(reopened_at, '%Y-%m-%d %H:%M UTC')
+                    strftime(reopened_at, '%Y-%m-%d %H:%M UTC'), price_book_path, price_book_text
                FROM closed_months WHERE month = ? ORDER BY revision DESC LIMIT 1",
             [month.to_string()],
             |r| {
@@ -45,6 +59,8 @@ pub fn latest(store: &Store, month: Month) -> Result<Option<Revision>, StoreErro
                     revision: r.get(0)?,
                     closed_at: r.get(1)?,
                     reopened_at: r.get(2)?,
+                    price_book_path: r.get(3)?,
+                    price_book_text: r.get(4)?,
                 })
             },
         )

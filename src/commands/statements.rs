@@ -6,42 +6,21 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use duckdb::OptionalExt;
 use rust_decimal::Decimal;
 
+use crate::billing;
 use crate::billing::statement::{self, Statement};
-use crate::billing::{self, PriceBook};
 use crate::cli::{Cli, StatementFormat, StatementsArgs};
 use crate::ids::AccountNumber;
 use crate::month::MonthSelection;
 use crate::printer::Printer;
 use crate::render::money;
 use crate::report;
-use crate::store::{Access, Store};
+use crate::store::Access;
 use crate::{ExitStatus, UsageError, atomic};
 
 /// The files tally wrote into a month's statement folder.
 const MANIFEST: &str = ".tally-statements.json";
-
-/// A closed month's own price book (as frozen), if the month is closed.
-fn frozen_book(store: &Store, month: &str) -> anyhow::Result<Option<PriceBook>> {
-    let row: Option<(Option<String>, String)> = store
-        .connection()
-        .query_row(
-            "SELECT price_book_path, price_book_text FROM closed_months
-              WHERE month = ? AND reopened_at IS NULL ORDER BY revision DESC LIMIT 1",
-            [month],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    Ok(match row {
-        Some((path, text)) => Some(PriceBook::parse(
-            Path::new(&path.unwrap_or_else(|| "(frozen price book)".into())),
-            &text,
-        )?),
-        None => None,
-    })
-}
 
 pub fn run(
     args: &StatementsArgs,
@@ -57,8 +36,10 @@ pub fn run(
         .map_err(|e| UsageError(format!("--account: {e}")))?;
     let month = args.month;
     let store = db.open(Access::ReadOnly, printer)?;
-    let book = match frozen_book(&store, &month.to_string())? {
-        Some(book) => book,
+    // A closed month's statements use the price book its close froze.
+    let frozen = billing::latest(&store, month)?.filter(|r| r.reopened_at.is_none());
+    let book = match frozen {
+        Some(revision) => revision.price_book()?,
         None => super::price_book(args.prices.as_deref(), cli)?
             .ok_or_else(|| super::no_price_book("tally statements"))?,
     };

@@ -335,6 +335,18 @@ fn a_closed_month_keeps_its_bill_and_says_when_its_data_changed() {
         "{}",
         r.stderr
     );
+    assert_eq!(
+        w.query("SELECT count(*) AS closes FROM closed_months"),
+        "closes\n0\n",
+        "a refused close stores nothing"
+    );
+    let r = w.tally(&["close", "2016-01", "--force"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "warning: prices.toml: account 1300099 is never billed in this database\n\
+         error: no invoice is dated in 2016-01: nothing to close\n"
+    );
     // Cost 85.31 + 35.10 + 0 = 120.41; sell 152.73 + 43.81 + 0 + 10.00 = 206.54.
     let r = w.tally(&["close", "2017-12", "--force"]);
     assert_eq!(r.code, 0, "{r:?}");
@@ -373,6 +385,12 @@ fn a_closed_month_keeps_its_bill_and_says_when_its_data_changed() {
     );
     let r = w.tally(&["reopen", "2017-12"]);
     assert_eq!(r.code, 2, "{r:?}");
+    let r = w.tally(&["reopen", "2017-12", "--reason", "  "]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: --reason must say why the month is reopened\n"
+    );
     let r = w.tally(&[
         "reopen",
         "2017-12",
