@@ -63,7 +63,7 @@ findings AS (
     -- The invoice's TotalDue is not the sum of its lines.
     SELECT 'error' AS severity, 'total_mismatch' AS finding, i.billing_month AS month,
            i.invoice_id, i.account_number AS account_no, NULL::INTEGER AS line_no,
-           'TotalDue ' || i.total_due::VARCHAR || ' <> sum of lines ' || s.total::VARCHAR AS evidence
+           'TotalDue ' || money_text(i.total_due) || ' <> sum of lines ' || money_text(s.total) AS evidence
       FROM invoices i
       JOIN (SELECT invoice_id, sum(charge) AS total FROM lines GROUP BY ALL) s
         USING (invoice_id)
@@ -76,26 +76,26 @@ findings AS (
     UNION ALL
     -- No CSV exists for the invoice (before about July 2017).
     SELECT 'info', 'csv_not_available', billing_month, invoice_id, account_number, NULL,
-           'CsvAvailable is false: no line items for TotalDue ' || coalesce(total_due::VARCHAR, 'NULL')
+           'CsvAvailable is false: no line items for TotalDue ' || coalesce(money_text(total_due), 'NULL')
       FROM invoices WHERE csv_status = 'not_available'
     UNION ALL
     -- Charge is not usage change × rate × billed months (to 2 places), with the
     -- months exactly as stored. (A line too large to compute is an implausible_value.)
     SELECT 'error', 'line_arithmetic', billing_month, invoice_id, account_no, line_no,
-           'charge ' || charge::VARCHAR || ' <> ' || usage_change::VARCHAR || ' x ' || rate::VARCHAR
-               || ' x ' || months::VARCHAR || ' = ' || line_charge(usage_change, rate, months)::VARCHAR
+           'charge ' || money_text(charge) || ' <> ' || qty_text(usage_change) || ' x ' || qty_text(rate)
+               || ' x ' || qty_text(months) || ' = ' || money_text(line_charge(usage_change, rate, months))
       FROM lines
      WHERE charge <> line_charge(usage_change, rate, months)
        AND NOT (usage_change = 0 AND charge < 0)       -- a pure credit has no usage to multiply
     UNION ALL
     -- A credit with no usage change: not checked against the arithmetic.
     SELECT 'info', 'credit_line', billing_month, invoice_id, account_no, line_no,
-           'credit ' || charge::VARCHAR || ' with no usage change (' || type || ')'
+           'credit ' || money_text(charge) || ' with no usage change (' || type || ')'
       FROM lines WHERE usage_change = 0 AND charge < 0
     UNION ALL
     -- Billed months differ from the months the service dates give.
     SELECT 'error', 'proration_months', l.billing_month, l.invoice_id, l.account_no, l.line_no,
-           'months ' || l.months::VARCHAR || ' <> ' || p.computed::VARCHAR
+           'months ' || qty_text(l.months) || ' <> ' || qty_text(p.computed)
                || ' for ' || strftime(l.service_start, '%Y-%m-%d %H:%M:%S') || ' .. '
                || strftime(l.service_end, '%Y-%m-%d %H:%M:%S')
       FROM lines l
@@ -141,7 +141,7 @@ findings AS (
     -- A stored value no real bill holds (valid to store; the parser's limit is 14
     -- integer digits): named by column, never a failed report.
     SELECT 'warning', 'implausible_value', billing_month, invoice_id, account_no, line_no,
-           column_name || ' ' || value::VARCHAR || ' is outside the plausible range (|'
+           column_name || ' ' || qty_text(value) || ' is outside the plausible range (|'
                || column_name || '| <= ' || bound::BIGINT::VARCHAR || ')'
       FROM stg_implausible
      WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
@@ -154,8 +154,8 @@ findings AS (
                || CASE WHEN t.invoice_id IS NULL THEN 'invoice added since the close'
                        WHEN n.invoice_id IS NULL THEN 'invoice gone since the close'
                        WHEN t.total_due IS DISTINCT FROM n.total_due
-                       THEN 'TotalDue ' || coalesce(t.total_due::VARCHAR, 'NULL') || ' -> '
-                            || coalesce(n.total_due::VARCHAR, 'NULL')
+                       THEN 'TotalDue ' || coalesce(money_text(t.total_due), 'NULL') || ' -> '
+                            || coalesce(money_text(n.total_due), 'NULL')
                        ELSE 'lines changed (' || t.line_count::VARCHAR || ' -> '
                             || n.line_count::VARCHAR || ' lines)' END
       FROM closed_then t FULL OUTER JOIN closed_now n
@@ -166,7 +166,7 @@ findings AS (
     UNION ALL
     -- A customer sold below its cost in the month (only with a price book).
     SELECT 'warning', 'below_cost', month, NULL, account_no, NULL,
-           'sells for ' || sell::VARCHAR || ', below its cost ' || cost::VARCHAR
+           'sells for ' || money_text(sell) || ', below its cost ' || money_text(cost)
       FROM bill_margin
      WHERE getvariable('has_prices')
        AND (getvariable('month') = 'all' OR month = getvariable('month'))
@@ -200,7 +200,7 @@ findings AS (
     UNION ALL
     -- A billed domain MailRoute does not know (once a MailRoute snapshot exists).
     SELECT 'warning', 'billed_not_in_mailroute', b.billing_month, NULL, b.account_no, NULL,
-           'domain ' || b.domain || ' is billed (' || b.seats::VARCHAR
+           'domain ' || b.domain || ' is billed (' || qty_text(b.seats)
                || ' seats) but has no MailRoute customer'
       FROM stg_billed_domains b
      WHERE (getvariable('month') = 'all' OR b.billing_month = getvariable('month'))
@@ -220,7 +220,7 @@ findings AS (
     UNION ALL
     -- A customer's month total moved by more than the threshold against the month before.
     SELECT 'warning', 'large_change', month, NULL, account_no, NULL,
-           'total ' || previous_total::VARCHAR || ' -> ' || total::VARCHAR
+           'total ' || money_text(previous_total) || ' -> ' || money_text(total)
                || ' (more than ' || getvariable('threshold')::VARCHAR || '% change)'
       FROM (SELECT m.billing_month AS month, m.account_no, m.total, p.total AS previous_total
               FROM (SELECT billing_month, account_no, sum(charge) AS total FROM lines GROUP BY ALL) m

@@ -41,8 +41,25 @@ CREATE OR REPLACE TEMP MACRO line_charge(usage_change, rate, months) AS
 CREATE OR REPLACE TEMP MACRO units4(x) AS (x::DECIMAL(38,4) * 10000)::HUGEINT;
 
 -- 'YYYY-MM' of the month before.
+-- Money and quantities in evidence text, as tables show them (render::number):
+-- money with 2 places, 4 when the stored value has non-zero third or fourth places;
+-- quantities and rates without trailing zeros. Exact: casts only where the value
+-- already equals its rounding.
+CREATE OR REPLACE TEMP MACRO money_text(x) AS
+    CASE WHEN x IS NULL THEN NULL
+         WHEN x = round(x, 2) THEN x::DECIMAL(38,2)::VARCHAR
+         WHEN x = round(x, 4) THEN x::DECIMAL(38,4)::VARCHAR
+         ELSE x::VARCHAR END;
+CREATE OR REPLACE TEMP MACRO qty_text(x) AS
+    CASE WHEN x IS NULL THEN NULL
+         WHEN contains(x::VARCHAR, '.') THEN rtrim(rtrim(x::VARCHAR, '0'), '.')
+         ELSE x::VARCHAR END;
 CREATE OR REPLACE TEMP MACRO previous_month(month) AS
     strftime(strptime(month || '-01', '%Y-%m-%d') - INTERVAL 1 MONTH, '%Y-%m');
+
+-- 'YYYY-MM' of the month n months before.
+CREATE OR REPLACE TEMP MACRO months_before(month, n) AS
+    strftime(strptime(month || '-01', '%Y-%m-%d') - to_months(n), '%Y-%m');
 
 -- A hash of every field of a line item but its line number (to find duplicates).
 CREATE OR REPLACE TEMP MACRO line_hash(l) AS

@@ -87,6 +87,7 @@ pub enum Command {
     Sql(SqlArgs),
     Status(StatusArgs),
     Statements(StatementsArgs),
+    Pack(PackArgs),
     Close(CloseArgs),
     Reopen(ReopenArgs),
     Sandbox(SandboxArgs),
@@ -114,6 +115,40 @@ pub struct StatusArgs {
     /// Exit 1 when data is stale or the last run failed.
     #[arg(long)]
     pub check: bool,
+}
+
+/// Write the month pack: one self-contained, printable HTML page with the month at a glance.
+///
+/// The page holds the headline (provider cost and its change from the month before;
+/// with a price book also sell, margin and margin %; sub-accounts billed, seats,
+/// invoices, findings by severity), four charts with their numbers in tables (cost
+/// per month over the last 24 months, cost by product, the 10 sub-accounts that
+/// moved most, seats per product), the reconcile findings, coverage mismatches when
+/// MailRoute is synced, and the month's customers. It makes no network request
+/// (inline CSS and SVG, system fonts): open it, print it to PDF, or attach it.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally pack --out pack.html                      # the latest month\n  \
+    tally pack --month 2019-12 --out 2019-12.html --prices prices.toml\n  \
+    chromium --headless --print-to-pdf=2019-12.pdf 2019-12.html")]
+pub struct PackArgs {
+    /// The billing month (YYYY-MM) [default: the latest month with line items].
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<Month>,
+
+    /// The HTML file to write (whole or not at all).
+    #[arg(long, value_name = "FILE.html")]
+    pub out: PathBuf,
+
+    /// The price book, for sell and margin [default: [billing] prices in tally.toml,
+    /// else ./prices.toml if present; none: cost only].
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+
+    /// A customer's month-over-month change above this percent is a finding.
+    #[arg(long, default_value_t = 25, value_name = "PERCENT",
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub threshold: u32,
 }
 
 /// Write one statement per billed sub-account for a month, and an index.
@@ -368,6 +403,8 @@ pub enum ReportFormat {
     Json,
     /// Apache Parquet with DECIMAL logical types (needs --out).
     Parquet,
+    /// One self-contained, printable HTML page holding the table.
+    Html,
 }
 
 /// Start the built-in sandbox, sync it into the database, show the latest month.
@@ -378,14 +415,22 @@ pub enum ReportFormat {
 /// tally-demo.duckdb (or --db / TALLY_DB), under the sandbox's account 1100000, so
 /// `tally --db tally-demo.duckdb sql` can look at it afterwards. The demo refuses a
 /// database that holds anything but sandbox data. Running it again gives the same data.
+/// It ends by writing the month pack of the latest month beside the database
+/// (tally-demo.html).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     tally demo\n  \
-    tally --db other-demo.duckdb demo --seed 7")]
+    tally --db other-demo.duckdb demo --seed 7\n  \
+    tally demo --as-of 2020-01      # the world of 2016-2019")]
 pub struct DemoArgs {
     /// The sandbox world's seed (the same seed, the same invoices).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+
+    /// Date the world as of this month: its last invoice is the month before
+    /// [default: this month].
+    #[arg(long, value_name = "YYYY-MM")]
+    pub as_of: Option<Month>,
 }
 
 /// Pull data from a provider into the database (no provider: every configured one).
@@ -537,9 +582,14 @@ pub struct SandboxArgs {
     #[arg(long, default_value_t = 40, value_name = "N")]
     pub customers: usize,
 
-    /// How many months of invoices (from January 2016).
+    /// How many months of invoices (the last one the month before --as-of).
     #[arg(long, default_value_t = 48, value_name = "N")]
     pub months: u32,
+
+    /// Date the world as of this month: its last invoice is the month before
+    /// [default: this month]. The same month, seed and sizes give the same world.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub as_of: Option<Month>,
 
     /// Faults to inject (see below); default none.
     #[arg(long, default_value = "none", value_name = "SPEC")]

@@ -19,6 +19,7 @@ pub mod export;
 pub mod ids;
 pub mod load;
 pub mod month;
+pub mod pack;
 pub mod parse;
 pub mod printer;
 pub mod proration;

@@ -35,6 +35,26 @@ impl Month {
         }
     }
 
+    /// The month today falls in (UTC).
+    pub fn current() -> Month {
+        Month::of(chrono::Utc::now().date_naive())
+    }
+
+    /// The month before.
+    pub fn previous(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
     /// Its first day.
     pub fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a checked month")

@@ -9,7 +9,7 @@ use duckdb::{Connection, params};
 use rust_decimal::Decimal;
 
 use crate::month::Month;
-use crate::render::money;
+use crate::render::{money, quantity};
 use crate::store::{StoreError, sql_decimal as decimal};
 
 /// One customer's statement for one month.
@@ -228,8 +228,8 @@ pub fn html(s: &Statement) -> String {
                 e(&l.kind),
                 l.period_start,
                 l.period_end,
-                money(l.seats),
-                money(l.months),
+                quantity(l.seats),
+                quantity(l.months),
                 money(l.rate),
                 money(l.amount)
             );
@@ -294,8 +294,8 @@ pub fn csv(s: &Statement, raw: bool) -> anyhow::Result<String> {
                 cell(&l.kind),
                 l.period_start.clone(),
                 l.period_end.clone(),
-                money(l.seats),
-                money(l.months),
+                quantity(l.seats),
+                quantity(l.months),
                 money(l.rate),
                 money(l.amount),
             ])?;
@@ -346,8 +346,8 @@ pub fn json(s: &Statement) -> anyhow::Result<String> {
                     "type": l.kind,
                     "period_start": l.period_start,
                     "period_end": l.period_end,
-                    "seats": money(l.seats),
-                    "months": money(l.months),
+                    "seats": quantity(l.seats),
+                    "months": quantity(l.months),
                     "rate": money(l.rate),
                     "amount": money(l.amount),
                 })).collect::<Vec<_>>(),

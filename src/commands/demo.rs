@@ -9,6 +9,7 @@ use crate::api::secret::Secret;
 use crate::api::{mailroute, rackspace};
 use crate::cli::{Cli, DemoArgs};
 use crate::commands::sync::{runtime, summarize};
+use crate::month::Month;
 use crate::printer::Printer;
 use crate::render::money;
 use crate::render::table::Table;
@@ -44,7 +45,7 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
         let options = SandboxOptions {
             world: WorldOptions {
                 seed: args.seed,
-                ..WorldOptions::default()
+                ..WorldOptions::as_of(args.as_of.unwrap_or_else(Month::current), 48)
             },
             ..SandboxOptions::default()
         };
@@ -85,7 +86,17 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
     let status =
         summarize(&report, db.path(), printer)?.max(summarize(&mr_report, db.path(), printer)?);
     latest_month(&store, &report.reseller, printer)?;
+    let pack_path = db.path().with_extension("html");
+    let pack = crate::pack::write(store.connection(), None, None, 25, &pack_path)?;
     let mut out = printer.stdout();
+    if let Some(pack) = pack {
+        writeln!(
+            out,
+            "\nMonth pack of {} (open it in a browser, print it to PDF): {}",
+            pack.month,
+            pack_path.display()
+        )?;
+    }
     let db = db.path().display();
     writeln!(out, "\nTry next:")?;
     writeln!(

@@ -5,6 +5,7 @@ mod completions;
 mod demo;
 mod export;
 mod load;
+mod pack;
 mod report;
 mod sandbox;
 mod sql;
@@ -124,6 +125,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Sql(args) => sql::run(args, &db, printer),
         Command::Status(args) => status::run(args, &db, printer),
         Command::Statements(args) => statements::run(args, &cli, &db, printer),
+        Command::Pack(args) => pack::run(args, &cli, &db, printer),
         Command::Close(args) => close::close(args, &cli, &db, printer),
         Command::Reopen(args) => close::reopen(args, &db, printer),
         Command::Sandbox(args) => sandbox::run(args, printer),

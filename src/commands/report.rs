@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::billing::{self, PriceBook};
 use crate::cli::{Cli, MarginBy, ReportArgs, ReportFormat};
 use crate::month::MonthSelection;
+use crate::pack::html;
 use crate::printer::Printer;
 use crate::render::{Format, write_result};
 use crate::report::{self, ReportName};
@@ -64,25 +65,32 @@ pub fn run(
         printer.note(&format!("note: no invoice is dated in {month}"));
     }
     let (schema, batches) = report::run(conn, report)?;
-    let text_format = match args.format {
-        ReportFormat::Table => Some(Format::Table),
-        ReportFormat::Csv => Some(Format::Csv {
-            neutralised: !args.raw,
-        }),
-        ReportFormat::Json => Some(Format::Json),
-        ReportFormat::Parquet => None,
+    let kinds = report.kinds(&schema);
+    let title = match (args.name, args.by) {
+        (ReportName::Margin, MarginBy::Product) => format!("margin by product, {month}"),
+        (name, _) => format!("{name}, {month}"),
     };
-    match (&args.out, text_format) {
-        (None, Some(format)) => {
+    let write = |out: &mut dyn Write| match args.format {
+        ReportFormat::Table => write_result(Format::Table, &schema, &batches, &kinds, out),
+        ReportFormat::Csv => {
+            let format = Format::Csv {
+                neutralised: !args.raw,
+            };
+            write_result(format, &schema, &batches, &kinds, out)
+        }
+        ReportFormat::Json => write_result(Format::Json, &schema, &batches, &kinds, out),
+        ReportFormat::Html => html::write_report(&title, &schema, &batches, &kinds, out),
+        ReportFormat::Parquet => unreachable!("parquet is written by DuckDB"),
+    };
+    match (&args.out, args.format) {
+        (Some(path), ReportFormat::Parquet) => report::write_parquet(conn, report, path)?,
+        (None, ReportFormat::Parquet) => unreachable!("parquet without --out was refused"),
+        (Some(path), _) => atomic::write_file(path, write)?,
+        (None, _) => {
             let mut out = printer.stdout();
-            write_result(format, &schema, &batches, &mut out)?;
+            write(&mut out)?;
             out.flush()?;
         }
-        (Some(path), Some(format)) => {
-            atomic::write_file(path, |out| write_result(format, &schema, &batches, out))?;
-        }
-        (Some(path), None) => report::write_parquet(conn, report, path)?,
-        (None, None) => unreachable!("parquet without --out was refused"),
     }
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     if let Some(path) = &args.out {

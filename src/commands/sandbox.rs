@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::cli::SandboxArgs;
 use crate::commands::sync::runtime;
+use crate::month::Month;
 use crate::printer::Printer;
 use crate::sandbox::{FaultSpec, SANDBOX_USER_KEY, SandboxOptions, World, WorldOptions, start};
 use crate::settings::{API_KEY_ENV, LOGIN_ENV, SECRET_KEY_ENV, USER_KEY_ENV};
@@ -83,10 +84,9 @@ fn options(args: &SandboxArgs) -> anyhow::Result<SandboxOptions> {
         world: WorldOptions {
             seed: args.seed,
             customers: args.customers,
-            months: args.months,
             anomalies: args.anomalies,
             altered: args.alter_past_invoice,
-            ..WorldOptions::default()
+            ..WorldOptions::as_of(args.as_of.unwrap_or_else(Month::current), args.months)
         },
         requests_per_minute: match args.requests_per_minute {
             None => None,

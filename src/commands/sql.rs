@@ -47,7 +47,8 @@ pub fn run(args: &SqlArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<
         }
     };
     let mut out = printer.stdout();
-    write_result(args.format.into(), &schema, &batches, &mut out)?;
+    let kinds = crate::render::kinds_by_type(&schema);
+    write_result(args.format.into(), &schema, &batches, &kinds, &mut out)?;
     out.flush().context("writing to stdout")?;
     Ok(ExitStatus::Success)
 }

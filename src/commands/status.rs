@@ -17,7 +17,8 @@ pub fn run(args: &StatusArgs, db: &super::Db, printer: &Printer) -> anyhow::Resu
     let store = db.open(Access::ReadOnly, printer)?;
     let (schema, batches) = report::status(store.connection())?;
     let mut out = printer.stdout();
-    write_result(args.format.into(), &schema, &batches, &mut out)?;
+    let kinds = crate::render::kinds_by_type(&schema);
+    write_result(args.format.into(), &schema, &batches, &kinds, &mut out)?;
     out.flush()?;
     if !args.check {
         return Ok(ExitStatus::Success);

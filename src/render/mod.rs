@@ -3,6 +3,7 @@
 //! prints every one of its digits, never through a float.
 
 pub mod neutralise;
+pub mod number;
 pub mod table;
 
 use std::io::{self, Write};
@@ -12,19 +13,10 @@ use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
+pub use number::{Kind, money, quantity};
 pub use table::Table;
 
-/// A decimal as people read money: at least two places, every stored digit kept
-/// (`12.34`, `5.00`, `-1.2345`, `0.8333`). Exact: no rounding, no float.
-pub fn money(value: rust_decimal::Decimal) -> String {
-    let mut v = value.normalize();
-    if v.scale() < 2 {
-        v.rescale(2);
-    }
-    v.to_string()
-}
-
-/// How a result is written.
+/// How a result is written (a styled page: `crate::pack::html`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns for a terminal (control characters shown escaped).
@@ -36,23 +28,58 @@ pub enum Format {
     Json,
 }
 
-/// Writes `batches` (all of `schema`) in `format`.
+/// Writes `batches` (all of `schema`) in `format`; `kinds` (one per column) say
+/// how a table shows each column's numbers.
 pub fn write_result(
     format: Format,
     schema: &SchemaRef,
     batches: &[RecordBatch],
+    kinds: &[Kind],
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match format {
-        Format::Table => write_table(schema, batches, out),
+        Format::Table => write_table(schema, batches, kinds, out),
         Format::Csv { neutralised } => write_csv(schema, batches, neutralised, out),
         Format::Json => write_json(schema, batches, out),
     }
 }
 
-/// True for types whose values read best right-aligned.
-pub fn is_numeric(data_type: &DataType) -> bool {
-    data_type.is_numeric()
+/// What each column holds when nothing more is known than its type (`tally sql`,
+/// `tally status`): decimals at least 2 places, integers and floats as stored.
+pub fn kinds_by_type(schema: &SchemaRef) -> Vec<Kind> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| kind_by_type(f.data_type()))
+        .collect()
+}
+
+pub fn kind_by_type(data_type: &DataType) -> Kind {
+    match data_type {
+        DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => Kind::Decimal,
+        t if t.is_numeric() => Kind::Integer,
+        _ => Kind::Text,
+    }
+}
+
+/// Each row of `batches` as people read it: numbers by their column's kind,
+/// NULL as an empty cell.
+pub fn shown_rows(batches: &[RecordBatch], kinds: &[Kind]) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        for row in cells(batch)? {
+            rows.push(
+                row.into_iter()
+                    .zip(kinds)
+                    .map(|(c, kind)| c.map_or_else(String::new, |c| kind.show(&c)))
+                    .collect(),
+            );
+        }
+    }
+    Ok(rows)
 }
 
 fn options() -> FormatOptions<'static> {
@@ -84,23 +111,19 @@ fn cells(batch: &RecordBatch) -> anyhow::Result<Vec<Vec<Option<String>>>> {
 fn write_table(
     schema: &SchemaRef,
     batches: &[RecordBatch],
+    kinds: &[Kind],
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let mut table = Table::new(
         schema
             .fields()
             .iter()
-            .map(|f| (f.name().clone(), is_numeric(f.data_type())))
+            .zip(kinds)
+            .map(|(f, kind)| (f.name().clone(), kind.is_numeric()))
             .collect(),
     );
-    for batch in batches {
-        for row in cells(batch)? {
-            table.push(
-                row.into_iter()
-                    .map(|c| c.unwrap_or_else(|| "NULL".into()))
-                    .collect(),
-            );
-        }
+    for row in shown_rows(batches, kinds)? {
+        table.push(row);
     }
     table.write(out)?;
     let n = table.len();
@@ -211,19 +234,5 @@ fn json_value(
                 .map_err(io::Error::other)?
                 .as_bytes(),
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use rust_decimal::Decimal;
-
-    use super::money;
-
-    #[test]
-    fn money_keeps_every_digit() {
-        assert_eq!(money(Decimal::new(12_3400, 4)), "12.34");
-        assert_eq!(money(Decimal::new(5, 0)), "5.00");
-        assert_eq!(money(Decimal::new(-1_2345, 4)), "-1.2345");
     }
 }

@@ -10,6 +10,7 @@ use arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 
 use crate::month::MonthSelection;
+use crate::render::Kind;
 use crate::store::{StoreError, duckdb_message};
 
 mod latest;
@@ -48,12 +49,36 @@ pub enum ReportName {
     Margin,
 }
 
-/// One report: its name, what it shows (the `--help` text), its SQL.
+/// One report: its name, what it shows (the `--help` text), its SQL, and which of
+/// its columns are money and which quantities or rates (how tables show them).
 #[derive(Debug, Clone, Copy)]
 pub struct Report {
     pub name: ReportName,
     pub about: &'static str,
     pub sql: &'static str,
+    pub money: &'static [&'static str],
+    pub quantities: &'static [&'static str],
+}
+
+impl Report {
+    /// How a table shows each column of `schema`: money and quantities by name,
+    /// the rest by type.
+    pub fn kinds(&self, schema: &SchemaRef) -> Vec<Kind> {
+        schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let name = f.name().as_str();
+                if self.money.contains(&name) {
+                    Kind::Money
+                } else if self.quantities.contains(&name) {
+                    Kind::Quantity
+                } else {
+                    crate::render::kind_by_type(f.data_type())
+                }
+            })
+            .collect()
+    }
 }
 
 pub const REPORTS: &[Report] = &[
@@ -61,38 +86,62 @@ pub const REPORTS: &[Report] = &[
         name: ReportName::Customers,
         about: "billing month × sub-account: renewal, partial, negative, total, change",
         sql: include_str!("../../queries/customers.sql"),
+        money: &[
+            "renewal",
+            "partial",
+            "negative",
+            "total",
+            "previous_total",
+            "change",
+        ],
+        quantities: &["lines"],
     },
     Report {
         name: ReportName::Products,
         about: "billing month × product: customers, seats, charge, average rate, change",
         sql: include_str!("../../queries/products.sql"),
+        money: &["charge", "previous_charge", "change"],
+        quantities: &["customers", "seats", "average_rate"],
     },
     Report {
         name: ReportName::Prorations,
         about: "partial-period lines: billed vs recomputed months and charge",
         sql: include_str!("../../queries/prorations.sql"),
+        money: &["charge", "recomputed_charge", "difference"],
+        quantities: &["usage_change", "rate", "billed_months", "recomputed_months"],
     },
     Report {
         name: ReportName::Reconcile,
         about: "findings with severity (exit code 1 on any error)",
         sql: include_str!("../../queries/reconcile.sql"),
+        money: &[],
+        quantities: &[],
     },
     Report {
         name: ReportName::Coverage,
         about: "billed Rackspace domains beside MailRoute customers: seats vs reported users",
         sql: include_str!("../../queries/coverage.sql"),
+        money: &[],
+        quantities: &["seats", "reported_user_count", "difference"],
     },
     Report {
         name: ReportName::Months,
         about: "totals per billing month and per month × product, whole history",
         sql: include_str!("../../queries/months.sql"),
+        money: &["charge"],
+        quantities: &["customers", "lines"],
     },
     Report {
         name: ReportName::Margin,
         about: "billing month × sub-account: cost, sell (price book), margin (--by product)",
         sql: include_str!("../../queries/margin.sql"),
+        money: MARGIN_MONEY,
+        quantities: MARGIN_QUANTITIES,
     },
 ];
+
+const MARGIN_MONEY: &[&str] = &["cost", "sell", "margin"];
+const MARGIN_QUANTITIES: &[&str] = &["lines", "margin_percent"];
 
 /// `report margin --by product`: month × product, fees as the product `Fees`.
 pub const MARGIN_BY_PRODUCT: &str = include_str!("../../queries/margin_products.sql");

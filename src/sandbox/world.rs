@@ -1,8 +1,10 @@
 //! A reseller's generated history: sub-accounts arriving and leaving, their
 //! contacts, and one invoice a month whose line items (renewals, prorated upgrades,
 //! downgrades and cancellations as negative lines) obey the provider's arithmetic
-//! exactly. Invoices before July 2017 have no CSV (`CsvAvailable: false`); one later
-//! invoice claims a CSV but 404s, as the real API sometimes does.
+//! exactly. The first 18 months' invoices have no CSV (`CsvAvailable: false`, as
+//! the provider's before July 2017); one later invoice claims a CSV but 404s, as
+//! the real API sometimes does. [`WorldOptions::as_of`] dates a world so that its
+//! last invoice is the month before a given one (the command line: today's month).
 
 use std::fmt::Write as _;
 
@@ -23,8 +25,9 @@ const PRODUCTS: [(&str, &str); 5] = [
     ("Office 365 Business Premium", "14"),
 ];
 
-/// The first month whose invoice has a line-item CSV.
-const FIRST_CSV_MONTH: (i32, u32) = (2017, 7);
+/// How many months from the world's first have no line-item CSV (the fixed world:
+/// January 2016 to June 2017, as the provider's invoices before July 2017).
+const MONTHS_WITHOUT_CSV: u32 = 18;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorldOptions {
@@ -42,6 +45,25 @@ pub struct WorldOptions {
     pub altered: bool,
 }
 
+impl WorldOptions {
+    /// The default world dated so that its last invoice is the month before
+    /// `month` (the sandbox as of that month): `months` invoices ending there.
+    pub fn as_of(month: crate::month::Month, months: u32) -> WorldOptions {
+        let first = month.first_day() - chrono::Months::new(months);
+        WorldOptions {
+            first_month: (first.year(), first.month()),
+            months,
+            ..WorldOptions::default()
+        }
+    }
+
+    /// The first month whose invoice has a line-item CSV.
+    fn first_csv_month(&self) -> (i32, u32) {
+        add_months(self.first_month, MONTHS_WITHOUT_CSV)
+    }
+}
+
+/// The fixed world of the tests: January 2016 to December 2019 (as of 2020-01).
 impl Default for WorldOptions {
     fn default() -> WorldOptions {
         WorldOptions {
@@ -342,10 +364,11 @@ impl Generator {
         let lines = lines.lines;
         let (year, month) = add_months(self.options.first_month, m);
         let total: Decimal = lines.iter().map(|l| l.charge.as_decimal()).sum();
-        let csv_available = (year, month) >= FIRST_CSV_MONTH;
+        let first_csv_month = self.options.first_csv_month();
+        let csv_available = (year, month) >= first_csv_month;
         let missing = csv_available
             && !self.missing_chosen
-            && (year, month) > FIRST_CSV_MONTH
+            && (year, month) > first_csv_month
             && self.rng.chance(20);
         self.missing_chosen |= missing;
         Invoice {
@@ -642,10 +665,28 @@ mod tests {
     }
 
     #[test]
+    fn a_world_as_of_a_month_ends_the_month_before_and_keeps_its_first_months_without_csv() {
+        assert_eq!(
+            WorldOptions::as_of("2020-01".parse().unwrap(), 48),
+            WorldOptions::default()
+        );
+        let options = WorldOptions::as_of("2026-12".parse().unwrap(), 48);
+        assert_eq!(options.first_month, (2022, 12));
+        let w = World::generate(options);
+        let newest = w.invoices.iter().map(|i| i.invoice_date).max().unwrap();
+        assert_eq!((newest.year(), newest.month()), (2026, 11));
+        let without_csv = w.invoices.iter().filter(|i| !i.csv_available).count();
+        assert_eq!(without_csv, 18);
+        let first_with = w.invoices.iter().filter(|i| i.csv_available);
+        let first_with = first_with.map(|i| i.invoice_date).min().unwrap();
+        assert_eq!((first_with.year(), first_with.month()), (2024, 6));
+    }
+
+    #[test]
     fn csv_availability_spans_july_2017() {
         let w = World::generate(WorldOptions::default());
         for inv in &w.invoices {
-            let before = (inv.invoice_date.year(), inv.invoice_date.month()) < FIRST_CSV_MONTH;
+            let before = (inv.invoice_date.year(), inv.invoice_date.month()) < (2017, 7);
             assert_eq!(inv.csv_available, !before, "{}", inv.invoice_id);
         }
         assert_eq!(

@@ -297,7 +297,7 @@ fn reconcile_flags_a_customer_sold_below_cost_only_with_a_price_book() {
     );
     assert_eq!(
         findings(&w),
-        ["warning,below_cost,2017-12,,1300049,,\"sells for 11.8100, below its cost 35.1000\""]
+        ["warning,below_cost,2017-12,,1300049,,\"sells for 11.81, below its cost 35.10\""]
     );
 }
 
@@ -326,7 +326,9 @@ fn a_closed_month_keeps_its_bill_and_says_when_its_data_changed() {
     let r = w.tally(&["close", "2017-12"]);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(
-        r.stderr.contains("error: line_arithmetic 2017-12 7100 1300049: charge 3.6000 <> 1.0000 x 7.0000 x 0.5000 = 3.5000\n"),
+        r.stderr.contains(
+            "error: line_arithmetic 2017-12 7100 1300049: charge 3.60 <> 1 x 7 x 0.5 = 3.50\n"
+        ),
         "{}",
         r.stderr
     );
@@ -693,7 +695,7 @@ fn on_the_sandbox_world_statements_margin_and_a_hand_count_agree_and_a_close_hol
         .collect();
     assert_eq!(changed.len(), 1, "{findings}");
     assert!(
-        changed[0].contains(",closed revision 1: TotalDue 6412.5600 -> 6402.5600"),
+        changed[0].contains(",closed revision 1: TotalDue 6412.56 -> 6402.56"),
         "{}",
         changed[0]
     );

@@ -95,6 +95,7 @@ pub fn query_files(sql: &str) -> String {
         tally::render::Format::Csv { neutralised: false },
         &schema,
         &batches,
+        &tally::render::kinds_by_type(&schema),
         &mut out,
     )
     .unwrap();

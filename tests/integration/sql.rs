@@ -29,10 +29,10 @@ fn table() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.stdout,
-        "product          lines                 total  nothing\n\
-         ---------------  -----  --------------------  -------\n\
-         Hosted Exchange      2  100000000000139.9999  NULL\n\
-         Outlook              1               -0.0500  NULL\n\
+        "product          lines                     total  nothing\n\
+         ---------------  -----  ------------------------  -------\n\
+         Hosted Exchange      2  100,000,000,000,139.9999\n\
+         Outlook              1                     -0.05\n\
          (2 rows)\n"
     );
 }

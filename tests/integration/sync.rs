@@ -475,7 +475,14 @@ fn all_customers_asks_for_each_sub_accounts_own_invoices() {
 #[test]
 fn the_sandbox_command_prints_its_ground_truth_and_refuses_bad_faults() {
     let w = Workdir::new();
-    let r = w.tally(&["sandbox", "--ground-truth", "--seed", "3"]);
+    let r = w.tally(&[
+        "sandbox",
+        "--ground-truth",
+        "--seed",
+        "3",
+        "--as-of",
+        "2020-01",
+    ]);
     assert_eq!(r.code, 0, "{r:?}");
     let world = tally::sandbox::World::generate(tally::sandbox::WorldOptions {
         seed: 3,

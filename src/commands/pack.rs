@@ -1,0 +1,41 @@
+//! `tally pack`: the month pack of one billing month as one HTML page.
+
+use crate::cli::{Cli, PackArgs};
+use crate::printer::Printer;
+use crate::store::Access;
+use crate::{ExitStatus, billing, pack};
+
+pub fn run(
+    args: &PackArgs,
+    cli: &Cli,
+    db: &super::Db,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let book = super::price_book(args.prices.as_deref(), cli)?;
+    db.refuse_as_output(&args.out, "--out")?;
+    let store = db.open(Access::ReadOnly, printer)?;
+    let conn = store.connection();
+    let Some(written) = pack::write(conn, args.month, book.as_ref(), args.threshold, &args.out)?
+    else {
+        anyhow::bail!(
+            "{} has no line items yet; run `tally sync rackspace`, `tally load` or `tally demo` first",
+            db.path().display()
+        );
+    };
+    if let Some(book) = &book {
+        billing::warn_unused(conn, book, |w| printer.warn(w))?;
+    }
+    let h = &written.headline;
+    if h.invoices == 0 {
+        printer.note(&format!("note: no invoice is dated in {}", written.month));
+    }
+    printer.note(&format!(
+        "month pack {} written to {} ({} error, {} warning, {} info finding(s))",
+        written.month,
+        args.out.display(),
+        h.errors,
+        h.warnings,
+        h.infos
+    ));
+    Ok(ExitStatus::Success)
+}
