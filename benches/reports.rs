@@ -2,6 +2,8 @@
 //! invoices of 2,000 sub-accounts, written straight into tally's schema with
 //! DuckDB's own `range()`), then each report's time against a plain
 //! `SELECT sum(charge) FROM line_items` in the same session. Target: ≤ 5× each.
+//! Then the month pack of the latest month (`tally pack`), rendered and written:
+//! the bar is under 1 s.
 //!
 //!     cargo bench --bench reports [-- --lines 5000000 --runs 5]
 
@@ -134,4 +136,34 @@ fn main() {
         }
     }
     println!("  (target: every report <= 5x the baseline)");
+
+    // The month pack of the latest month, rendered and written whole: its headline
+    // cost must be the month's Σ charge, or the benchmark fails.
+    let out = work.join("pack.html");
+    let mut written = None;
+    let time = best(runs, || {
+        written = tally::pack::write(conn, None, None, 25, &out).unwrap();
+    });
+    let pack = written.expect("the database has line items");
+    let expected: String = conn
+        .query_row(
+            "SELECT sum(charge)::VARCHAR FROM line_items JOIN invoices USING (invoice_id)
+              WHERE strftime(invoice_date, '%Y-%m') = ?",
+            [pack.month.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        pack.headline.cost,
+        expected.parse::<rust_decimal::Decimal>().unwrap(),
+        "the pack's headline cost is not the month's sum of charges"
+    );
+    println!(
+        "  pack of {} ({} KiB of HTML, {} sub-accounts): {:.1} ms, {:.1}x the baseline (bar: under 1 s)",
+        pack.month,
+        std::fs::metadata(&out).unwrap().len() / 1024,
+        pack.headline.sub_accounts,
+        time.as_secs_f64() * 1000.0,
+        time.as_secs_f64() / baseline.as_secs_f64()
+    );
 }

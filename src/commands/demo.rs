@@ -117,6 +117,10 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
     )?;
     writeln!(
         out,
+        "  tally --db {db} pack --month 2024-06 --out pack.html   # another month's pack"
+    )?;
+    writeln!(
+        out,
         "  tally --db {db} export --out exports --format parquet --partition month"
     )?;
     writeln!(

@@ -37,10 +37,12 @@ pub fn run(args: &SandboxArgs, printer: &Printer) -> anyhow::Result<ExitStatus> 
         writeln!(out, "tally sandbox listening on {url}")?;
         writeln!(
             out,
-            "  world: seed {}, {} customers, {} monthly invoices; faults: {}; latency {} ms; rate limit: {}",
+            "  world: seed {}, {} customers, {} monthly invoices ({} to {}); faults: {}; latency {} ms; rate limit: {}",
             options.world.seed,
             options.world.customers,
             options.world.months,
+            options.world.first(),
+            options.world.last(),
             options.faults,
             options.latency.as_millis(),
             options

@@ -308,11 +308,9 @@ fn f(value: Decimal) -> f64 {
     value.to_f64().unwrap_or(0.0)
 }
 
-/// Text for a chart: control characters replaced (SVG is XML), trimmed.
+/// Text for a chart, control characters replaced (SVG is XML).
 fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+    super::html::printable(text).into_owned()
 }
 
 fn shortened(text: &str, max: usize) -> String {

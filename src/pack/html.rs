@@ -38,17 +38,14 @@ tr.warning td:first-child { color: var(--warn); }
 .headline a { color: inherit; text-decoration: none; }
 .headline a .tile:hover { border-color: var(--accent); }
 .errors .value, .bad { color: var(--bad); }
-.up { color: var(--good); } .down { color: var(--bad); }
+.up, .down { font-weight: 600; }
 figure { margin: 12px 0 20px; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 12px; }
-details { margin: 4px 0 12px; } summary { cursor: pointer; color: var(--accent); }
 nav a { color: var(--accent); margin-right: 12px; }
 @media print {
   @page { margin: 12mm; }
   body { padding: 0; max-width: none; font-size: 10pt; }
-  details > summary { display: none; }
-  details { display: block; }
   h2 { break-after: avoid; page-break-after: avoid; }
   tr { break-inside: avoid; }
   nav { display: none; }
@@ -71,6 +68,28 @@ pub fn page(title: &str, body: Markup) -> Markup {
     }
 }
 
+/// Text from the data as a page shows it: control characters (which no page
+/// should carry, and an escape sequence could hide in) as U+FFFD.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        text.chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' && c != '\t' {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// A table of `rows` under `header`, numbers right-aligned by their kind.
 /// `row_class` may name a CSS class per row (findings: their severity).
 pub fn table(
@@ -85,14 +104,14 @@ pub fn table(
             caption { (n) " row" @if n != 1 { "s" } }
             thead { tr {
                 @for (name, kind) in header.iter().zip(kinds) {
-                    th class=[kind.is_numeric().then_some("num")] scope="col" { (name) }
+                    th class=[kind.is_numeric().then_some("num")] scope="col" { (printable(name)) }
                 }
             } }
             tbody {
                 @for row in rows {
                     tr class=[row_class(row)] {
                         @for (cell, kind) in row.iter().zip(kinds) {
-                            td class=[kind.is_numeric().then_some("num")] { (cell) }
+                            td class=[kind.is_numeric().then_some("num")] { (printable(cell)) }
                         }
                     }
                 }

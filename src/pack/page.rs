@@ -81,7 +81,7 @@ fn shown_table(shown: &ShownTable, findings: bool) -> Markup {
 
 fn tile(id: &str, label: &str, value: &str, note: Option<Markup>, class: Option<&str>) -> Markup {
     html! {
-        div.tile class=[class] {
+        div class={ "tile" @if let Some(class) = class { " " (class) } } {
             div.label { (label) }
             div.value id=(id) { (value) }
             @if let Some(note) = note { div.note { (note) } }

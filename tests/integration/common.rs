@@ -142,3 +142,50 @@ pub fn csv(rows: &[String]) -> String {
     }
     s
 }
+
+/// Opens `page` in headless Chromium (offline, a profile of its own in `profile`)
+/// with `args`, and returns what it printed; a failure fails the test. The browser
+/// is `TALLY_CHROMIUM`, else `chromium` or `chromium-browser` on PATH. Missing, the
+/// test fails under CI (`.ci/run` installs Debian's `chromium`) and is skipped,
+/// saying so, elsewhere (`None`).
+pub fn chromium(profile: &Path, args: &[&str], page: &Path) -> Option<Output> {
+    let found = std::env::var_os("TALLY_CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let path = std::env::var_os("PATH")?;
+            std::env::split_paths(&path)
+                .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
+                .find(|candidate| candidate.is_file())
+        });
+    let Some(binary) = found else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium not found on PATH: the browser tests need it (`.ci/run` installs Debian's `chromium`)"
+        );
+        eprintln!("skipped: no Chromium on PATH (set TALLY_CHROMIUM or install `chromium`)");
+        return None;
+    };
+    let out = Command::new(binary)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(out)
+}

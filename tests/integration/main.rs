@@ -8,6 +8,7 @@ mod crash;
 mod export;
 mod load;
 mod mailroute;
+mod pack;
 mod report;
 mod sql;
 mod sync;

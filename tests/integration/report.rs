@@ -22,7 +22,7 @@ const REPORTS: [&str; 6] = [
 
 /// A database synced from both sides of a sandbox world (seed 1, 48 months), with or
 /// without anomalies.
-fn synced(anomalies: bool) -> (Workdir, BackgroundSandbox) {
+pub(crate) fn synced(anomalies: bool) -> (Workdir, BackgroundSandbox) {
     let sb = BackgroundSandbox::start(SandboxOptions {
         world: WorldOptions {
             anomalies,
@@ -61,7 +61,7 @@ fn synced(anomalies: bool) -> (Workdir, BackgroundSandbox) {
 }
 
 /// A CSV report as rows of column → value.
-fn rows(csv: &str) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn rows(csv: &str) -> Vec<BTreeMap<String, String>> {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = reader
         .headers()
@@ -118,6 +118,15 @@ fn every_report_runs_in_every_format_and_the_sums_agree() {
         assert_eq!(code, 0, "{name} json");
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed.as_array().unwrap().len(), n, "{name} json");
+        let (code, html) = report(&w, &[name, "--format", "html"]);
+        assert_eq!(code, 0, "{name} html");
+        let page = scraper::Html::parse_document(&html);
+        let body_rows = scraper::Selector::parse("table tbody tr").unwrap();
+        assert_eq!(page.select(&body_rows).count(), n, "{name} html");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "{name} html"
+        );
         let file = w.path().join(format!("{name}.parquet"));
         let r = w.tally(&[
             "report",

@@ -445,6 +445,19 @@ fn demo_syncs_the_sandbox_and_shows_the_latest_month() {
     );
     assert!(r.stdout.contains("(= TotalDue)"), "{}", r.stdout);
     assert!(r.stdout.contains("Try next:"), "{}", r.stdout);
+    // The world ends last month, and its pack is written beside the database.
+    let last_month = tally::month::Month::current().previous();
+    let page = w.db().with_extension("html");
+    assert!(
+        r.stdout.contains(&format!(
+            "Month pack of {last_month} (open it in a browser, print it to PDF): {}",
+            page.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    let pack = std::fs::read_to_string(page).unwrap();
+    assert!(pack.contains(&format!("<h1>Month pack {last_month}</h1>")));
     // Again: the same data, nothing downloaded.
     let again = w.tally(&["demo"]);
     assert_eq!(again.code, 0, "{again:?}");
