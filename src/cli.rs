@@ -338,9 +338,14 @@ pub enum MarginBy {
 /// temporary name and renamed: a crash never leaves half a file, and a re-run
 /// replaces files, never adds to them. Parquet keeps DECIMAL types; in CSV, text
 /// starting with = + - @ tab or CR gets a leading ' so no spreadsheet executes it.
+///
+/// --format focus writes the line items as a FinOps FOCUS 1.2 cost-and-usage dataset
+/// in Parquet under DIR/focus/ (README "FOCUS 1.2" maps each column), for FinOps and
+/// data-lake tools.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     tally export --out exports/\n  \
+    tally export --out finops/ --format focus --partition month --currency USD\n  \
     tally export --out /data/tally --format parquet --partition month --since 2024-01\n  \
     tally export --out monthly/ --tables line_items,report_customers --format csv\n\n\
 A monthly cron job (sync, then export the month just closed):\n  \
@@ -369,6 +374,11 @@ pub struct ExportArgs {
     /// CSV: write text cells exactly as stored (no leading ' before = + - @ tab CR).
     #[arg(long)]
     pub raw: bool,
+
+    /// focus: the currency the provider bills in (ISO 4217) [default: [billing]
+    /// currency in tally.toml, else USD].
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
 }
 
 /// The report names, with each report's description as its help.
@@ -384,8 +394,12 @@ impl ValueEnum for ReportName {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
+    /// Every table and report as CSV (text a spreadsheet would run neutralised).
     Csv,
+    /// Every table and report as Parquet (exact DECIMAL types).
     Parquet,
+    /// The line items as a FOCUS 1.2 cost-and-usage dataset (Parquet, DIR/focus/).
+    Focus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -54,11 +54,13 @@ pub struct MailrouteConfig {
     pub requests_per_minute: Option<u32>,
 }
 
-/// The `[billing]` table: where the price book is (relative to the working folder).
+/// The `[billing]` table: where the price book is (relative to the working folder),
+/// and the currency the provider bills in (FOCUS `BillingCurrency`; default USD).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BillingConfig {
     pub prices: Option<PathBuf>,
+    pub currency: Option<String>,
 }
 
 /// The `[rackspace]` table of a profile.

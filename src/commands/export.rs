@@ -2,15 +2,37 @@
 
 use std::io::Write;
 
-use crate::cli::{ExportArgs, ExportFormat, Partition};
+use crate::cli::{Cli, ExportArgs, ExportFormat, Partition};
+use crate::export::focus::{self, Currency};
 use crate::export::{Format, Plan, export, sources};
 use crate::printer::Printer;
 use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
-pub fn run(args: &ExportArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    args: &ExportArgs,
+    cli: &Cli,
+    db: &super::Db,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let all = sources();
-    let chosen = if args.tables.is_empty() {
+    let focus_currency = match args.format {
+        ExportFormat::Focus => Some(currency(args, cli)?),
+        _ if args.currency.is_some() => {
+            return Err(UsageError("--currency applies to --format focus only".into()).into());
+        }
+        _ => None,
+    };
+    let chosen = if args.format == ExportFormat::Focus {
+        if !args.tables.is_empty() {
+            return Err(UsageError(
+                "--tables does not apply to --format focus (it writes the FOCUS dataset only)"
+                    .into(),
+            )
+            .into());
+        }
+        vec![focus::source()]
+    } else if args.tables.is_empty() {
         all
     } else {
         let mut chosen = Vec::new();
@@ -31,12 +53,13 @@ pub fn run(args: &ExportArgs, db: &super::Db, printer: &Printer) -> anyhow::Resu
         out: args.out.clone(),
         format: match args.format {
             ExportFormat::Csv => Format::Csv,
-            ExportFormat::Parquet => Format::Parquet,
+            ExportFormat::Parquet | ExportFormat::Focus => Format::Parquet,
         },
         partition_by_month: args.partition == Some(Partition::Month),
         since: args.since,
         sources: chosen,
         neutralised: !args.raw,
+        focus_currency,
     };
     std::fs::create_dir_all(&plan.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", plan.out.display()))?;
@@ -79,4 +102,24 @@ pub fn run(args: &ExportArgs, db: &super::Db, printer: &Printer) -> anyhow::Resu
     }
     out.flush()?;
     Ok(ExitStatus::Success)
+}
+
+/// The FOCUS billing currency: --currency, else `[billing] currency`, else USD.
+fn currency(args: &ExportArgs, cli: &Cli) -> anyhow::Result<Currency> {
+    if let Some(code) = &args.currency {
+        return code
+            .parse()
+            .map_err(|e| UsageError(format!("--currency: {e}")).into());
+    }
+    let config = crate::config::Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
+    match &config.billing.currency {
+        Some(code) => code.parse().map_err(|e| {
+            let file = config
+                .source
+                .as_ref()
+                .map_or_else(|| "tally.toml".to_owned(), |p| p.display().to_string());
+            UsageError(format!("{file}: [billing] currency: {e}")).into()
+        }),
+        None => Ok(Currency::default()),
+    }
 }

@@ -120,7 +120,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Demo(args) => demo::run(args, &cli, printer),
         Command::Sync(args) => sync::run(args, &cli, &db, printer),
         Command::Load(args) => load::run(args, &db, printer),
-        Command::Export(args) => export::run(args, &db, printer),
+        Command::Export(args) => export::run(args, &cli, &db, printer),
         Command::Report(args) => report::run(args, &cli, &db, printer),
         Command::Sql(args) => sql::run(args, &db, printer),
         Command::Status(args) => status::run(args, &db, printer),

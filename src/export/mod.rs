@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
+pub mod focus;
 mod manifest;
 
 use crate::atomic;
@@ -43,6 +44,9 @@ pub struct Source {
     pub by_month: bool,
     /// A report (costly to compute): partitioned, it is computed once, then split.
     pub computed: bool,
+    /// False: the `month` column is for partitioning and filtering only and is not
+    /// written, partitioned or not (FOCUS allows only its own and `x_` columns).
+    pub write_month: bool,
 }
 
 /// Every exportable name, in order: the tables, then `report_<name>` for each report.
@@ -55,6 +59,7 @@ pub fn sources() -> Vec<Source> {
                 .into(),
             by_month: true,
             computed: false,
+            write_month: true,
         },
         Source {
             name: "line_items".into(),
@@ -63,18 +68,21 @@ pub fn sources() -> Vec<Source> {
                 .into(),
             by_month: true,
             computed: false,
+            write_month: true,
         },
         Source {
             name: "customers".into(),
             sql: "SELECT * FROM customers ORDER BY account_number".into(),
             by_month: false,
             computed: false,
+            write_month: true,
         },
         Source {
             name: "contacts".into(),
             sql: "SELECT * FROM contacts ORDER BY account_number, contact_id".into(),
             by_month: false,
             computed: false,
+            write_month: true,
         },
     ];
     for table in ["mr_customers", "mr_contacts", "mr_admins"] {
@@ -83,6 +91,7 @@ pub fn sources() -> Vec<Source> {
             sql: format!("SELECT * FROM {table} ORDER BY id"),
             by_month: false,
             computed: false,
+            write_month: true,
         });
     }
     // Reports that need a price book are not exported (yet): an export runs without one.
@@ -95,6 +104,7 @@ pub fn sources() -> Vec<Source> {
                 sql: format!("SELECT * FROM (\n{}\n)", r.sql.trim().trim_end_matches(';')),
                 by_month: true,
                 computed: true,
+                write_month: true,
             }),
     );
     all
@@ -111,6 +121,8 @@ pub struct Plan {
     /// CSV: neutralise text cells a spreadsheet would execute (see
     /// `render::neutralise`); false: `--raw`.
     pub neutralised: bool,
+    /// The FOCUS dataset's billing currency, when it is among the sources.
+    pub focus_currency: Option<focus::Currency>,
 }
 
 /// One file written.
@@ -168,10 +180,15 @@ fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<
     let from = format!("({})", source.sql);
     if !(plan.partition_by_month && source.by_month) {
         let path = dir.join(file);
+        let columns = if source.write_month {
+            "*"
+        } else {
+            "* EXCLUDE (month)"
+        };
         return Ok(vec![FilePlan {
             entry: entry(&path, None, false),
             path,
-            select: format!("SELECT * FROM {from}"),
+            select: format!("SELECT {columns} FROM {from}"),
             filter: if since.is_some() {
                 " WHERE month >= ?"
             } else {
@@ -256,6 +273,9 @@ pub fn export(
     mut each: impl FnMut(&Written),
 ) -> anyhow::Result<Outcome> {
     report::prepare(conn, Some(MonthSelection::All), 25)?;
+    if let Some(currency) = &plan.focus_currency {
+        focus::prepare(conn, currency)?;
+    }
     let mut recorded = manifest::Manifest::read(&plan.out)?;
     let mut outcome = Outcome::default();
     let mut new_entries = Vec::new();

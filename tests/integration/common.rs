@@ -165,27 +165,35 @@ pub fn chromium(profile: &Path, args: &[&str], page: &Path) -> Option<Output> {
         eprintln!("skipped: no Chromium on PATH (set TALLY_CHROMIUM or install `chromium`)");
         return None;
     };
-    let out = Command::new(binary)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
+    let mut out = Command::new(binary);
+    out.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(args)
+    .arg(format!("file://{}", page.display()));
+    Some(succeeded(&mut out))
+}
+
+/// Runs `cmd` to its end; a failure (or a failure to start) fails the test with
+/// what it printed on stderr.
+pub fn succeeded(cmd: &mut Command) -> Output {
+    let out = cmd
         .output()
-        .unwrap();
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
-        "{}",
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(out)
+    out
 }

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod crash;
 mod export;
+mod focus;
 mod load;
 mod mailroute;
 mod pack;

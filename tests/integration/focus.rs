@@ -1,0 +1,284 @@
+//! `tally export --format focus`: the FOCUS 1.2 dataset of a sandbox world (with
+//! anomalies) checked by the FinOps Foundation's own validator (focus-validator
+//! 2.2.1, installed by `.ci/focus-validator.sh`), and read back exactly: Σ
+//! BilledCost per InvoiceId is the invoice's Σ line charges, decimals are DECIMAL,
+//! quantity × price = contracted cost on every priced row.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::Workdir;
+use crate::report::synced;
+
+/// What the provider's data supports (README "FOCUS 1.2"): sub-accounts, account
+/// names, negotiated (reseller) prices, seat usage.
+const CRITERIA: &str = "SUB_ACCOUNT_SUPPORTED,ACCOUNT_NAMING_SUPPORTED,NEGOTIATED_PRICING_SUPPORTED,USAGE_MEASUREMENT_SUPPORTED";
+
+/// Rules the validator reports failed although they do not apply, each with the
+/// composite rule that must pass in its place (README "FOCUS 1.2": InvoiceId-C-004-C
+/// is one branch of InvoiceId-C-003-C, "null when the charge has no invoice",
+/// checked without its condition; every row here has an invoice).
+const NOT_APPLICABLE: [(&str, &str); 1] = [("InvoiceId-C-004-C", "InvoiceId-C-003-C")];
+
+/// The validator's executable and the folder to run it from (its currency table is
+/// opened relative to the parent of its package): `TALLY_FOCUS_VENV`, else
+/// `~/.cache/tally-focus-venv`. Missing, the test fails under CI and is skipped,
+/// saying so, elsewhere.
+fn validator() -> Option<(PathBuf, PathBuf)> {
+    let venv = std::env::var_os("TALLY_FOCUS_VENV").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/tally-focus-venv"),
+        PathBuf::from,
+    );
+    let exe = venv.join("bin/focus-validator");
+    if !exe.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} not found: run `bash .ci/focus-validator.sh` (CI does)",
+            exe.display()
+        );
+        eprintln!("skipped: no focus-validator (run `bash .ci/focus-validator.sh`)");
+        return None;
+    }
+    let out = crate::common::succeeded(Command::new(venv.join("bin/python")).args([
+        "-c",
+        "import os, focus_validator; print(os.path.dirname(os.path.dirname(focus_validator.__file__)))",
+    ]));
+    let dir = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    Some((exe, PathBuf::from(dir)))
+}
+
+/// The validator's verdict on `file`: (passed, failed rule ids, its output).
+fn validate(file: &Path) -> Option<(usize, BTreeSet<String>, String)> {
+    let (exe, dir) = validator()?;
+    let out = Command::new(exe)
+        .current_dir(dir)
+        .arg("--data-file")
+        .arg(file)
+        .args(["--validate-version", "1.2.0.1", "--block-download"])
+        .args(["--applicability-criteria", CRITERIA])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It exits 0 even when rules fail: its result lines say.
+    assert!(out.status.success(), "{text}");
+    let totals = text
+        .lines()
+        .find(|l| l.starts_with("Total: "))
+        .unwrap_or_else(|| panic!("no result line:\n{text}"));
+    let number = |label: &str| -> usize {
+        totals
+            .split('|')
+            .find_map(|part| part.trim().strip_prefix(label))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{label} in {totals}"))
+    };
+    let failed: BTreeSet<String> = text
+        .lines()
+        .filter(|l| l.contains(": FAIL"))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|id| id.trim_end_matches(':').to_owned())
+        .collect();
+    assert_eq!(failed.len(), number("Fail:"), "{text}");
+    Some((number("Pass:"), failed, text))
+}
+
+fn passed(text: &str, rule: &str) -> bool {
+    text.lines().any(|l| l.contains(&format!("{rule}: PASS")))
+}
+
+#[test]
+fn the_focus_export_passes_the_finops_validator_and_keeps_every_cent() {
+    let (w, _sb) = synced(true);
+    let r = w.tally(&["export", "--format", "focus", "--out", "out"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("focus"), "{}", r.stdout);
+    let file = w.path().join("out/focus/data.parquet");
+
+    // Read back exactly, beside the database.
+    let parquet = file.to_str().unwrap().replace('\'', "''");
+    // Query results without their header line.
+    let check = |sql: &str| {
+        let text = crate::common::query_files(&sql.replace("{f}", &format!("'{parquet}'")));
+        text.split_once('\n')
+            .map_or(String::new(), |(_, rows)| rows.to_owned())
+    };
+    let stored = |sql: &str| {
+        let text = w.query(sql);
+        text.split_once('\n')
+            .map_or(String::new(), |(_, rows)| rows.to_owned())
+    };
+    let lines = stored("SELECT count(*) FROM line_items");
+    assert_eq!(check("SELECT count(*) FROM read_parquet({f})"), lines);
+    // Σ BilledCost per InvoiceId = the invoice's Σ line charges (exact decimals).
+    let focus_sums = check(
+        "SELECT InvoiceId, sum(BilledCost)::VARCHAR FROM read_parquet({f}) GROUP BY ALL ORDER BY 1",
+    );
+    let stored_sums =
+        stored("SELECT invoice_id, sum(charge)::VARCHAR FROM line_items GROUP BY ALL ORDER BY 1");
+    assert_eq!(focus_sums, stored_sums);
+    let types = check(
+        "SELECT column_name || ' ' || replace(column_type, ',', ' ') FROM (DESCRIBE SELECT * FROM read_parquet({f}))
+          WHERE column_name IN ('BilledCost', 'EffectiveCost', 'ContractedCost', 'ListCost',
+                                'PricingQuantity', 'ContractedUnitPrice', 'ChargePeriodEnd')
+          ORDER BY 1",
+    );
+    assert_eq!(
+        types,
+        "BilledCost DECIMAL(18 4)\nChargePeriodEnd TIMESTAMP\nContractedCost DECIMAL(38 12)\n\
+         ContractedUnitPrice DECIMAL(18 4)\nEffectiveCost DECIMAL(18 4)\nListCost DECIMAL(38 12)\n\
+         PricingQuantity DECIMAL(38 8)\n"
+    );
+    // Quantity × price = contracted cost exactly on every priced row; every other
+    // column FOCUS or x_; no month column; credits carry no price.
+    assert_eq!(
+        check(
+            "SELECT count(*) FROM read_parquet({f}) WHERE ContractedUnitPrice IS NOT NULL
+               AND PricingQuantity * ContractedUnitPrice <> ContractedCost"
+        ),
+        "0\n"
+    );
+    assert_eq!(
+        check(
+            "SELECT count(*) FROM read_parquet({f}) WHERE ChargeCategory = 'Credit'
+               AND (ContractedUnitPrice IS NOT NULL OR PricingQuantity IS NOT NULL
+                    OR ConsumedQuantity IS NOT NULL OR BilledCost >= 0)"
+        ),
+        "0\n"
+    );
+    let categories = check(
+        "SELECT ChargeCategory || ' ' || ChargeFrequency || ' ' || count(*) FROM read_parquet({f})
+          GROUP BY ChargeCategory, ChargeFrequency ORDER BY 1",
+    );
+    assert!(categories.contains("Credit One-Time"), "{categories}");
+    assert!(categories.contains("Usage Recurring"), "{categories}");
+    assert!(categories.contains("Usage One-Time"), "{categories}");
+    // The anomaly whose arithmetic fails is 1 unit at its charge.
+    assert_eq!(
+        check(
+            "SELECT count(*) > 0 FROM read_parquet({f}) WHERE PricingUnit = 'Units' AND PricingQuantity = 1"
+        ),
+        "true\n"
+    );
+    assert_eq!(
+        check(
+            "SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet({f}))
+              WHERE column_name = 'month' OR column_name LIKE '%\\_%' ESCAPE '\\' AND column_name NOT LIKE 'x\\_%' ESCAPE '\\'"
+        ),
+        "0\n"
+    );
+
+    // The FinOps Foundation's validator: no failed rule that applies.
+    let Some((pass, failed, text)) = validate(&file) else {
+        return;
+    };
+    assert!(pass >= 150, "only {pass} rules passed:\n{text}");
+    let allowed: BTreeSet<String> = NOT_APPLICABLE
+        .iter()
+        .map(|(r, _)| (*r).to_owned())
+        .collect();
+    assert!(failed.is_subset(&allowed), "failed: {failed:?}\n{text}");
+    for (_, composite) in NOT_APPLICABLE {
+        assert!(
+            passed(&text, composite),
+            "{composite} did not pass:\n{text}"
+        );
+    }
+    for rule in [
+        "BilledCost-C-000-M",
+        "ContractedCost-C-000-M",
+        "PricingQuantity-C-000-M",
+        "ConsumedQuantity-C-000-C",
+        "SubAccountId-C-000-C",
+        "ChargePeriodEnd-C-000-M",
+    ] {
+        assert!(passed(&text, rule), "{rule} did not pass:\n{text}");
+    }
+}
+
+#[test]
+fn a_partitioned_focus_export_splits_by_month_and_checks_its_settings() {
+    let (w, _sb) = synced(false);
+    let r = w.tally(&[
+        "export",
+        "--format",
+        "focus",
+        "--out",
+        "out",
+        "--partition",
+        "month",
+        "--since",
+        "2019-11",
+        "--currency",
+        "EUR",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let months: Vec<String> = std::fs::read_dir(w.path().join("out/focus"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(months, ["month=2019-11", "month=2019-12"]);
+    let file = w.path().join("out/focus/month=2019-12/data.parquet");
+    let back = crate::common::query_files(&format!(
+        "SELECT DISTINCT BillingCurrency || ' ' || strftime(BillingPeriodStart, '%Y-%m-%dT%H:%M:%S') || ' '
+                || strftime(BillingPeriodEnd, '%Y-%m-%dT%H:%M:%S') AS period FROM read_parquet('{}')",
+        file.display()
+    ));
+    assert_eq!(
+        back,
+        "period\nEUR 2019-12-01T00:00:00 2020-01-01T00:00:00\n"
+    );
+
+    let bad = w.tally(&[
+        "export",
+        "--format",
+        "focus",
+        "--out",
+        "out",
+        "--currency",
+        "usd",
+    ]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert_eq!(
+        bad.stderr,
+        "error: --currency: expected a currency as three capital letters (ISO 4217), e.g. USD or EUR; found \"usd\"\n"
+    );
+    let bad = w.tally(&[
+        "export", "--format", "focus", "--out", "out", "--tables", "invoices",
+    ]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    let bad = w.tally(&[
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        "out",
+        "--currency",
+        "USD",
+    ]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[test]
+fn invoices_without_a_billing_account_are_refused_by_name() {
+    let w = Workdir::new();
+    let file = crate::common::csv(&[crate::common::row("1300001", "Rackspace Email", "2.99")]);
+    w.write("in/7001.csv", file);
+    assert_eq!(w.tally(&["load", "in"]).code, 0);
+    let r = w.tally(&["export", "--format", "focus", "--out", "out"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: cannot export FOCUS: invoice 7001 has no billing account (loaded without --account, and no sync has named the reseller's own account); load it again with `tally load --account NUMBER`, or run `tally sync rackspace`\n"
+    );
+    assert!(!w.path().join("out/focus").exists());
+    assert_eq!(w.tally(&["load", "--account", "1100000", "in"]).code, 0);
+    let r = w.tally(&["export", "--format", "focus", "--out", "out"]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
