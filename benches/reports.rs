@@ -3,13 +3,16 @@
 //! DuckDB's own `range()`), then each report's time against a plain
 //! `SELECT sum(charge) FROM line_items` in the same session. Target: ≤ 5× each.
 //! Then the month pack of the latest month (`tally pack`), rendered and written:
-//! the bar is under 1 s.
+//! the bar is under 1 s; then the FOCUS export beside the plain Parquet export of
+//! `line_items`: the bar is 2x.
 //!
 //!     cargo bench --bench reports [-- --lines 5000000 --runs 5]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use tally::export::focus::Currency;
+use tally::export::{Format, Plan, Source};
 use tally::month::MonthSelection;
 use tally::report::{self, REPORTS};
 use tally::store::Store;
@@ -165,5 +168,55 @@ fn main() {
         pack.headline.sub_accounts,
         time.as_secs_f64() * 1000.0,
         time.as_secs_f64() / baseline.as_secs_f64()
+    );
+
+    // The FOCUS export beside the plain Parquet export of line_items (the bar: at
+    // most 2x), unpartitioned, into fresh folders; each must hold every line.
+    let export = |name: &str, sources: Vec<Source>, currency: Option<Currency>| {
+        let out = work.join(name);
+        let plan = Plan {
+            out: out.clone(),
+            format: Format::Parquet,
+            partition_by_month: false,
+            since: None,
+            sources,
+            neutralised: false,
+            focus_currency: currency,
+        };
+        let mut rows = 0;
+        let time = best(runs, || {
+            let _ = std::fs::remove_dir_all(&out);
+            std::fs::create_dir_all(&out).unwrap();
+            let outcome = tally::export::export(conn, &plan, |_| Ok(()), |_| {}).unwrap();
+            rows = outcome.written.iter().map(|w| w.rows).sum::<u64>();
+        });
+        assert_eq!(rows, stored as u64, "{name}: rows written");
+        time
+    };
+    let line_items: Vec<Source> = tally::export::sources()
+        .into_iter()
+        .filter(|s| s.name == "line_items")
+        .collect();
+    let plain = export("plain", line_items, None);
+    let focus = export(
+        "focus",
+        vec![tally::export::focus::source()],
+        Some(Currency::default()),
+    );
+    let sum = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let focus_file = work.join("focus/focus/data.parquet");
+    assert_eq!(
+        sum(&format!(
+            "SELECT sum(BilledCost)::VARCHAR FROM read_parquet('{}')",
+            focus_file.display()
+        )),
+        sum("SELECT sum(charge)::VARCHAR FROM line_items"),
+        "FOCUS: Σ BilledCost is not Σ charge"
+    );
+    println!(
+        "  export line_items as Parquet: {:.2} s; as FOCUS 1.2: {:.2} s, {:.2}x (bar: at most 2x)",
+        plain.as_secs_f64(),
+        focus.as_secs_f64(),
+        focus.as_secs_f64() / plain.as_secs_f64()
     );
 }

@@ -1,78 +1,77 @@
 -- focus: the provider's line items as a FOCUS 1.2 cost-and-usage dataset (README:
--- "FOCUS 1.2", column by column). One row per stored line item. `month` (the billing
--- month) is for partitioning only and is not written. Money stays exact: BilledCost
--- and EffectiveCost are the stored charges (DECIMAL(18,4)); PricingQuantity and
--- ContractedCost are exact products (DECIMAL(38,8), DECIMAL(38,12)), never rounded.
--- Times are UTC; every end bound is exclusive (the provider's inclusive 23:59:59 end
--- plus one second; the billing period ends at the next month's first instant).
+-- "FOCUS 1.2", column by column). One row per stored line item, in invoice and line
+-- order. `month` (the billing month) is for partitioning only and is not written.
+-- Money stays exact: BilledCost and EffectiveCost are the stored charges
+-- (DECIMAL(18,4)); PricingQuantity and ContractedCost are exact products
+-- (DECIMAL(38,8), DECIMAL(38,12)), never rounded. Times are UTC; every end bound is
+-- exclusive (the provider's inclusive 23:59:59 end plus one second; the billing
+-- period ends at the next month's first instant).
 -- Variables: currency (ISO 4217, from the setting), reseller (the reseller's own
 -- account number, for invoices loaded without an owner; may be NULL).
+-- Steps: each line's values computed once (lines, priced), named and sorted while
+-- the rows are narrow (named), then projected to the FOCUS columns.
 WITH lines AS (
-    SELECT l.*,
+    SELECT l.billing_month, l.invoice_id, l.line_no, l.account_no, l.customer_name, l.reference_no,
+           l.domain, l.product, l.type, l.service_start, l.service_end, l.current_usage,
+           l.usage_change, l.months, l.rate, l.charge,
            coalesce(l.account_number, getvariable('reseller')) AS billing_account,
+           -- A negative line is a credit; any other is usage (README: why not Purchase).
+           l.charge < 0 AS credit,
            -- The provider's arithmetic holds: charge = usage change × rate × months,
-           -- to cents. Only then is the price a contracted unit price.
+           -- to cents. Only then is the rate a unit price of seat-months.
            l.charge = line_charge(l.usage_change, l.rate, l.months) AS arithmetic_holds,
-           CASE WHEN l.charge < 0 THEN 'Credit' ELSE 'Usage' END AS category
+           (l.usage_change::DECIMAL(38,4) * l.months::DECIMAL(38,4))::DECIMAL(38,8) AS seat_months,
+           strptime(l.billing_month || '-01', '%Y-%m-%d') AS period_start
       FROM stg_lines l
+),
+-- A priced row: seat-months at the rate; any other usage row 1 unit at its charge;
+-- a credit has no quantity or price.
+priced AS (
+    SELECT *,
+           CASE WHEN credit THEN NULL WHEN arithmetic_holds THEN seat_months ELSE 1::DECIMAL(38,8) END AS quantity,
+           CASE WHEN credit THEN NULL WHEN arithmetic_holds THEN rate ELSE charge END AS unit_price
+      FROM lines
+),
+named AS (
+    SELECT p.*, coalesce(b.name, p.billing_account) AS billing_account_name
+      FROM priced p LEFT JOIN customers b ON b.account_number = p.billing_account
+     ORDER BY p.invoice_id, p.line_no
 )
 SELECT l.billing_month AS month,
-       -- Who: the invoice issuer, the provider, the publisher of the service.
        'Rackspace' AS InvoiceIssuerName,
        'Rackspace' AS ProviderName,
        CASE WHEN l.product ILIKE 'Office 365%' OR l.product ILIKE 'Microsoft%'
             THEN 'Microsoft' ELSE 'Rackspace' END AS PublisherName,
-       -- Accounts: the reseller's account is billed; each line's Account No is the
-       -- sub-account it is for.
        l.billing_account AS BillingAccountId,
-       coalesce(b.name, l.billing_account) AS BillingAccountName,
+       l.billing_account_name AS BillingAccountName,
        l.account_no AS SubAccountId,
        coalesce(l.customer_name, l.account_no) AS SubAccountName,
        l.invoice_id AS InvoiceId,
-       -- Periods (UTC, exclusive ends).
-       strptime(l.billing_month || '-01', '%Y-%m-%d') AS BillingPeriodStart,
-       strptime(l.billing_month || '-01', '%Y-%m-%d') + INTERVAL 1 MONTH AS BillingPeriodEnd,
+       l.period_start AS BillingPeriodStart,
+       l.period_start + INTERVAL 1 MONTH AS BillingPeriodEnd,
        l.service_start AS ChargePeriodStart,
        l.service_end + INTERVAL 1 SECOND AS ChargePeriodEnd,
-       -- What kind of charge.
-       l.category AS ChargeCategory,
+       CASE WHEN l.credit THEN 'Credit' ELSE 'Usage' END AS ChargeCategory,
        NULL::VARCHAR AS ChargeClass,
-       CASE WHEN l.category = 'Usage' AND l.type = 'Renewal' THEN 'Recurring'
-            ELSE 'One-Time' END AS ChargeFrequency,
+       CASE WHEN NOT l.credit AND l.type = 'Renewal' THEN 'Recurring' ELSE 'One-Time' END AS ChargeFrequency,
        l.product || ' ' || lower(l.type) || ', ' || l.domain AS ChargeDescription,
        'Business Applications' AS ServiceCategory,
        'Productivity and Collaboration' AS ServiceSubcategory,
        l.product AS ServiceName,
        l.product AS SkuId,
-       -- Pricing: a charge whose arithmetic holds is usage change × months
-       -- seat-months at the rate; any other charge is 1 unit at its amount; a
-       -- credit has no quantity or price. Usage is the seat-months either way.
-       CASE WHEN l.category = 'Usage' THEN 'Standard' END AS PricingCategory,
-       CASE WHEN l.category = 'Credit' THEN NULL
-            WHEN l.arithmetic_holds THEN (l.usage_change::DECIMAL(38,4) * l.months::DECIMAL(38,4))::DECIMAL(38,8)
-            ELSE 1::DECIMAL(38,8) END AS PricingQuantity,
-       CASE WHEN l.category = 'Credit' THEN NULL
-            WHEN l.arithmetic_holds THEN 'Seat-Months'
-            ELSE 'Units' END AS PricingUnit,
-       CASE WHEN l.category = 'Credit' THEN NULL
-            WHEN l.arithmetic_holds THEN l.rate
-            ELSE l.charge END AS ContractedUnitPrice,
-       CASE WHEN l.category = 'Usage'
-            THEN (l.usage_change::DECIMAL(38,4) * l.months::DECIMAL(38,4))::DECIMAL(38,8)
-            END AS ConsumedQuantity,
-       CASE WHEN l.category = 'Usage' THEN 'Seat-Months' END AS ConsumedUnit,
-       -- No commitment discounts exist here; the column is present (all null)
-       -- because the validator's ConsumedQuantity rules read it.
+       CASE WHEN NOT l.credit THEN 'Standard' END AS PricingCategory,
+       l.quantity AS PricingQuantity,
+       CASE WHEN l.credit THEN NULL WHEN l.arithmetic_holds THEN 'Seat-Months' ELSE 'Units' END AS PricingUnit,
+       l.unit_price AS ContractedUnitPrice,
+       CASE WHEN NOT l.credit THEN l.seat_months END AS ConsumedQuantity,
+       CASE WHEN NOT l.credit THEN 'Seat-Months' END AS ConsumedUnit,
+       -- No commitment discounts exist; the column is present (all null) because
+       -- the validator's ConsumedQuantity rules read it.
        NULL::VARCHAR AS CommitmentDiscountStatus,
-       -- Costs.
        l.charge AS BilledCost,
        l.charge AS EffectiveCost,
-       CASE WHEN l.category = 'Usage' AND l.arithmetic_holds
-            THEN (l.usage_change::DECIMAL(38,4) * l.months::DECIMAL(38,4) * l.rate::DECIMAL(38,4))::DECIMAL(38,12)
-            ELSE l.charge::DECIMAL(38,12) END AS ContractedCost,
-       CASE WHEN l.category = 'Usage' AND l.arithmetic_holds
-            THEN (l.usage_change::DECIMAL(38,4) * l.months::DECIMAL(38,4) * l.rate::DECIMAL(38,4))::DECIMAL(38,12)
-            ELSE l.charge::DECIMAL(38,12) END AS ListCost,
+       coalesce((l.quantity * l.unit_price)::DECIMAL(38,12), l.charge) AS ContractedCost,
+       coalesce((l.quantity * l.unit_price)::DECIMAL(38,12), l.charge) AS ListCost,
        getvariable('currency') AS BillingCurrency,
        -- tally's own columns.
        l.domain AS x_Domain,
@@ -83,6 +82,4 @@ SELECT l.billing_month AS month,
        l.usage_change AS x_UsageChange,
        l.months AS x_Months,
        l.rate AS x_Rate
-  FROM lines l
-  LEFT JOIN customers b ON b.account_number = l.billing_account
- ORDER BY l.billing_month, l.invoice_id, l.line_no
+  FROM named l

@@ -43,9 +43,14 @@ pub struct StatementLine {
     pub period_start: String,
     pub period_end: String,
     pub seats: Decimal,
+    /// The change in seats the line bills (negative: seats removed).
+    pub usage_change: Decimal,
     pub months: Decimal,
     /// The price, or the provider's rate under the markup (4 places, for information).
     pub rate: Decimal,
+    /// True when a price applies (amount = usage change × price × months, to cents);
+    /// false under the markup.
+    pub priced: bool,
     pub amount: Decimal,
 }
 
@@ -89,7 +94,8 @@ pub fn statements(
     let mut lines_stmt = conn
         .prepare(
             "SELECT product, type, strftime(service_start, '%Y-%m-%d'), strftime(service_end, '%Y-%m-%d'),
-                    current_usage::VARCHAR, months::VARCHAR, sell_rate::VARCHAR, sell::VARCHAR
+                    current_usage::VARCHAR, months::VARCHAR, sell_rate::VARCHAR, sell::VARCHAR,
+                    usage_change::VARCHAR, rule = 'price'
                FROM bill_lines WHERE month = ? AND account_no = ?
               ORDER BY product, service_start, invoice_id, line_no",
         )
@@ -119,6 +125,8 @@ pub fn statements(
                             .unwrap_or_default(),
                         amount: decimal(r.get::<_, Option<String>>(7)?.unwrap_or_default())
                             .unwrap_or_default(),
+                        usage_change: decimal(r.get(8)?)?,
+                        priced: r.get(9)?,
                     },
                 ))
             })

@@ -235,6 +235,25 @@ fn a_partitioned_focus_export_splits_by_month_and_checks_its_settings() {
         "period\nEUR 2019-12-01T00:00:00 2020-01-01T00:00:00\n"
     );
 
+    // The same data, the same bytes: rows are in invoice and line order.
+    let again = w.tally(&[
+        "export",
+        "--format",
+        "focus",
+        "--out",
+        "again",
+        "--partition",
+        "month",
+        "--since",
+        "2019-11",
+        "--currency",
+        "EUR",
+    ]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        std::fs::read(w.path().join("again/focus/month=2019-12/data.parquet")).unwrap()
+    );
     let bad = w.tally(&[
         "export",
         "--format",
