@@ -341,11 +341,15 @@ pub enum MarginBy {
 ///
 /// --format focus writes the line items as a FinOps FOCUS 1.2 cost-and-usage dataset
 /// in Parquet under DIR/focus/ (README "FOCUS 1.2" maps each column), for FinOps and
-/// data-lake tools.
+/// data-lake tools. --format quickbooks|xero --month M writes the month's statements
+/// (the price book's sell lines and fees) as the platform's invoice-import CSV under
+/// DIR/quickbooks/M/ or DIR/xero/M/, one invoice per sub-account; names, terms,
+/// dates, account code and tax type come from the price book's [accounting] table.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     tally export --out exports/\n  \
     tally export --out finops/ --format focus --partition month --currency USD\n  \
+    tally export --out books/ --format xero --month 2019-12\n  \
     tally export --out /data/tally --format parquet --partition month --since 2024-01\n  \
     tally export --out monthly/ --tables line_items,report_customers --format csv\n\n\
 A monthly cron job (sync, then export the month just closed):\n  \
@@ -379,6 +383,15 @@ pub struct ExportArgs {
     /// currency in tally.toml, else USD].
     #[arg(long, value_name = "CODE")]
     pub currency: Option<String>,
+
+    /// quickbooks, xero: the billing month whose statements to write.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<Month>,
+
+    /// quickbooks, xero: the price book [default: a closed month's own, else
+    /// [billing] prices in tally.toml, else ./prices.toml].
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
 }
 
 /// The report names, with each report's description as its help.
@@ -400,6 +413,10 @@ pub enum ExportFormat {
     Parquet,
     /// The line items as a FOCUS 1.2 cost-and-usage dataset (Parquet, DIR/focus/).
     Focus,
+    /// A month's statements as a QuickBooks Online invoice import (needs --month).
+    Quickbooks,
+    /// A month's statements as Xero sales-invoice and credit-note imports (needs --month).
+    Xero,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

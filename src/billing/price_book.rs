@@ -30,6 +30,64 @@ pub struct PriceBook {
     pub prices: Vec<Price>,
     pub markups: Vec<Markup>,
     pub fees: Vec<Fee>,
+    /// How statements go to an accounting system (`[accounting]`).
+    pub accounting: Accounting,
+}
+
+/// The `[accounting]` table: what QuickBooks Online and Xero invoice imports need
+/// that the provider's data does not give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accounting {
+    /// QuickBooks `Terms` (default `Net 30`).
+    pub terms: String,
+    /// Days from the invoice date to the due date (default 30).
+    pub due_days: u32,
+    /// How dates are written (default `MM/DD/YYYY`).
+    pub date_format: DateFormat,
+    /// Xero `AccountCode` (default `200`, Xero's Sales account).
+    pub account_code: String,
+    /// Xero `TaxType` (default `Tax Exempt`).
+    pub tax_type: String,
+    /// The customer's name in the accounting system, per sub-account (else the
+    /// provider's customer name).
+    pub customers: Vec<(AccountNumber, String)>,
+}
+
+impl Default for Accounting {
+    fn default() -> Accounting {
+        Accounting {
+            terms: "Net 30".into(),
+            due_days: 30,
+            date_format: DateFormat::MonthDayYear,
+            account_code: "200".into(),
+            tax_type: "Tax Exempt".into(),
+            customers: Vec::new(),
+        }
+    }
+}
+
+/// A date layout both platforms accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateFormat {
+    /// `MM/DD/YYYY` (US).
+    MonthDayYear,
+    /// `DD/MM/YYYY`.
+    DayMonthYear,
+    /// `YYYY-MM-DD`.
+    Iso,
+}
+
+impl DateFormat {
+    pub const NAMES: [&str; 3] = ["MM/DD/YYYY", "DD/MM/YYYY", "YYYY-MM-DD"];
+
+    pub fn format(self, date: chrono::NaiveDate) -> String {
+        date.format(match self {
+            DateFormat::MonthDayYear => "%m/%d/%Y",
+            DateFormat::DayMonthYear => "%d/%m/%Y",
+            DateFormat::Iso => "%Y-%m-%d",
+        })
+        .to_string()
+    }
 }
 
 /// A sell price per seat-month for a product (for one customer, or for all).
@@ -82,6 +140,19 @@ struct File {
     markup: Vec<Spanned<MarkupIn>>,
     #[serde(default)]
     fee: Vec<Spanned<FeeIn>>,
+    accounting: Option<AccountingIn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountingIn {
+    terms: Option<Spanned<String>>,
+    due_days: Option<Spanned<i64>>,
+    date_format: Option<Spanned<String>>,
+    account_code: Option<Spanned<String>>,
+    tax_type: Option<Spanned<String>>,
+    #[serde(default)]
+    customers: std::collections::BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,7 +246,99 @@ impl Reader<'_> {
     }
 }
 
+impl Reader<'_> {
+    /// A text setting: not blank, no control character, at most `max` characters.
+    fn text(
+        &self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+        max: usize,
+        default: &str,
+    ) -> Result<String, PriceBookError> {
+        let Some(v) = value else {
+            return Ok(default.to_owned());
+        };
+        let text = v.get_ref().trim();
+        if text.is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
+            return Err(self.error(
+                &v.span(),
+                key,
+                format!(
+                    "expected 1 to {max} printable characters; found \"{}\"",
+                    v.get_ref()
+                ),
+            ));
+        }
+        Ok(text.to_owned())
+    }
+
+    fn accounting(&self, a: &AccountingIn) -> Result<Accounting, PriceBookError> {
+        let defaults = Accounting::default();
+        let due_days = match &a.due_days {
+            None => defaults.due_days,
+            Some(d) => u32::try_from(*d.get_ref())
+                .ok()
+                .filter(|d| *d <= 365)
+                .ok_or_else(|| {
+                    self.error(
+                        &d.span(),
+                        "due_days",
+                        format!("expected 0 to 365 days; found {}", d.get_ref()),
+                    )
+                })?,
+        };
+        let date_format = match &a.date_format {
+            None => defaults.date_format,
+            Some(f) => match f.get_ref().as_str() {
+                "MM/DD/YYYY" => DateFormat::MonthDayYear,
+                "DD/MM/YYYY" => DateFormat::DayMonthYear,
+                "YYYY-MM-DD" => DateFormat::Iso,
+                other => {
+                    return Err(self.error(
+                        &f.span(),
+                        "date_format",
+                        format!(
+                            "expected one of {}; found \"{other}\"",
+                            DateFormat::NAMES.join(", ")
+                        ),
+                    ));
+                }
+            },
+        };
+        let mut customers = Vec::new();
+        for (account, name) in &a.customers {
+            let account = self.account(account)?;
+            let name = self.text(&Some(name.clone()), "customers", 100, "")?;
+            customers.push((account, name));
+        }
+        Ok(Accounting {
+            terms: self.text(&a.terms, "terms", 31, &defaults.terms)?,
+            due_days,
+            date_format,
+            account_code: self.text(&a.account_code, "account_code", 10, &defaults.account_code)?,
+            tax_type: self.text(&a.tax_type, "tax_type", 50, &defaults.tax_type)?,
+            customers,
+        })
+    }
+}
+
 impl PriceBook {
+    /// The customer name the accounting system knows `account` by: the
+    /// `[accounting.customers]` entry, else `fallback` (the provider's name).
+    pub fn customer_name(&self, account: &str, fallback: Option<&str>) -> Option<String> {
+        self.accounting
+            .customers
+            .iter()
+            .find(|(a, _)| a.as_str() == account)
+            .map(|(_, name)| name.clone())
+            .or_else(|| {
+                fallback
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+            })
+    }
+
     /// Reads and checks the price book at `path`.
     pub fn load(path: &Path) -> Result<PriceBook, PriceBookError> {
         let whole = |message: String| PriceBookError {
@@ -301,7 +464,12 @@ impl PriceBook {
             }
             fees.push(fee);
         }
+        let accounting = match &file.accounting {
+            None => Accounting::default(),
+            Some(a) => r.accounting(a)?,
+        };
         Ok(PriceBook {
+            accounting,
             path: path.to_owned(),
             sha256: Sha256::digest(text.as_bytes())
                 .iter()

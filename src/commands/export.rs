@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use crate::cli::{Cli, ExportArgs, ExportFormat, Partition};
+use crate::export::accounting::Platform;
 use crate::export::focus::{self, Currency};
 use crate::export::{Format, Plan, export, sources};
 use crate::printer::Printer;
@@ -15,6 +16,20 @@ pub fn run(
     db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
+    let platform = match args.format {
+        ExportFormat::Quickbooks => Some(Platform::QuickBooks),
+        ExportFormat::Xero => Some(Platform::Xero),
+        _ => None,
+    };
+    if let Some(platform) = platform {
+        return super::accounting::run(platform, args, cli, db, printer);
+    }
+    if args.month.is_some() || args.prices.is_some() {
+        return Err(UsageError(
+            "--month and --prices apply to --format quickbooks and xero only".into(),
+        )
+        .into());
+    }
     let all = sources();
     let focus_currency = match args.format {
         ExportFormat::Focus => Some(currency(args, cli)?),
@@ -54,6 +69,7 @@ pub fn run(
         format: match args.format {
             ExportFormat::Csv => Format::Csv,
             ExportFormat::Parquet | ExportFormat::Focus => Format::Parquet,
+            ExportFormat::Quickbooks | ExportFormat::Xero => unreachable!("written above"),
         },
         partition_by_month: args.partition == Some(Partition::Month),
         since: args.since,

@@ -1,5 +1,6 @@
 //! One file per subcommand, each with one `run` entry; dispatched from one match.
 
+mod accounting;
 mod close;
 mod completions;
 mod demo;
@@ -85,6 +86,23 @@ pub fn price_book(
                 .map_err(|e| crate::UsageError(e.to_string()).into())
         })
         .transpose()
+}
+
+/// The price book of month `month`'s statements: the one its close froze while it
+/// is closed, else `flag` or the configured one; none is a usage error naming
+/// `command`.
+pub fn month_price_book(
+    store: &crate::store::Store,
+    month: crate::month::Month,
+    flag: Option<&Path>,
+    cli: &crate::cli::Cli,
+    command: &str,
+) -> anyhow::Result<crate::billing::PriceBook> {
+    let frozen = crate::billing::latest(store, month)?.filter(|r| r.reopened_at.is_none());
+    match frozen {
+        Some(revision) => Ok(revision.price_book()?),
+        None => price_book(flag, cli)?.ok_or_else(|| no_price_book(command)),
+    }
 }
 
 /// The usage error of a command that cannot run without a price book.

@@ -37,12 +37,13 @@ pub fn run(
     let month = args.month;
     let store = db.open(Access::ReadOnly, printer)?;
     // A closed month's statements use the price book its close froze.
-    let frozen = billing::latest(&store, month)?.filter(|r| r.reopened_at.is_none());
-    let book = match frozen {
-        Some(revision) => revision.price_book()?,
-        None => super::price_book(args.prices.as_deref(), cli)?
-            .ok_or_else(|| super::no_price_book("tally statements"))?,
-    };
+    let book = super::month_price_book(
+        &store,
+        month,
+        args.prices.as_deref(),
+        cli,
+        "tally statements",
+    )?;
     let conn = store.connection();
     report::prepare(conn, Some(MonthSelection::Month(month)), 25)?;
     billing::load(conn, &book)?;

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
+pub mod accounting;
 pub mod focus;
-mod manifest;
+pub mod manifest;
 
 use crate::atomic;
 use crate::month::{Month, MonthSelection};

@@ -1,6 +1,7 @@
 //! One integration test binary: drives the real `tally` binary against real
 //! DuckDB files in a per-test temporary directory.
 
+mod accounting;
 mod billing;
 mod cli;
 mod common;
