@@ -44,6 +44,17 @@ pub fn render(pack: &Pack) -> anyhow::Result<Markup> {
             @if pack.coverage.is_some() { a href="#coverage" { "Coverage" } }
             a href="#customers" { "Customers" }
         }
+        @if !pack.trend.iter().any(|p| p.month == month) {
+            p.bad #no-lines {
+                "No line items are stored for " (month) ": "
+                @if pack.headline.invoices > 0 {
+                    "its invoices have no line-item CSV (see the findings), "
+                } @else {
+                    "no invoice is dated in it, "
+                }
+                "so its cost, seats and month charts are empty."
+            }
+        }
         (headline(pack))
         h2 #charts { "Charts" }
         (trend(pack)?)

@@ -175,6 +175,14 @@ fn with_a_price_book_the_pack_shows_sell_and_margin_as_report_margin_does() {
     // Without one, no sell or margin anywhere.
     let page = pack(&w, &["--month", "2019-12"]);
     assert!(select(&page, "#headline-sell, #headline-margin").is_empty());
+    assert!(select(&page, "#no-lines").is_empty());
+    // A month whose invoice has no CSV says why its figures are empty.
+    let page = pack(&w, &["--month", "2017-01"]);
+    assert_eq!(
+        by_id(&page, "no-lines"),
+        "No line items are stored for 2017-01: its invoices have no line-item CSV (see the findings), so its cost, seats and month charts are empty."
+    );
+    assert_eq!(by_id(&page, "headline-cost"), "0.00");
 }
 
 #[test]
