@@ -121,6 +121,10 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
     )?;
     writeln!(
         out,
+        "  tally --db {db} export --out finops --format focus     # FOCUS 1.2 for FinOps tools"
+    )?;
+    writeln!(
+        out,
         "  tally --db {db} export --out exports --format parquet --partition month"
     )?;
     writeln!(
