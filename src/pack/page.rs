@@ -122,16 +122,18 @@ fn headline(pack: &Pack) -> Markup {
     };
     html! {
         section.headline #headline aria-label="The month at a glance" {
-            (tile("headline-cost", "Provider cost", &m(h.cost), Some(change), None))
+            a href="#trend" { (tile("headline-cost", "Provider cost", &m(h.cost), Some(change), None)) }
             @if let (Some(sell), Some(margin)) = (h.sell, h.margin()) {
-                (tile("headline-sell", "Sell", &m(sell), None, None))
-                (tile("headline-margin", "Margin", &m(margin), None, margin.is_sign_negative().then_some("errors")))
-                (tile("headline-margin-percent", "Margin %",
-                      &h.margin_percent().map_or_else(|| "n/a".to_owned(), |p| format!("{p} %")), None, None))
+                a href="#trend" { (tile("headline-sell", "Sell", &m(sell), None, None)) }
+                a href="#trend" { (tile("headline-margin", "Margin", &m(margin), None, margin.is_sign_negative().then_some("errors"))) }
+                a href="#trend" {
+                    (tile("headline-margin-percent", "Margin %",
+                          &h.margin_percent().map_or_else(|| "n/a".to_owned(), |p| format!("{p} %")), None, None))
+                }
             }
             a href="#customers" { (tile("headline-sub-accounts", "Sub-accounts billed", &grouped(&h.sub_accounts.to_string()), None, None)) }
-            (tile("headline-seats", "Seats", &q(h.seats), Some(html! { "at the month's renewals" }), None))
-            (tile("headline-invoices", "Invoices", &grouped(&h.invoices.to_string()), None, None))
+            a href="#seats" { (tile("headline-seats", "Seats", &q(h.seats), Some(html! { "at the month's renewals" }), None)) }
+            (tile("headline-invoices", "Invoices", &grouped(&h.invoices.to_string()), Some(html! { "dated in " (pack.month) }), None))
             (findings(h.errors, "Errors", "headline-errors", Some("errors")))
             (findings(h.warnings, "Warnings", "headline-warnings", None))
             (findings(h.infos, "Info", "headline-info", None))
@@ -139,10 +141,11 @@ fn headline(pack: &Pack) -> Markup {
     }
 }
 
-/// A chart, its description as the caption, and its numbers as a table.
-fn figure(svg: Markup, caption: &str, numbers: Markup) -> Markup {
+/// A chart (the section `id` names), its description as the caption, and its
+/// numbers as a table.
+fn figure(id: &str, svg: Markup, caption: &str, numbers: Markup) -> Markup {
     html! {
-        figure {
+        figure id=(id) {
             (svg)
             figcaption { (caption) }
         }
@@ -217,7 +220,12 @@ fn trend(pack: &Pack) -> anyhow::Result<Markup> {
             row
         })
         .collect();
-    Ok(figure(svg, &desc, table(&header, &kinds, &rows, |_| None)))
+    Ok(figure(
+        "trend",
+        svg,
+        &desc,
+        table(&header, &kinds, &rows, |_| None),
+    ))
 }
 
 fn by_product(pack: &Pack) -> anyhow::Result<Markup> {
@@ -253,7 +261,12 @@ fn by_product(pack: &Pack) -> anyhow::Result<Markup> {
         .collect();
     let kinds = [Kind::Text, Kind::Quantity, Kind::Quantity, Kind::Money];
     let header = ["product", "customers", "seats", "cost"];
-    Ok(figure(svg, &desc, table(&header, &kinds, &rows, |_| None)))
+    Ok(figure(
+        "by-product",
+        svg,
+        &desc,
+        table(&header, &kinds, &rows, |_| None),
+    ))
 }
 
 fn movers(pack: &Pack) -> anyhow::Result<Markup> {
@@ -307,7 +320,12 @@ fn movers(pack: &Pack) -> anyhow::Result<Markup> {
         Kind::Money,
     ];
     let header = ["account", "name", "previous total", "total", "change"];
-    Ok(figure(svg, &desc, table(&header, &kinds, &rows, |_| None)))
+    Ok(figure(
+        "movers",
+        svg,
+        &desc,
+        table(&header, &kinds, &rows, |_| None),
+    ))
 }
 
 fn seats(pack: &Pack) -> anyhow::Result<Markup> {
@@ -360,5 +378,10 @@ fn seats(pack: &Pack) -> anyhow::Result<Markup> {
             row
         })
         .collect();
-    Ok(figure(svg, &desc, table(&header, &kinds, &rows, |_| None)))
+    Ok(figure(
+        "seats",
+        svg,
+        &desc,
+        table(&header, &kinds, &rows, |_| None),
+    ))
 }

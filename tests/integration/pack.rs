@@ -142,6 +142,8 @@ fn the_pack_agrees_with_the_reports_and_makes_no_request() {
         for attr in ["href", "src"] {
             if let Some(target) = element.value().attr(attr) {
                 assert!(target.starts_with('#'), "{attr}={target}");
+                // Every link leads to a section of the page.
+                assert_eq!(select(&page, target).len(), 1, "{target}");
             }
         }
     }
