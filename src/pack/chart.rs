@@ -17,6 +17,8 @@ use crate::render::number::{grouped, money, quantity};
 
 const WIDTH: u32 = 960;
 const HEIGHT: u32 = 360;
+/// A bar chart grows by this much per bar past ten, so labels never overlap.
+const BAR_PITCH: u32 = 26;
 const FONT: &str = "sans-serif";
 
 /// Series colours (colour-blind-safe Okabe–Ito order), cycled.
@@ -61,7 +63,7 @@ pub fn lines(
         .flat_map(|s| s.values.iter().flatten().copied());
     let ticks = ticks(values);
     let n = categories.len().max(1);
-    let svg = draw(labels, |root| {
+    let svg = draw(labels, HEIGHT, |root| {
         let (lo, hi) = (f(ticks[0]), f(ticks[ticks.len() - 1]));
         let mut chart = frame(root, labels, 84, (-0.5, n as f64 - 0.5), (lo, hi))?;
         y_ticks(root, &chart, &ticks, -0.5, n as f64 - 0.5)?;
@@ -119,7 +121,8 @@ pub fn bars(
     let room = Decimal::new(115, 2);
     let ticks = ticks(bars.iter().map(|(_, v)| *v * room));
     let n = bars.len().max(1);
-    let svg = draw(labels, |root| {
+    let height = HEIGHT.max(100 + BAR_PITCH * n as u32);
+    let svg = draw(labels, height, |root| {
         let (lo, hi) = (f(ticks[0]), f(ticks[ticks.len() - 1]));
         let mut chart = frame(root, labels, 250, (lo, hi), (-0.5, n as f64 - 0.5))?;
         // Value ticks along the bottom, with vertical grid lines.
@@ -210,11 +213,12 @@ fn frame<'a>(
 /// for screen readers, without the XML namespace URL (inline SVG needs none).
 fn draw(
     labels: &Labels<'_>,
+    height: u32,
     paint: impl FnOnce(&Area<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Markup> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
         paint(&root)?;
         root.present().map_err(drawing)?;

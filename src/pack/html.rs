@@ -27,6 +27,8 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 4px; font-variant-
 th, td { padding: 3px 8px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+th.num { white-space: normal; }
+td:first-child { white-space: nowrap; }
 caption { caption-side: bottom; text-align: left; color: var(--muted); font-size: 12px; padding-top: 4px; }
 tr.error td:first-child { color: var(--bad); font-weight: 600; }
 tr.warning td:first-child { color: var(--warn); }

@@ -328,6 +328,9 @@ fn movers(pack: &Pack) -> anyhow::Result<Markup> {
     ))
 }
 
+/// Lines drawn on the seats chart before the rest are summed.
+const SEAT_LINES: usize = 6;
+
 fn seats(pack: &Pack) -> anyhow::Result<Markup> {
     let months: Vec<String> = pack.trend.iter().map(|p| p.month.clone()).collect();
     let mut names: Vec<&str> = Vec::new();
@@ -343,18 +346,43 @@ fn seats(pack: &Pack) -> anyhow::Result<Markup> {
             .find(|p| p.month == month && p.product == product)
             .map(|p| p.seats)
     };
-    let series: Vec<Line> = names
+    // At most SEAT_LINES lines stay readable: the products with the most seats in
+    // the month, the rest summed as one line (the table lists every product).
+    let this = pack.month.to_string();
+    let mut ranked = names.clone();
+    ranked.sort_by_key(|n| std::cmp::Reverse(seat(&this, n).unwrap_or_default()));
+    let (drawn, rest) = ranked.split_at(ranked.len().min(SEAT_LINES));
+    let line = |name: String, products: &[&str]| Line {
+        name,
+        values: months
+            .iter()
+            .map(|mo| {
+                Some(
+                    products
+                        .iter()
+                        .map(|p| seat(mo, p).unwrap_or_default())
+                        .sum(),
+                )
+            })
+            .collect(),
+    };
+    let mut series: Vec<Line> = names
         .iter()
-        .map(|name| Line {
-            name: (*name).to_owned(),
-            values: months
-                .iter()
-                .map(|mo| Some(seat(mo, name).unwrap_or_default()))
-                .collect(),
-        })
+        .filter(|n| drawn.contains(n))
+        .map(|n| line((*n).to_owned(), &[n]))
         .collect();
+    if !rest.is_empty() {
+        series.push(line(format!("{} other products", rest.len()), rest));
+    }
     let title = format!("Seats per product, last {} months", months.len());
-    let desc = "Seats billed at each month's renewals, one line per product; the table below lists every value.".to_owned();
+    let desc = format!(
+        "Seats billed at each month's renewals, one line per product{}; the table below lists every value.",
+        if rest.is_empty() {
+            ""
+        } else {
+            " (the smaller ones summed)"
+        }
+    );
     let svg = chart::lines(
         &Labels {
             id: "chart-seats",
@@ -366,22 +394,37 @@ fn seats(pack: &Pack) -> anyhow::Result<Markup> {
         &months,
         &series,
     )?;
-    let mut header = vec!["month"];
-    header.extend(names.iter().copied());
-    let mut kinds = vec![Kind::Text];
-    kinds.extend(names.iter().map(|_| Kind::Quantity));
-    let rows: Vec<Vec<String>> = months
-        .iter()
-        .map(|mo| {
-            let mut row = vec![mo.clone()];
-            row.extend(names.iter().map(|n| q(seat(mo, n).unwrap_or_default())));
-            row
-        })
-        .collect();
-    Ok(figure(
-        "seats",
-        svg,
-        &desc,
-        table(&header, &kinds, &rows, |_| None),
-    ))
+    // A column per product while they fit across the page; past that, a row per
+    // month and product.
+    let numbers = if names.len() <= SEAT_LINES {
+        let mut header = vec!["month"];
+        header.extend(names.iter().copied());
+        let mut kinds = vec![Kind::Text];
+        kinds.extend(names.iter().map(|_| Kind::Quantity));
+        let rows: Vec<Vec<String>> = months
+            .iter()
+            .map(|mo| {
+                let mut row = vec![mo.clone()];
+                row.extend(names.iter().map(|n| q(seat(mo, n).unwrap_or_default())));
+                row
+            })
+            .collect();
+        table(&header, &kinds, &rows, |_| None)
+    } else {
+        let rows: Vec<Vec<String>> = months
+            .iter()
+            .flat_map(|mo| {
+                names.iter().map(move |n| {
+                    vec![
+                        mo.clone(),
+                        (*n).to_owned(),
+                        q(seat(mo, n).unwrap_or_default()),
+                    ]
+                })
+            })
+            .collect();
+        let kinds = [Kind::Text, Kind::Text, Kind::Quantity];
+        table(&["month", "product", "seats"], &kinds, &rows, |_| None)
+    };
+    Ok(figure("seats", svg, &desc, numbers))
 }

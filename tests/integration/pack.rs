@@ -237,6 +237,41 @@ fn hostile_text_in_the_data_is_escaped_on_the_page_and_in_its_charts() {
     assert!(html.contains(">-0.1250<"), "{html}");
 }
 
+#[test]
+fn many_products_keep_the_charts_readable() {
+    let w = Workdir::new();
+    let rows: Vec<String> = (0..9)
+        .map(|p| {
+            crate::common::row(
+                &format!("130000{p}"),
+                &format!("Product {p}"),
+                &format!("{}", p + 1),
+            )
+        })
+        .collect();
+    w.write("in/7001.csv", crate::common::csv(&rows));
+    assert_eq!(w.tally(&["load", "--account", "1100000", "in"]).code, 0);
+    let page = pack(&w, &[]);
+    // Six lines and the rest summed; the table turns to a row per month and product.
+    let seats = select(&page, "#seats svg")
+        .first()
+        .map(|e| e.html())
+        .unwrap();
+    assert!(seats.contains("3 other products"), "{seats}");
+    let header: Vec<String> = select(&page, "#seats ~ table")
+        .first()
+        .map(|t| {
+            let th = Selector::parse("thead th").unwrap();
+            t.select(&th).map(|c| text(&c)).collect()
+        })
+        .unwrap();
+    assert_eq!(header, ["month", "product", "seats"]);
+    // The bar chart grows with its bars.
+    let bars = select(&page, "#by-product svg");
+    let height: u32 = bars[0].value().attr("height").unwrap().parse().unwrap();
+    assert!(height >= 100 + 26 * 9, "{height}");
+}
+
 /// The fixed world's pack (with anomalies), whole: a change to the page is seen.
 #[test]
 fn snapshot_of_the_pack_of_a_fixed_world() {
