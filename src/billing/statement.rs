@@ -3,12 +3,13 @@
 //! network, printable), CSV or JSON. Built from the billing views, so a closed month's
 //! statement shows its frozen bill and carries its revision in its number.
 
-use std::fmt::Write as _;
-
 use duckdb::{Connection, params};
 use rust_decimal::Decimal;
 
+use maud::html;
+
 use crate::month::Month;
+use crate::pack::html::{page, printable};
 use crate::render::{money, quantity};
 use crate::store::{StoreError, sql_decimal as decimal};
 
@@ -180,91 +181,57 @@ pub fn statements(
     Ok(out)
 }
 
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => out.push_str(&format!("&#x{:x};", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const CSS: &str = "body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;margin:2em auto;max-width:52em;font-size:11pt}\
-h1{font-size:1.4em;margin:0 0 .2em}table{border-collapse:collapse;width:100%;margin:.6em 0}\
-th,td{padding:.25em .5em;border-bottom:1px solid #ddd;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
-tr.sub td{font-weight:600;border-bottom:2px solid #999}.total td{font-size:1.15em;font-weight:700;border-top:2px solid #222}\
-.head{display:flex;justify-content:space-between;gap:2em}.muted{color:#666;font-size:.9em}\
-@page{margin:15mm}@media print{body{margin:0;max-width:none}}";
-
-/// The statement as one self-contained HTML page.
+/// The statement as one self-contained page (the pack's page frame and stylesheet;
+/// every text from the data escaped by the template).
 pub fn html(s: &Statement) -> String {
-    let mut h = String::new();
-    let e = html_escape;
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Statement {}</title><style>{CSS}</style></head><body>\n",
-        e(&s.number)
-    );
-    let _ = writeln!(
-        h,
-        "<div class=\"head\"><div><h1>Statement {}</h1><div>{}</div></div><div class=\"muted\">{}<br>Billing month {}<br>Account {}{}</div></div>",
-        e(&s.number),
-        e(s.name.as_deref().unwrap_or(&s.account_no)),
-        e(&s.seller),
-        s.month,
-        e(&s.account_no),
-        s.reference
-            .as_deref()
-            .filter(|r| !r.is_empty())
-            .map(|r| format!("<br>Reference {}", e(r)))
-            .unwrap_or_default()
-    );
-    h.push_str("<table><thead><tr><th>Product</th><th>Type</th><th>Service period</th><th class=\"n\">Seats</th><th class=\"n\">Months</th><th class=\"n\">Rate</th><th class=\"n\">Amount</th></tr></thead><tbody>\n");
-    for g in &s.groups {
-        for l in &g.lines {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{} – {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                e(&g.product),
-                e(&l.kind),
-                l.period_start,
-                l.period_end,
-                quantity(l.seats),
-                quantity(l.months),
-                money(l.rate),
-                money(l.amount)
-            );
+    let text = |t: &str| printable(t).into_owned();
+    let body = html! {
+        div.statement-head {
+            div {
+                h1 { "Statement " (text(&s.number)) }
+                div { (text(s.name.as_deref().unwrap_or(&s.account_no))) }
+            }
+            div.muted {
+                (text(&s.seller)) br;
+                "Billing month " (s.month) br;
+                "Account " (text(&s.account_no))
+                @if let Some(reference) = s.reference.as_deref().filter(|r| !r.is_empty()) {
+                    br; "Reference " (text(reference))
+                }
+            }
         }
-        let _ = writeln!(
-            h,
-            "<tr class=\"sub\"><td colspan=\"6\">{}</td><td class=\"n\">{}</td></tr>",
-            e(&g.product),
-            money(g.subtotal)
-        );
-    }
-    for f in &s.fees {
-        let _ = writeln!(
-            h,
-            "<tr><td colspan=\"6\">{}</td><td class=\"n\">{}</td></tr>",
-            e(&f.description),
-            money(f.amount)
-        );
-    }
-    let _ = writeln!(
-        h,
-        "<tr class=\"total\"><td colspan=\"6\">Total ({}, excluding tax)</td><td class=\"n\" id=\"total\">{}</td></tr>",
-        e(&s.currency),
-        money(s.total)
-    );
-    h.push_str("</tbody></table>\n<p class=\"muted\">Totals exclude tax.</p>\n</body></html>\n");
-    h
+        table {
+            thead { tr {
+                th { "Product" } th { "Type" } th { "Service period" }
+                th.num { "Seats" } th.num { "Months" } th.num { "Rate" } th.num { "Amount" }
+            } }
+            tbody {
+                @for g in &s.groups {
+                    @for l in &g.lines {
+                        tr {
+                            td { (text(&g.product)) }
+                            td { (text(&l.kind)) }
+                            td { (l.period_start) " – " (l.period_end) }
+                            td.num { (quantity(l.seats)) }
+                            td.num { (quantity(l.months)) }
+                            td.num { (money(l.rate)) }
+                            td.num { (money(l.amount)) }
+                        }
+                    }
+                    tr.sub { td colspan="6" { (text(&g.product)) } td.num { (money(g.subtotal)) } }
+                }
+                @for f in &s.fees {
+                    tr { td colspan="6" { (text(&f.description)) } td.num { (money(f.amount)) } }
+                }
+                tr.total {
+                    td colspan="6" { "Total (" (text(&s.currency)) ", excluding tax)" }
+                    td.num #total { (money(s.total)) }
+                }
+            }
+        }
+        p.muted { "Totals exclude tax." }
+    };
+    page(&format!("Statement {}", s.number), body).into_string()
 }
 
 /// The statement as CSV: one row per line and fee, then the total; text cells a

@@ -13,6 +13,7 @@ use crate::billing::statement::{self, Statement};
 use crate::cli::{Cli, StatementFormat, StatementsArgs};
 use crate::ids::AccountNumber;
 use crate::month::MonthSelection;
+use crate::pack::html::{page, printable};
 use crate::printer::Printer;
 use crate::render::money;
 use crate::report;
@@ -139,23 +140,24 @@ fn render(s: &Statement, format: StatementFormat, raw: bool) -> anyhow::Result<S
 fn render_index(all: &[Statement], format: StatementFormat, ext: &str) -> anyhow::Result<String> {
     Ok(match format {
         StatementFormat::Html => {
-            let mut h = String::from(
-                "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Statements</title>\
-                 <style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .6em;text-align:left}td.n{text-align:right}</style></head><body>\n\
-                 <table><tr><th>Statement</th><th>Account</th><th>Name</th><th>Total</th></tr>\n",
-            );
-            for s in all {
-                h.push_str(&format!(
-                    "<tr><td><a href=\"{}.{ext}\">{}</a></td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n",
-                    s.account_no,
-                    s.number,
-                    s.account_no,
-                    escape(s.name.as_deref().unwrap_or("")),
-                    money(s.total)
-                ));
-            }
-            h.push_str("</table></body></html>\n");
-            h
+            let month = all.first().map(|s| s.month.to_string()).unwrap_or_default();
+            let body = maud::html! {
+                h1 { "Statements " (month) }
+                table {
+                    thead { tr { th { "Statement" } th { "Account" } th { "Name" } th.num { "Total" } } }
+                    tbody {
+                        @for s in all {
+                            tr {
+                                td { a href={ (s.account_no) "." (ext) } { (s.number) } }
+                                td { (s.account_no) }
+                                td { (printable(s.name.as_deref().unwrap_or(""))) }
+                                td.num { (money(s.total)) }
+                            }
+                        }
+                    }
+                }
+            };
+            page(&format!("Statements {month}"), body).into_string()
         }
         StatementFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
@@ -178,12 +180,6 @@ fn render_index(all: &[Statement], format: StatementFormat, ext: &str) -> anyhow
             format!("{}\n", serde_json::to_string_pretty(&rows)?)
         }
     })
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn write(db: &super::Db, path: &Path, body: &str) -> anyhow::Result<()> {

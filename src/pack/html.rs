@@ -45,6 +45,10 @@ figure { margin: 12px 0 20px; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 12px; }
 nav a { color: var(--accent); margin-right: 12px; }
+.muted { color: var(--muted); }
+.statement-head { display: flex; justify-content: space-between; gap: 2em; margin-bottom: 12px; }
+tr.sub td { font-weight: 600; border-bottom: 2px solid var(--muted); }
+tr.total td { font-size: 1.15em; font-weight: 700; border-top: 2px solid var(--ink); }
 @media print {
   @page { margin: 12mm; }
   body { padding: 0; max-width: none; font-size: 10pt; }

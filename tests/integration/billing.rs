@@ -499,7 +499,7 @@ fn statements_add_up_are_stable_and_mirror_the_billed_accounts() {
     let page = std::fs::read(w.path().join("st/2017-12/1300008.html")).unwrap();
     let text = String::from_utf8(page.clone()).unwrap();
     assert!(
-        text.contains("<td class=\"n\" id=\"total\">152.73</td>"),
+        text.contains("<td class=\"num\" id=\"total\">152.73</td>"),
         "{text}"
     );
     assert!(!text.contains("http"), "no network");
