@@ -89,6 +89,7 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
     let pack_path = db.path().with_extension("html");
     let pack = crate::pack::write(store.connection(), None, None, 25, &pack_path)?;
     let mut out = printer.stdout();
+    let pack_month = pack.as_ref().map(|p| p.month);
     if let Some(pack) = pack {
         writeln!(
             out,
@@ -115,10 +116,13 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
         out,
         "  tally --db {db} report coverage          # billed seats beside MailRoute's user counts"
     )?;
-    writeln!(
-        out,
-        "  tally --db {db} pack --month 2024-06 --out pack.html   # another month's pack"
-    )?;
+    if let Some(month) = &pack_month {
+        let year_before = (0..12).fold(*month, |m, _| m.previous());
+        writeln!(
+            out,
+            "  tally --db {db} pack --month {year_before} --out pack.html   # another month's pack"
+        )?;
+    }
     writeln!(
         out,
         "  tally --db {db} export --out finops --format focus     # FOCUS 1.2 for FinOps tools"
