@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -85,6 +85,8 @@ pub(super) struct Shared {
     limiter: Option<DefaultDirectRateLimiter>,
     request_number: AtomicU64,
     pub(super) stats: Mutex<SandboxStats>,
+    /// When the first and the latest API request arrived (for the benchmark).
+    window: Mutex<Option<(Instant, Instant)>>,
 }
 
 /// A running sandbox; dropping it (or [`RunningSandbox::shutdown`]) stops it.
@@ -131,6 +133,11 @@ impl RunningSandbox {
         self.shared.stats.lock().expect("stats lock").clone()
     }
 
+    /// When the first and the latest API request arrived (`None`: none yet).
+    pub fn request_window(&self) -> Option<(Instant, Instant)> {
+        *self.shared.window.lock().expect("window lock")
+    }
+
     /// Stops accepting, lets requests in flight finish.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -167,6 +174,7 @@ pub async fn start(options: SandboxOptions, addr: SocketAddr) -> std::io::Result
         limiter,
         request_number: AtomicU64::new(0),
         stats: Mutex::new(SandboxStats::default()),
+        window: Mutex::new(None),
     });
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
@@ -240,6 +248,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
     let number = shared.request_number.fetch_add(1, Ordering::Relaxed);
     shared.stats.lock().expect("stats lock").requests += 1;
+    {
+        let now = Instant::now();
+        let mut window = shared.window.lock().expect("window lock");
+        *window = Some(window.map_or((now, now), |(first, _)| (first, now)));
+    }
     if !shared.options.latency.is_zero() {
         tokio::time::sleep(shared.options.latency).await;
     }
