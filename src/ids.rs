@@ -20,6 +20,37 @@ pub enum IdError {
         "invoice id {0:?} holds a path separator or a control character; give one with --invoice-id"
     )]
     BadInvoice(String),
+    #[error(
+        "expected a currency as three capital letters (ISO 4217), e.g. USD or EUR; found \"{0}\""
+    )]
+    Currency(String),
+}
+
+/// A currency code: three capital letters (ISO 4217), `USD` by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Currency(String);
+
+impl Default for Currency {
+    fn default() -> Currency {
+        Currency("USD".into())
+    }
+}
+
+impl std::str::FromStr for Currency {
+    type Err = IdError;
+    fn from_str(text: &str) -> Result<Currency, IdError> {
+        if text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Currency(text.to_owned()))
+        } else {
+            Err(IdError::Currency(text.chars().take(20).collect()))
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 impl AccountNumber {

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::amount::Amount;
-use crate::ids::AccountNumber;
+use crate::ids::{AccountNumber, Currency};
 use crate::month::Month;
 
 /// A checked price book.
@@ -374,20 +374,13 @@ impl PriceBook {
             }
         })?;
         let currency = match &file.currency {
-            None => "USD".to_owned(),
-            Some(c) => {
-                let code = c.get_ref().trim();
-                if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-                    return Err(r.error(
-                        &c.span(),
-                        "currency",
-                        format!(
-                            "expected a three-letter currency code such as USD; found \"{code}\""
-                        ),
-                    ));
-                }
-                code.to_owned()
-            }
+            None => Currency::default().to_string(),
+            Some(c) => c
+                .get_ref()
+                .trim()
+                .parse::<Currency>()
+                .map_err(|e| r.error(&c.span(), "currency", e.to_string()))?
+                .to_string(),
         };
         let markup_percent = match &file.markup_percent {
             None => Decimal::ZERO,

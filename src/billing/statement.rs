@@ -3,6 +3,8 @@
 //! network, printable), CSV or JSON. Built from the billing views, so a closed month's
 //! statement shows its frozen bill and carries its revision in its number.
 
+use std::collections::BTreeMap;
+
 use duckdb::{Connection, params};
 use rust_decimal::Decimal;
 
@@ -179,6 +181,24 @@ pub fn statements(
         });
     }
     Ok(out)
+}
+
+/// Each account's billing e-mail (the first, by address, of its contacts that
+/// receive billing and have one), for the accounting imports.
+pub fn billing_emails(conn: &Connection) -> Result<BTreeMap<String, String>, StoreError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT account_number, min(email) FROM contacts
+              WHERE receives_billing AND email IS NOT NULL AND trim(email) <> ''
+              GROUP BY account_number",
+        )
+        .map_err(StoreError::Query)?;
+    let emails = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(StoreError::Query)?
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::Query)?;
+    Ok(emails)
 }
 
 /// The statement as one self-contained page (the pack's page frame and stylesheet;

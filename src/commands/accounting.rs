@@ -4,7 +4,6 @@
 //! manifest (files an earlier run wrote for the month and this one did not are
 //! removed; nothing else is).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::billing::{self, statement};
@@ -16,7 +15,7 @@ use crate::printer::Printer;
 use crate::render::money;
 use crate::report;
 use crate::store::Access;
-use crate::{ExitStatus, UsageError};
+use crate::{ExitStatus, UsageError, atomic};
 
 pub fn run(
     platform: Platform,
@@ -51,15 +50,7 @@ pub fn run(
     if statements.is_empty() {
         anyhow::bail!("nothing is billed in {month}: no statement to export");
     }
-    // Each customer's billing e-mail (Xero's EmailAddress), when the contacts say.
-    let emails: BTreeMap<String, String> = conn
-        .prepare(
-            "SELECT account_number, min(email) FROM contacts
-              WHERE receives_billing AND email IS NOT NULL AND trim(email) <> ''
-              GROUP BY account_number",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let emails = statement::billing_emails(conn)?;
     let mut invoices = Vec::new();
     let mut nameless = Vec::new();
     for s in &statements {
@@ -86,21 +77,24 @@ pub fn run(
     }
     let root = &args.out;
     let dir = root.join(name).join(month.to_string());
-    db.refuse_as_output(&dir, "--out")?;
+    let built = accounting::files(platform, &invoices, &book, month, &dir)?;
+    for file in &built.files {
+        db.refuse_as_output(&file.path, "--out")?;
+    }
+    // Recorded before any is written, so a run killed half way still knows them;
+    // the month's files of this platform are then exactly these.
     let mut recorded = manifest::Manifest::read(root)?;
-    let written = accounting::write(platform, &invoices, &book, month, &dir)?;
-    // The month's files of this platform now are exactly those just written.
-    let new_paths: Vec<String> = written
+    let new_paths: Vec<String> = built
         .files
         .iter()
-        .map(|(p, _)| manifest::relative(root, p))
+        .map(|f| manifest::relative(root, &f.path))
         .collect();
-    let stale: Vec<String> = recorded
+    let stale: Vec<manifest::Entry> = recorded
         .entries()
         .iter()
         .filter(|e| e.table == name && e.month.as_deref() == Some(&month.to_string()))
         .filter(|e| !new_paths.contains(&e.path))
-        .map(|e| e.path.clone())
+        .cloned()
         .collect();
     recorded.add(new_paths.iter().map(|path| manifest::Entry {
         path: path.clone(),
@@ -109,13 +103,19 @@ pub fn run(
         month: Some(month.to_string()),
         partitioned: true,
     }));
-    for path in &stale {
-        match std::fs::remove_file(root.join(path)) {
-            Ok(()) => printer.info(&format!("{path}: removed (no longer in the export)")),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => anyhow::bail!("cannot remove the stale file {path}: {e}"),
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    recorded.write(root)?;
+    for file in &built.files {
+        atomic::write_file(&file.path, |out| Ok(out.write_all(&file.bytes)?))?;
+    }
+    for entry in &stale {
+        if recorded.remove_file(root, entry)?.is_some() {
+            printer.info(&format!(
+                "{}: removed (no longer in the export)",
+                entry.path
+            ));
         }
-        recorded.remove(path);
     }
     recorded.write(root)?;
     let mut out = printer.stdout();
@@ -124,28 +124,25 @@ pub fn run(
         "exported {month}'s statements for {name} into {}:",
         dir.display()
     )?;
-    for (path, count) in &written.files {
-        let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
-        let kind = if file
-            .as_deref()
-            .is_some_and(|f| f.starts_with("credit-notes"))
-        {
+    for file in &built.files {
+        let kind = if file.credit_notes {
             "credit note"
         } else {
             "invoice"
         };
         writeln!(
             out,
-            "  {:<22} {count:>4} {kind}{}",
-            file.unwrap_or_default(),
-            if *count == 1 { "" } else { "s" }
+            "  {:<22} {:>4} {kind}{}",
+            file.path.file_name().unwrap_or_default().to_string_lossy(),
+            file.count,
+            if file.count == 1 { "" } else { "s" }
         )?;
     }
     out.flush()?;
-    if written.left_out.is_empty() {
+    if built.left_out.is_empty() {
         return Ok(ExitStatus::Success);
     }
-    for (number, customer, total) in &written.left_out {
+    for (number, customer, total) in &built.left_out {
         printer.error(&format!(
             "{number} {customer}: total {} is a credit; QuickBooks Online imports no credit memos from CSV, so it was left out: enter it as a credit memo by hand",
             money(*total)

@@ -117,7 +117,7 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
         "  tally --db {db} report coverage          # billed seats beside MailRoute's user counts"
     )?;
     if let Some(month) = &pack_month {
-        let year_before = (0..12).fold(*month, |m, _| m.previous());
+        let year_before = Month::of(month.first_day() - chrono::Months::new(12));
         writeln!(
             out,
             "  tally --db {db} pack --month {year_before} --out pack.html   # another month's pack"
@@ -181,7 +181,7 @@ fn latest_month(store: &Store, reseller: &str, printer: &Printer) -> anyhow::Res
             share.account_no,
             share.name.unwrap_or_default(),
             share.lines.to_string(),
-            money(share.charge),
+            crate::render::Kind::Money.decimal(share.charge),
         ]);
     }
     writeln!(out, "Largest sub-accounts on it:")?;

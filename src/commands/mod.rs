@@ -105,6 +105,14 @@ pub fn month_price_book(
     }
 }
 
+/// The error of a command that needs line items in a database that has none.
+pub fn no_line_items(db: &Db) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} has no line items yet; run `tally sync rackspace`, `tally load` or `tally demo` first",
+        db.path().display()
+    )
+}
+
 /// The usage error of a command that cannot run without a price book.
 pub fn no_price_book(command: &str) -> anyhow::Error {
     crate::UsageError(format!(

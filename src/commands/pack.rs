@@ -17,10 +17,7 @@ pub fn run(
     let conn = store.connection();
     let Some(written) = pack::write(conn, args.month, book.as_ref(), args.threshold, &args.out)?
     else {
-        anyhow::bail!(
-            "{} has no line items yet; run `tally sync rackspace`, `tally load` or `tally demo` first",
-            db.path().display()
-        );
+        return Err(super::no_line_items(db));
     };
     if let Some(book) = &book {
         billing::warn_unused(conn, book, |w| printer.warn(w))?;

@@ -50,10 +50,7 @@ pub fn run(
     let store = db.open(Access::ReadOnly, printer)?;
     let conn = store.connection();
     let Some(month) = report::prepare(conn, args.month, args.threshold)? else {
-        anyhow::bail!(
-            "{} has no line items yet; run `tally sync rackspace`, `tally load` or `tally demo` first",
-            db.path().display()
-        );
+        return Err(super::no_line_items(db));
     };
     if let Some(book) = &book {
         billing::load(conn, book)?;

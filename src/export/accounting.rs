@@ -204,10 +204,20 @@ pub struct Invoice<'a> {
     pub rows: Vec<Row>,
 }
 
+/// One import file: where it goes, its bytes, and the invoices (or credit notes)
+/// it holds.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub count: usize,
+    pub credit_notes: bool,
+}
+
 /// The files an accounting export writes, and the statements it could not.
 #[derive(Debug, Clone, Default)]
-pub struct Written {
-    pub files: Vec<(PathBuf, usize)>,
+pub struct Files {
+    pub files: Vec<File>,
     /// (statement number, customer, total) left out: negative totals QuickBooks
     /// cannot import as a credit memo.
     pub left_out: Vec<(String, String, Decimal)>,
@@ -233,25 +243,24 @@ fn csv_text(header: &[&str], records: &[Vec<String>]) -> anyhow::Result<Vec<u8>>
     Ok(out.into_inner()?)
 }
 
-/// Writes `invoices` as `platform`'s import files under `dir` (the month's folder);
-/// returns what was written and what was left out. Nothing is written when a file
-/// cannot be made.
-pub fn write(
+/// `invoices` as `platform`'s import files under `dir` (the month's folder), and
+/// what was left out. Only builds them: the caller records and writes them.
+pub fn files(
     platform: Platform,
     invoices: &[Invoice<'_>],
     book: &PriceBook,
     month: Month,
     dir: &Path,
-) -> anyhow::Result<Written> {
+) -> anyhow::Result<Files> {
     let settings = &book.accounting;
     let date = invoice_date(month);
     let due = date + chrono::Days::new(u64::from(settings.due_days));
     let fmt = |d: chrono::NaiveDate| settings.date_format.format(d);
-    let mut written = Written::default();
+    let mut written = Files::default();
     let (credits, debits): (Vec<&Invoice<'_>>, Vec<&Invoice<'_>>) = invoices
         .iter()
         .partition(|i| i.statement.total.is_sign_negative() && !i.statement.total.is_zero());
-    let mut files: Vec<(PathBuf, Vec<u8>, usize)> = Vec::new();
+    let files = &mut written.files;
     match platform {
         Platform::QuickBooks => {
             let mut records = Vec::new();
@@ -272,11 +281,12 @@ pub fn write(
                     ]);
                 }
             }
-            files.push((
-                dir.join("invoices.csv"),
-                csv_text(&QUICKBOOKS_HEADER, &records)?,
-                debits.len(),
-            ));
+            files.push(File {
+                path: dir.join("invoices.csv"),
+                bytes: csv_text(&QUICKBOOKS_HEADER, &records)?,
+                count: debits.len(),
+                credit_notes: false,
+            });
             for invoice in credits {
                 written.left_out.push((
                     invoice.statement.number.clone(),
@@ -330,20 +340,15 @@ pub fn write(
                             records.push(record);
                         }
                     }
-                    files.push((
-                        dir.join(format!("{stem}-{:03}.csv", n + 1)),
-                        csv_text(header, &records)?,
-                        chunk.len(),
-                    ));
+                    files.push(File {
+                        path: dir.join(format!("{stem}-{:03}.csv", n + 1)),
+                        bytes: csv_text(header, &records)?,
+                        count: chunk.len(),
+                        credit_notes: credit,
+                    });
                 }
             }
         }
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    for (path, bytes, count) in files {
-        crate::atomic::write_file(&path, |out| Ok(out.write_all(&bytes)?))?;
-        written.files.push((path, count));
     }
     Ok(written)
 }
@@ -396,12 +401,16 @@ mod tests {
             })
             .collect();
         let book = PriceBook::parse(Path::new("prices.toml"), "").unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let written = write(Platform::Xero, &invoices, &book, month, dir.path()).unwrap();
-        let counts: Vec<(String, usize)> = written
+        let built = files(Platform::Xero, &invoices, &book, month, Path::new("x")).unwrap();
+        let counts: Vec<(String, usize)> = built
             .files
             .iter()
-            .map(|(p, n)| (p.file_name().unwrap().to_string_lossy().into_owned(), *n))
+            .map(|f| {
+                (
+                    f.path.file_name().unwrap().to_string_lossy().into_owned(),
+                    f.count,
+                )
+            })
             .collect();
         assert_eq!(
             counts,
@@ -411,7 +420,7 @@ mod tests {
                 ("invoices-003.csv".to_owned(), 1)
             ]
         );
-        let last = std::fs::read_to_string(dir.path().join("invoices-003.csv")).unwrap();
+        let last = String::from_utf8(built.files[2].bytes.clone()).unwrap();
         assert_eq!(last.lines().count(), 2, "{last}");
         assert!(last.contains("Customer 1000,,2019-12-1000,1301000,12/31/2019,01/30/2020,,Support (2019-12),1,10.00,200,Tax Exempt,USD"), "{last}");
     }

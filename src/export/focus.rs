@@ -6,6 +6,7 @@
 use duckdb::Connection;
 
 use super::Source;
+pub use crate::ids::Currency;
 use crate::store::StoreError;
 
 /// The query (after the staging views and [`prepare`]).
@@ -23,37 +24,6 @@ pub fn source() -> Source {
         by_month: true,
         computed: false,
         write_month: false,
-    }
-}
-
-/// A billing currency: three upper-case letters (ISO 4217), `USD` by default. The
-/// provider's data names no currency, so it comes from a setting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Currency(String);
-
-impl Default for Currency {
-    fn default() -> Currency {
-        Currency("USD".into())
-    }
-}
-
-impl std::str::FromStr for Currency {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Currency, String> {
-        if text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase()) {
-            Ok(Currency(text.to_owned()))
-        } else {
-            Err(format!(
-                "expected a currency as three capital letters (ISO 4217), e.g. USD or EUR; found \"{}\"",
-                text.chars().take(20).collect::<String>()
-            ))
-        }
-    }
-}
-
-impl std::fmt::Display for Currency {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -99,7 +69,7 @@ mod tests {
         assert_eq!("EUR".parse::<Currency>().unwrap().to_string(), "EUR");
         assert_eq!(Currency::default().to_string(), "USD");
         for bad in ["usd", "US", "USDX", "U$D", ""] {
-            let e = bad.parse::<Currency>().unwrap_err();
+            let e = bad.parse::<Currency>().unwrap_err().to_string();
             assert!(e.contains(&format!("found \"{bad}\"")), "{e}");
         }
     }

@@ -85,8 +85,23 @@ impl Manifest {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
     }
 
-    pub fn remove(&mut self, path: &str) {
-        self.files.retain(|e| e.path != path);
+    /// Deletes the file of `entry` under `root` (one already gone is no error) and
+    /// the partition folder it leaves empty (only that folder), and drops it from
+    /// the manifest. Returns its path when a file was deleted.
+    pub fn remove_file(&mut self, root: &Path, entry: &Entry) -> anyhow::Result<Option<PathBuf>> {
+        let path = root.join(&entry.path);
+        let removed = match std::fs::remove_file(&path) {
+            Ok(()) => Some(path.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => anyhow::bail!("cannot remove the stale file {}: {e}", path.display()),
+        };
+        if entry.partitioned
+            && let Some(dir) = path.parent()
+        {
+            let _ = std::fs::remove_dir(dir);
+        }
+        self.files.retain(|e| e.path != entry.path);
+        Ok(removed)
     }
 
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {

@@ -320,19 +320,9 @@ pub fn export(
         .cloned()
         .collect();
     for entry in &stale {
-        let path = plan.out.join(&entry.path);
-        match std::fs::remove_file(&path) {
-            Ok(()) => outcome.removed.push(path.clone()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => anyhow::bail!("cannot remove the stale file {}: {e}", path.display()),
-        }
-        // A partition folder left empty goes too (only that folder).
-        if entry.partitioned
-            && let Some(dir) = path.parent()
-        {
-            let _ = std::fs::remove_dir(dir);
-        }
-        recorded.remove(&entry.path);
+        outcome
+            .removed
+            .extend(recorded.remove_file(&plan.out, entry)?);
     }
     recorded.write(&plan.out)?;
     Ok(outcome)

@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::render::number::{grouped, money, quantity};
+use crate::render::Kind;
 
 const WIDTH: u32 = 960;
 const HEIGHT: u32 = 360;
@@ -167,8 +167,12 @@ pub fn bars(
             };
             let value_style = (FONT, 12).into_font().color(&INK);
             let value_style = value_style.pos(Pos::new(pos, VPos::Center));
-            root.draw(&Text::new(grouped(&money(*value)), (at, y), value_style))
-                .map_err(drawing)?;
+            root.draw(&Text::new(
+                Kind::Money.decimal(*value),
+                (at, y),
+                value_style,
+            ))
+            .map_err(drawing)?;
         }
         Ok(())
     })?;
@@ -269,7 +273,7 @@ fn y_ticks<'a>(
 
 /// A tick's label: the exact tick value, grouped, without trailing zeros.
 fn tick_label(t: Decimal) -> String {
-    grouped(&quantity(t))
+    Kind::Quantity.decimal(t)
 }
 
 /// Evenly spaced round ticks (1, 2 or 5 × 10ⁿ apart, about five of them) that

@@ -12,7 +12,6 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::month::Month;
 use crate::render::{Kind, shown_rows};
 use crate::report::{self, ReportName};
-use crate::store::duckdb_message;
 
 const PACK_MONTHS: &str = include_str!("../../queries/pack_months.sql");
 const PACK_SELL: &str = include_str!("../../queries/pack_sell.sql");
@@ -180,20 +179,16 @@ pub fn gather(conn: &Connection, month: Month, priced: bool) -> anyhow::Result<P
     let findings = shown(conn, ReportName::Reconcile)?;
     let count = |severity: &str| findings.rows.iter().filter(|r| r[0] == severity).count();
     let (errors, warnings, infos) = (count("error"), count("warning"), count("info"));
-    let has_mailroute: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM mr_customers)", [], |r| {
-            r.get(0)
-        })?;
-    let coverage = if has_mailroute {
-        let mut table = shown(conn, ReportName::Coverage)?;
-        let status = table.header.iter().position(|h| h == "status");
-        table
-            .rows
-            .retain(|row| status.is_none_or(|i| row[i] != "ok"));
-        Some(table)
-    } else {
-        None
-    };
+    // Coverage means something once MailRoute is synced: some row names a MailRoute
+    // customer (before that, every billed domain is `missing_in_mailroute`).
+    let mut coverage = shown(conn, ReportName::Coverage)?;
+    let column = |name: &str| coverage.header.iter().position(|h| h == name);
+    let (mailroute_id, status) = (column("mailroute_id"), column("status"));
+    let synced = mailroute_id.is_some_and(|i| coverage.rows.iter().any(|r| !r[i].is_empty()));
+    coverage
+        .rows
+        .retain(|row| status.is_none_or(|i| row[i] != "ok"));
+    let coverage = synced.then_some(coverage);
     let customers = shown(conn, ReportName::Customers)?;
 
     let this = month.to_string();
@@ -240,13 +235,7 @@ fn shown(conn: &Connection, name: ReportName) -> anyhow::Result<ShownTable> {
 }
 
 fn query(conn: &Connection, name: &str, sql: &str) -> anyhow::Result<Vec<RecordBatch>> {
-    let mut stmt = conn
-        .prepare(sql)
-        .map_err(|e| anyhow::anyhow!("{name}: {}", duckdb_message(&e)))?;
-    let arrow = stmt
-        .query_arrow([])
-        .map_err(|e| anyhow::anyhow!("{name}: {}", duckdb_message(&e)))?;
-    Ok(arrow.collect())
+    Ok(report::run_sql(conn, name, sql)?.1)
 }
 
 /// One row of a query result, its columns read by name.

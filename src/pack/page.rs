@@ -8,14 +8,14 @@ use super::chart::{self, Labels, Line};
 use super::data::{Pack, ShownTable};
 use super::html::{page, table};
 use crate::render::Kind;
-use crate::render::number::{grouped, money, quantity};
+use crate::render::number::grouped;
 
 fn m(value: Decimal) -> String {
-    grouped(&money(value))
+    Kind::Money.decimal(value)
 }
 
 fn q(value: Decimal) -> String {
-    grouped(&quantity(value))
+    Kind::Quantity.decimal(value)
 }
 
 /// A signed change: `+12.30`, `-4.00`, `0.00`.

@@ -34,14 +34,21 @@ impl Kind {
     /// `stored` (the exact text of the stored value) as this kind shows it in a
     /// table or page. Text that does not parse as a number is returned unchanged.
     pub fn show(self, stored: &str) -> String {
-        let parsed = || stored.parse::<Decimal>().ok();
         match self {
             Kind::Text | Kind::Integer => stored.to_owned(),
-            Kind::Money => parsed().map_or_else(|| stored.to_owned(), |d| grouped(&money(d))),
-            Kind::Quantity => parsed().map_or_else(|| stored.to_owned(), |d| grouped(&quantity(d))),
-            Kind::Decimal => {
-                parsed().map_or_else(|| stored.to_owned(), |d| grouped(&at_least_two(d)))
-            }
+            _ => stored
+                .parse::<Decimal>()
+                .map_or_else(|_| stored.to_owned(), |d| self.decimal(d)),
+        }
+    }
+
+    /// `value` as this kind shows it in a table or page (thousands grouped).
+    pub fn decimal(self, value: Decimal) -> String {
+        match self {
+            Kind::Money => grouped(&money(value)),
+            Kind::Quantity => grouped(&quantity(value)),
+            Kind::Decimal => grouped(&at_least_two(value)),
+            Kind::Integer | Kind::Text => value.to_string(),
         }
     }
 }

@@ -27,12 +27,21 @@ pub const STATUS: &str = include_str!("../../queries/status.sql");
 /// Runs the status query (staging first) into Arrow batches.
 pub fn status(conn: &Connection) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
     conn.execute_batch(STAGING)?;
+    run_sql(conn, "status", STATUS)
+}
+
+/// Runs one compiled-in query into Arrow batches; an error names `what`.
+pub fn run_sql(
+    conn: &Connection,
+    what: &str,
+    sql: &str,
+) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
     let mut stmt = conn
-        .prepare(STATUS)
-        .map_err(|e| anyhow::anyhow!("status: {}", duckdb_message(&e)))?;
+        .prepare(sql)
+        .map_err(|e| anyhow::anyhow!("{what}: {}", duckdb_message(&e)))?;
     let arrow = stmt
         .query_arrow([])
-        .map_err(|e| anyhow::anyhow!("status: {}", duckdb_message(&e)))?;
+        .map_err(|e| anyhow::anyhow!("{what}: {}", duckdb_message(&e)))?;
     let schema = arrow.get_schema();
     Ok((schema, arrow.collect()))
 }
@@ -228,14 +237,7 @@ pub fn prepare(
 
 /// Runs a report's query (after [`prepare`]) into Arrow batches.
 pub fn run(conn: &Connection, report: &Report) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
-    let mut stmt = conn
-        .prepare(report.sql)
-        .map_err(|e| anyhow::anyhow!("report {}: {}", report.name, duckdb_message(&e)))?;
-    let arrow = stmt
-        .query_arrow([])
-        .map_err(|e| anyhow::anyhow!("report {}: {}", report.name, duckdb_message(&e)))?;
-    let schema = arrow.get_schema();
-    Ok((schema, arrow.collect()))
+    run_sql(conn, &format!("report {}", report.name), report.sql)
 }
 
 /// Writes the report (after [`prepare`]) to `path` as Parquet with DuckDB's own
@@ -347,16 +349,40 @@ mod on_an_empty_database {
             }
             if months != MonthSelection::All {
                 for (name, sql) in crate::pack::QUERIES {
-                    let rows: usize = conn
-                        .prepare(sql)
-                        .unwrap()
-                        .query_arrow([])
-                        .unwrap()
-                        .map(|b| b.num_rows())
-                        .sum();
+                    let (_, batches) = run_sql(conn, name, sql).unwrap();
+                    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
                     assert_eq!(rows, 0, "{name}");
                 }
             }
+        }
+    }
+
+    /// Evidence text (SQL) shows money and quantities as tables do (Rust).
+    #[test]
+    fn evidence_numbers_read_as_tables_show_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+        let conn = store.connection();
+        conn.execute_batch(STAGING).unwrap();
+        for value in [
+            "33.3900",
+            "0.0000",
+            "-2.3100",
+            "0.1250",
+            "1234.5678",
+            "-0.0010",
+            "10000.0000",
+            "99999999999999.9999",
+        ] {
+            let sql = |f: &str| -> String {
+                conn.query_row(&format!("SELECT {f}(?::DECIMAL(18,4))"), [value], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+            };
+            let d: rust_decimal::Decimal = value.parse().unwrap();
+            assert_eq!(sql("money_text"), crate::render::money(d), "{value}");
+            assert_eq!(sql("qty_text"), crate::render::quantity(d), "{value}");
         }
     }
 
