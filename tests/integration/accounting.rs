@@ -193,3 +193,53 @@ fn a_sub_account_without_a_name_is_refused_by_name_and_bad_settings_by_line() {
     assert_eq!(r.code, 2, "{r:?}");
     assert_eq!(r.stderr, "error: --format xero needs --month YYYY-MM\n");
 }
+
+#[test]
+fn bad_accounting_settings_and_flags_write_nothing() {
+    let (w, _sb) = synced(false);
+    w.write("book.toml", book("due_days = 400\n"));
+    let r = export(&w, "quickbooks");
+    assert_eq!(r.code, 2, "{r:?}");
+    let line = BOOK.lines().count() + 3;
+    assert_eq!(
+        r.stderr,
+        format!("error: book.toml: line {line}, key due_days: expected 0 to 365 days; found 400\n")
+    );
+    w.write("book.toml", book("terms = \"   \"\n"));
+    let r = export(&w, "quickbooks");
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: book.toml: line {line}, key terms: expected 1 to 31 printable characters; found \"   \"\n"
+        )
+    );
+    w.write("book.toml", book(""));
+    let r = w.tally(&[
+        "export",
+        "--format",
+        "xero",
+        "--month",
+        "2019-12",
+        "--out",
+        "books",
+        "--prices",
+        "book.toml",
+        "--partition",
+        "month",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: --partition, --since, --tables and --currency do not apply to --format xero (one month's statements; the currency is the price book's)\n"
+    );
+    let r = w.tally(&[
+        "export", "--format", "parquet", "--month", "2019-12", "--out", "books",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: --month and --prices apply to --format quickbooks and xero only\n"
+    );
+    assert!(!w.path().join("books").exists());
+}

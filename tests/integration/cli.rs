@@ -91,6 +91,12 @@ fn every_month_flag_takes_the_same_months() {
         &["export", "--out", "x", "--since", "2017-13"][..],
         &["report", "customers", "--month", "17-12"][..],
         &["sync", "rackspace", "--since", "2017-00"][..],
+        &["sandbox", "--ground-truth", "--as-of", "2020-13"][..],
+        &["demo", "--as-of", "20-01"][..],
+        &["pack", "--out", "p.html", "--month", "2019-13"][..],
+        &[
+            "export", "--format", "xero", "--month", "2019-0", "--out", "x",
+        ][..],
     ] {
         let r = w.tally(args);
         assert_eq!(r.code, 2, "{args:?}: {r:?}");

@@ -298,6 +298,16 @@ fn invoices_without_a_billing_account_are_refused_by_name() {
     );
     assert!(!w.path().join("out/focus").exists());
     assert_eq!(w.tally(&["load", "--account", "1100000", "in"]).code, 0);
+    // A bad currency in the config file is named by file and key; nothing written.
+    w.write("tally.toml", "[billing]\ncurrency = \"dollars\"\n");
+    let r = w.tally(&["export", "--format", "focus", "--out", "out"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "error: tally.toml: [billing] currency: expected a currency as three capital letters (ISO 4217), e.g. USD or EUR; found \"dollars\"\n"
+    );
+    assert!(!w.path().join("out/focus").exists());
+    std::fs::remove_file(w.path().join("tally.toml")).unwrap();
     let r = w.tally(&["export", "--format", "focus", "--out", "out"]);
     assert_eq!(r.code, 0, "{r:?}");
 }

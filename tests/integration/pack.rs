@@ -207,6 +207,13 @@ fn a_pack_of_an_empty_database_or_over_the_database_is_refused() {
     let db = w.db();
     let r = w.tally(&["pack", "--out", db.to_str().unwrap()]);
     assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: --out {} is the database file; refused (choose another path)\n",
+            db.display()
+        )
+    );
     let r = w.tally(&["pack", "--out", "x.html", "--month", "2019-13"]);
     assert_eq!(r.code, 2, "{r:?}");
 }
