@@ -12,6 +12,7 @@ WITH billed AS (
 ),
 mailroute AS (
     SELECT id, name, lower(name) AS domain_key, reported_user_count FROM mr_customers
+     WHERE deleted_at IS NULL
 )
 SELECT coalesce(b.billing_month,
                 CASE WHEN getvariable('month') <> 'all' THEN getvariable('month') END) AS month,

@@ -181,20 +181,34 @@ findings AS (
        AND EXISTS (SELECT 1 FROM customers)
      GROUP BY invoice_id, account_no
     UNION ALL
-    -- A customer nobody receives the bills of (only once contacts were synced).
+    -- A current customer nobody receives the bills of (only once contacts were
+    -- synced), with the command that fixes it.
     SELECT 'warning', 'no_billing_contact', NULL, NULL, c.account_number, NULL,
            coalesce(c.name, c.account_number) || ' has ' || count(k.contact_id)::VARCHAR
-               || ' contact(s), none receiving billing'
-      FROM customers c LEFT JOIN contacts k ON k.account_number = c.account_number
-     WHERE EXISTS (SELECT 1 FROM contacts)
+               || ' contact(s), none receiving billing; fix: '
+               || CASE WHEN count(k.contact_id) = 0
+                       THEN 'tally rackspace contact add ' || c.account_number
+                            || ' --name NAME --email EMAIL --phone PHONE --security-question Q --security-answer-env VAR --receives-billing'
+                       ELSE 'tally rackspace contact edit ' || c.account_number || ' '
+                            || min(k.contact_id) || ' --receives-billing true' END
+      FROM customers c
+      LEFT JOIN contacts k ON k.account_number = c.account_number AND k.deleted_at IS NULL
+     WHERE EXISTS (SELECT 1 FROM contacts) AND c.deleted_at IS NULL
      GROUP BY c.account_number, c.name
     HAVING count(k.contact_id) FILTER (WHERE k.receives_billing) = 0
     UNION ALL
-    -- A MailRoute customer nobody receives the bills of.
+    -- A current MailRoute customer nobody receives the bills of.
     SELECT 'warning', 'mailroute_no_billing_contact', NULL, NULL, c.id::VARCHAR, NULL,
            'MailRoute customer ' || c.name || ' has ' || count(k.id)::VARCHAR
-               || ' contact(s), none with is_billing'
-      FROM mr_customers c LEFT JOIN mr_contacts k ON k.customer_id = c.id
+               || ' contact(s), none with is_billing; fix: '
+               || CASE WHEN count(k.id) = 0
+                       THEN 'tally mailroute contact create --customer ' || c.id::VARCHAR
+                            || ' --email EMAIL --billing'
+                       ELSE 'tally mailroute contact update ' || min(k.id)::VARCHAR
+                            || ' --billing true' END
+      FROM mr_customers c
+      LEFT JOIN mr_contacts k ON k.customer_id = c.id AND k.deleted_at IS NULL
+     WHERE c.deleted_at IS NULL
      GROUP BY c.id, c.name
     HAVING count(k.id) FILTER (WHERE k.is_billing) = 0
     UNION ALL
@@ -205,7 +219,7 @@ findings AS (
       FROM stg_billed_domains b
      WHERE (getvariable('month') = 'all' OR b.billing_month = getvariable('month'))
        AND EXISTS (SELECT 1 FROM mr_customers)
-       AND b.domain_key NOT IN (SELECT lower(name) FROM mr_customers)
+       AND b.domain_key NOT IN (SELECT lower(name) FROM mr_customers WHERE deleted_at IS NULL)
     UNION ALL
     -- A MailRoute customer with nothing billed in the month.
     SELECT 'warning', 'mailroute_not_billed',
@@ -213,7 +227,7 @@ findings AS (
            c.id::VARCHAR, NULL,
            'MailRoute customer ' || c.name || ' has nothing billed'
       FROM mr_customers c
-     WHERE EXISTS (SELECT 1 FROM lines)
+     WHERE EXISTS (SELECT 1 FROM lines) AND c.deleted_at IS NULL
        AND lower(c.name) NOT IN (SELECT domain_key FROM stg_billed_domains
                                   WHERE getvariable('month') = 'all'
                                      OR billing_month = getvariable('month'))

@@ -60,8 +60,21 @@ facts AS (
     UNION ALL
     SELECT 6, 'line items', n::VARCHAR, 'charge ' || charge::VARCHAR, false FROM lines
     UNION ALL
-    SELECT 7, 'customers', count(*)::VARCHAR, NULL, false FROM customers
+    SELECT 7, 'customers', count(*) FILTER (WHERE deleted_at IS NULL)::VARCHAR,
+           CASE WHEN count(*) FILTER (WHERE deleted_at IS NOT NULL) > 0
+                THEN count(*) FILTER (WHERE deleted_at IS NOT NULL)::VARCHAR || ' deleted (kept for past reports)' END,
+           false FROM customers
     UNION ALL
-    SELECT 8, 'mailroute customers', count(*)::VARCHAR, NULL, false FROM mr_customers
+    SELECT 8, 'mailroute customers', count(*) FILTER (WHERE deleted_at IS NULL)::VARCHAR,
+           CASE WHEN count(*) FILTER (WHERE deleted_at IS NOT NULL) > 0
+                THEN count(*) FILTER (WHERE deleted_at IS NOT NULL)::VARCHAR || ' deleted (kept for past reports)' END,
+           false FROM mr_customers
+    UNION ALL
+    SELECT 9, 'writes', count(*)::VARCHAR,
+           count(*) FILTER (WHERE outcome = 'ok')::VARCHAR || ' ok, '
+               || count(*) FILTER (WHERE outcome = 'refused')::VARCHAR || ' refused, '
+               || count(*) FILTER (WHERE outcome IN ('unknown', 'pending'))::VARCHAR || ' outcome unknown',
+           count(*) FILTER (WHERE outcome IN ('unknown', 'pending')) > 0
+      FROM actions HAVING count(*) > 0
 )
 SELECT what, value, detail, problem FROM facts ORDER BY ord, what;

@@ -90,6 +90,8 @@ pub enum Command {
     Pack(PackArgs),
     Close(CloseArgs),
     Reopen(ReopenArgs),
+    Rackspace(RackspaceActArgs),
+    Mailroute(MailrouteActArgs),
     Sandbox(SandboxArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
@@ -481,8 +483,8 @@ pub enum SyncProvider {
 ///
 /// Keys come from TALLY_MAILROUTE_LOGIN and TALLY_MAILROUTE_API_KEY or the config
 /// file ([mailroute] login, api_key). Each run replaces the stored MailRoute
-/// snapshot whole (objects deleted at MailRoute disappear); if any list fails,
-/// the last snapshot stays and the exit code is 1.
+/// snapshot whole (objects deleted at MailRoute stay, marked deleted); if any list
+/// fails, the last snapshot stays and the exit code is 1.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     export TALLY_MAILROUTE_LOGIN=... TALLY_MAILROUTE_API_KEY=...\n  \
@@ -728,4 +730,435 @@ pub enum OutputFormat {
     Csv,
     /// A JSON array of objects; decimals as strings so no digit is lost.
     Json,
+}
+
+/// Act on Rackspace accounts: customers, login tokens and contacts (the provider's
+/// documented write operations).
+///
+/// Every write is checked before it is sent (with the provider's own messages),
+/// recorded in the `actions` table, never sent twice by accident (a write whose
+/// answer is lost is reported as "outcome unknown", and running the same create
+/// again looks the object up first), and the object written is read back and
+/// stored. Keys and base URL as for `tally sync rackspace`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally rackspace customer add --name \"Acme Plumbing\" --reference-number PO-2001\n  \
+    tally rackspace customer edit 1300042 --phone 1-555-555-0199\n  \
+    tally rackspace customer disable 1300042\n  \
+    tally rackspace login-token 1300042 --user admin\n  \
+    TALLY_ANSWER=... tally rackspace contact add 1300042 --name \"Pat Lee\" --email pat@acme.example \\\n      \
+    --phone 1-555-555-0100 --security-question \"First pet?\" --security-answer-env TALLY_ANSWER --receives-billing\n  \
+    tally rackspace contact edit 1300042 101 --receives-billing true --dry-run")]
+pub struct RackspaceActArgs {
+    #[command(subcommand)]
+    pub what: RackspaceWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RackspaceWhat {
+    /// Add, edit, enable, disable or delete a sub-account.
+    Customer(RsCustomerArgs),
+    /// Create a login token for the Control Panel (printed once, never stored).
+    LoginToken(LoginTokenArgs),
+    /// Add, edit or delete a contact of an account.
+    Contact(RsContactArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RsCustomerArgs {
+    #[command(subcommand)]
+    pub op: RsCustomerOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RsCustomerOp {
+    /// Add a sub-account (a name is required: 1 to 100 characters, no leading or
+    /// trailing space; a reference number at most 20 characters).
+    Add(CustomerAddArgs),
+    /// Change a sub-account's fields (only those given; the rest stay as they are).
+    Edit(CustomerEditArgs),
+    /// Enable the account and all its services (once per 5 minutes per account).
+    Enable(AccountArgs),
+    /// Disable the account and all its services (once per 5 minutes per account).
+    Disable(AccountArgs),
+    /// Delete the account and its services (asks on a terminal; --yes otherwise).
+    Delete(DeleteAccountArgs),
+}
+
+/// What every write command takes.
+#[derive(Debug, Clone, Args)]
+pub struct ActArgs {
+    /// Print the method, URL and JSON body that would be sent (secrets as ***) and
+    /// send no write (the reads the command needs still happen).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format of the result.
+    #[arg(long, value_enum, default_value_t = ActFormat::Table)]
+    pub format: ActFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActFormat {
+    /// One field per line.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// A Rackspace customer's fields.
+#[derive(Debug, Clone, Args)]
+pub struct CustomerFields {
+    /// The customer's display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Your reference for the account (at most 20 characters).
+    #[arg(long, value_name = "R")]
+    pub reference_number: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub address_line1: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub address_line2: Option<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub state: Option<String>,
+    #[arg(long)]
+    pub zip: Option<String>,
+    #[arg(long)]
+    pub country: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CustomerAddArgs {
+    #[command(flatten)]
+    pub fields: CustomerFields,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CustomerEditArgs {
+    /// The sub-account's number.
+    pub account: String,
+    #[command(flatten)]
+    pub fields: CustomerFields,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// The sub-account's number.
+    pub account: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteAccountArgs {
+    /// The sub-account's number.
+    pub account: String,
+    /// Delete without asking (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginTokenArgs {
+    /// The account (a sub-account's number, or `me`).
+    pub account: String,
+    /// The user name the token is for.
+    #[arg(long, value_name = "NAME")]
+    pub user: String,
+    /// A virtual user (gets the administrator's privileges); otherwise the user must
+    /// be an existing admin.
+    #[arg(long = "virtual")]
+    pub is_virtual: bool,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RsContactArgs {
+    #[command(subcommand)]
+    pub op: RsContactOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RsContactOp {
+    /// Add a contact (every field is required; the security answer is read from
+    /// the environment variable named by --security-answer-env, never the command line).
+    Add(ContactAddArgs),
+    /// Change a contact's fields (only those given; its security question and answer
+    /// are sent back as read, never shown).
+    Edit(ContactEditArgs),
+    /// Delete a contact (never the last billing contact; asks on a terminal).
+    Delete(ContactDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactAddArgs {
+    /// The account (a sub-account's number, or `me`).
+    pub account: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long, value_name = "Q")]
+    pub security_question: Option<String>,
+    /// The environment variable holding the security answer.
+    #[arg(long, value_name = "VAR")]
+    pub security_answer_env: Option<String>,
+    #[arg(long)]
+    pub receives_alerts: bool,
+    #[arg(long)]
+    pub receives_billing: bool,
+    #[arg(long)]
+    pub receives_updates: bool,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ContactEditArgs {
+    /// The account (a sub-account's number, or `me`).
+    pub account: String,
+    /// The contact's id.
+    pub id: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub receives_alerts: Option<bool>,
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub receives_billing: Option<bool>,
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub receives_updates: Option<bool>,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ContactDeleteArgs {
+    /// The account (a sub-account's number, or `me`).
+    pub account: String,
+    /// The contact's id.
+    pub id: String,
+    /// Delete without asking (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+/// Act on MailRoute: create, update and delete customers, customer contacts and
+/// customer admins (the provider's documented write operations).
+///
+/// Every write is checked before it is sent, recorded in the `actions` table,
+/// never sent twice by accident, and the object written is read back and stored.
+/// Keys and base URL as for `tally sync mailroute`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    tally mailroute customer create --name acme.example --reseller 371\n  \
+    tally mailroute contact create --customer 3001 --email billing@acme.example --billing\n  \
+    tally mailroute contact update 100001 --billing true --phone 555-0100\n  \
+    tally mailroute admin create --customer 3001 --email it@acme.example --send-welcome\n  \
+    tally mailroute admin delete --customer 3001 1000001 --yes")]
+pub struct MailrouteActArgs {
+    #[command(subcommand)]
+    pub what: MailrouteWhat,
+}
+
+// Parsed once per run: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum MailrouteWhat {
+    /// Create, rename or delete a customer.
+    Customer(MrCustomerArgs),
+    /// Create, update or delete a customer contact.
+    Contact(MrContactArgs),
+    /// Create or delete a customer admin.
+    Admin(MrAdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MrCustomerArgs {
+    #[command(subcommand)]
+    pub op: MrCustomerOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MrCustomerOp {
+    /// Create a customer under a reseller.
+    Create(MrCustomerCreateArgs),
+    /// Rename a customer.
+    Update(MrCustomerUpdateArgs),
+    /// Delete a customer (asks on a terminal; --yes otherwise).
+    Delete(MrDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MrCustomerCreateArgs {
+    #[arg(long)]
+    pub name: String,
+    /// The reseller's id.
+    #[arg(long, value_name = "ID")]
+    pub reseller: i64,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MrCustomerUpdateArgs {
+    /// The customer's id.
+    pub id: i64,
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MrDeleteArgs {
+    /// The object's id.
+    pub id: i64,
+    /// Delete without asking (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MrContactArgs {
+    #[command(subcommand)]
+    pub op: MrContactOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MrContactOp {
+    /// Create a contact of a customer.
+    Create(MrContactCreateArgs),
+    /// Change a contact's fields (only those given; the rest are sent back as read).
+    Update(MrContactUpdateArgs),
+    /// Delete a contact (asks on a terminal; --yes otherwise).
+    Delete(MrDeleteArgs),
+}
+
+/// A MailRoute contact's text fields.
+#[derive(Debug, Clone, Args)]
+pub struct MrContactFields {
+    #[arg(long)]
+    pub first_name: Option<String>,
+    #[arg(long)]
+    pub last_name: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub address2: Option<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub state: Option<String>,
+    #[arg(long)]
+    pub zipcode: Option<String>,
+    #[arg(long)]
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MrContactCreateArgs {
+    /// The customer's id.
+    #[arg(long, value_name = "ID")]
+    pub customer: i64,
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub fields: MrContactFields,
+    /// A billing contact.
+    #[arg(long)]
+    pub billing: bool,
+    /// A technical contact.
+    #[arg(long)]
+    pub technical: bool,
+    /// An emergency contact.
+    #[arg(long)]
+    pub emergency: bool,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MrContactUpdateArgs {
+    /// The contact's id.
+    pub id: i64,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[command(flatten)]
+    pub fields: MrContactFields,
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub billing: Option<bool>,
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub technical: Option<bool>,
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub emergency: Option<bool>,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MrAdminArgs {
+    #[command(subcommand)]
+    pub op: MrAdminOp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MrAdminOp {
+    /// Create an admin of a customer (its username is the e-mail: at most 30
+    /// characters of letters, digits and @ . + - _).
+    Create(MrAdminCreateArgs),
+    /// Delete an admin of a customer (asks on a terminal; --yes otherwise).
+    Delete(MrAdminDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MrAdminCreateArgs {
+    /// The customer's id.
+    #[arg(long, value_name = "ID")]
+    pub customer: i64,
+    #[arg(long)]
+    pub email: String,
+    /// Send the new admin a welcome e-mail.
+    #[arg(long)]
+    pub send_welcome: bool,
+    #[command(flatten)]
+    pub act: ActArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MrAdminDeleteArgs {
+    /// The customer's id.
+    #[arg(long, value_name = "ID")]
+    pub customer: i64,
+    /// The admin's id.
+    pub admin_id: i64,
+    /// Delete without asking (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub act: ActArgs,
 }

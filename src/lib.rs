@@ -7,6 +7,7 @@
 //! and [`export`] (reading it), [`render`] (results as table, CSV or JSON),
 //! [`settings`] (flags, environment and `tally.toml` → checked settings).
 
+pub mod act;
 pub mod amount;
 pub mod api;
 pub mod atomic;

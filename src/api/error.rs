@@ -36,6 +36,16 @@ pub enum ApiErrorKind {
     Timeout(Duration),
     #[error("connection failed: {0}")]
     Connection(String),
+    /// The connection could not be made (refused, unreachable, DNS): the request
+    /// never reached the server.
+    #[error("could not connect: {0}")]
+    NotSent(String),
+    /// A write was sent but no complete answer came back: it may or may not have
+    /// been applied.
+    #[error(
+        "outcome unknown: the request was sent but no answer came back ({0}); it may or may not have been applied"
+    )]
+    OutcomeUnknown(String),
     #[error("the response body was cut short: {0}")]
     Truncated(String),
     #[error("the response is larger than {0} bytes; refused")]
@@ -65,12 +75,14 @@ impl ApiErrorKind {
             }
             ApiErrorKind::Timeout(_) => Attempt::Timeout,
             ApiErrorKind::Connection(_) => Attempt::Connection,
+            ApiErrorKind::NotSent(_) => Attempt::NotSent,
             ApiErrorKind::Truncated(_) => Attempt::Truncated,
             // Repeating cannot fix these.
             ApiErrorKind::TooLarge(_)
             | ApiErrorKind::Decode(_)
             | ApiErrorKind::Paging(_)
             | ApiErrorKind::Redirect { .. }
+            | ApiErrorKind::OutcomeUnknown(_)
             | ApiErrorKind::BaseUrl(_) => Attempt::Final,
         }
     }
@@ -89,6 +101,11 @@ impl ApiError {
     pub fn after(mut self, attempts: u32) -> ApiError {
         self.attempts = attempts;
         self
+    }
+
+    /// True when a write was sent and its answer lost.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self.kind, ApiErrorKind::OutcomeUnknown(_))
     }
 
     /// True when the provider refused the credentials (no use going on).

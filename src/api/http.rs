@@ -86,6 +86,48 @@ pub struct Response {
     pub body: Bytes,
 }
 
+/// One request: its method, URL and JSON body (writes).
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub method: reqwest::Method,
+    pub url: &'a str,
+    pub body: Option<Bytes>,
+}
+
+impl<'a> Request<'a> {
+    pub fn get(url: &'a str) -> Request<'a> {
+        Request {
+            method: reqwest::Method::GET,
+            url,
+            body: None,
+        }
+    }
+
+    /// A write with a JSON body (`None`: no body, as a DELETE).
+    pub fn write(
+        method: reqwest::Method,
+        url: &'a str,
+        body: Option<&serde_json::Value>,
+    ) -> Request<'a> {
+        Request {
+            method,
+            url,
+            body: body.map(|b| Bytes::from(b.to_string())),
+        }
+    }
+}
+
+/// The method as the errors name it.
+pub fn method_name(method: &reqwest::Method) -> &'static str {
+    match *method {
+        reqwest::Method::POST => "POST",
+        reqwest::Method::PUT => "PUT",
+        reqwest::Method::DELETE => "DELETE",
+        reqwest::Method::PATCH => "PATCH",
+        _ => "GET",
+    }
+}
+
 /// Counters over the life of a transport, for `sync_runs`.
 #[derive(Debug, Default)]
 struct Counters {
@@ -156,6 +198,25 @@ impl Transport {
     /// only once its status is final (2xx, a non-retryable status, or the last
     /// attempt's); failures without a response become an [`ApiError`].
     pub async fn get(&self, auth: &dyn Auth, url: &str) -> Result<Response, ApiError> {
+        self.send(auth, &Request::get(url)).await
+    }
+
+    /// Sends a write (POST, PUT, DELETE) with its JSON body. A write is repeated only
+    /// when it provably never reached the server (the connection could not be made);
+    /// any other failure after sending (a timeout, a dropped connection, a body cut
+    /// short) is [`ApiErrorKind::OutcomeUnknown`], and every response is final (a
+    /// 5xx or a throttle may have been applied, or half applied: the caller decides).
+    pub async fn write(
+        &self,
+        auth: &dyn Auth,
+        request: &Request<'_>,
+    ) -> Result<Response, ApiError> {
+        self.send(auth, request).await
+    }
+
+    async fn send(&self, auth: &dyn Auth, request: &Request<'_>) -> Result<Response, ApiError> {
+        let is_write = request.method != reqwest::Method::GET;
+        let method = method_name(&request.method);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -165,7 +226,7 @@ impl Transport {
             self.limiter.until_ready().await;
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
-            let outcome = self.attempt(auth, url).await;
+            let outcome = self.attempt(auth, request).await;
             let (what, server_wait) = match &outcome {
                 Ok(response) => {
                     let throttled =
@@ -186,35 +247,61 @@ impl Transport {
                     Ok(r) => format!("{} ({} bytes)", r.status, r.body.len()),
                     Err(kind) => kind.to_string(),
                 };
-                // One event per attempt: method, URL, outcome, time; never a header.
+                // One event per attempt: method, URL, outcome, time; never a header
+                // or a body.
                 tracing::debug!(
-                    "GET {} -> {result} in {} ms (attempt {attempt})",
-                    super::error::display_url(url),
+                    "{method} {} -> {result} in {} ms (attempt {attempt})",
+                    super::error::display_url(request.url),
                     started.elapsed().as_millis()
                 );
             }
-            let decision =
+            let jitter = self.next_jitter();
+            let decision = if is_write {
+                self.options.retry.decide_write(what, attempt, jitter)
+            } else {
                 self.options
                     .retry
-                    .decide(what, attempt, server_wait, self.next_jitter());
+                    .decide(what, attempt, server_wait, jitter)
+            };
             match (decision, outcome) {
                 (Decision::RetryAfter(wait), _) => tokio::time::sleep(wait).await,
                 (Decision::Stop, Ok(response)) => return Ok(response),
                 (Decision::Stop, Err(kind)) => {
-                    return Err(ApiError::new("GET", url, kind).after(attempt));
+                    let kind = match kind {
+                        ApiErrorKind::Timeout(_)
+                        | ApiErrorKind::Connection(_)
+                        | ApiErrorKind::Truncated(_)
+                            if is_write =>
+                        {
+                            ApiErrorKind::OutcomeUnknown(kind.to_string())
+                        }
+                        other => other,
+                    };
+                    return Err(ApiError::new(method, request.url, kind).after(attempt));
                 }
             }
         }
     }
 
     /// One attempt: send, then read the whole body within the timeout.
-    async fn attempt(&self, auth: &dyn Auth, url: &str) -> Result<Response, ApiErrorKind> {
-        let mut request = self.client.get(url).timeout(self.options.timeout);
+    async fn attempt(&self, auth: &dyn Auth, req: &Request<'_>) -> Result<Response, ApiErrorKind> {
+        let mut request = self
+            .client
+            .request(req.method.clone(), req.url)
+            .timeout(self.options.timeout);
         for (name, value) in auth.headers() {
             request = request.header(name, value);
         }
+        if let Some(body) = &req.body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
         let mut response = request.send().await.map_err(|e| {
-            if e.is_timeout() {
+            if e.is_connect() {
+                // Refused, unreachable, DNS: the request never left.
+                ApiErrorKind::NotSent(error_chain(&e))
+            } else if e.is_timeout() {
                 ApiErrorKind::Timeout(self.options.timeout)
             } else {
                 ApiErrorKind::Connection(error_chain(&e))

@@ -14,6 +14,8 @@ pub enum Attempt {
     Status { status: u16, throttled: bool },
     /// The connection failed or was dropped before a full response arrived.
     Connection,
+    /// The connection could not be made at all: the request never left.
+    NotSent,
     /// No answer within the request timeout.
     Timeout,
     /// The body ended before its declared length.
@@ -64,7 +66,7 @@ impl RetryPolicy {
             Attempt::Status { status, throttled } => {
                 throttled || status == 429 || status == 408 || (500..=599).contains(&status)
             }
-            Attempt::Connection | Attempt::Timeout | Attempt::Truncated => true,
+            Attempt::Connection | Attempt::NotSent | Attempt::Timeout | Attempt::Truncated => true,
             Attempt::Final => false,
         };
         if !retryable || attempt >= self.max_attempts {
@@ -80,6 +82,19 @@ impl RetryPolicy {
             None => jittered.max(self.base_delay.min(backoff)),
         };
         Decision::RetryAfter(wait)
+    }
+}
+
+impl RetryPolicy {
+    /// The decision for a write (POST, PUT, DELETE): repeated only when it provably
+    /// never reached the server. Every response is final, and so is a timeout, a
+    /// dropped connection or a cut body: the write may have been applied, and
+    /// neither provider documents idempotency keys.
+    pub fn decide_write(&self, what: Attempt, attempt: u32, jitter: f64) -> Decision {
+        match what {
+            Attempt::NotSent => self.decide(Attempt::Connection, attempt, None, jitter),
+            _ => Decision::Stop,
+        }
     }
 }
 
@@ -168,6 +183,37 @@ mod tests {
             capped.decide(status(500), 30, None, 1.0),
             Decision::RetryAfter(MS(1000))
         );
+    }
+
+    #[test]
+    fn a_write_is_repeated_only_when_it_never_left() {
+        assert_eq!(
+            policy().decide_write(Attempt::NotSent, 1, 0.0),
+            Decision::RetryAfter(MS(100))
+        );
+        assert_eq!(
+            policy().decide_write(Attempt::NotSent, 5, 0.0),
+            Decision::Stop
+        );
+        for what in [
+            Attempt::Connection,
+            Attempt::Timeout,
+            Attempt::Truncated,
+            status(500),
+            status(503),
+            status(429),
+            Attempt::Status {
+                status: 403,
+                throttled: true,
+            },
+            status(201),
+        ] {
+            assert_eq!(
+                policy().decide_write(what, 1, 0.0),
+                Decision::Stop,
+                "{what:?}"
+            );
+        }
     }
 
     #[test]

@@ -189,7 +189,7 @@ pub fn billing_emails(conn: &Connection) -> Result<BTreeMap<String, String>, Sto
     let mut stmt = conn
         .prepare(
             "SELECT account_number, min(email) FROM contacts
-              WHERE receives_billing AND email IS NOT NULL AND trim(email) <> ''
+              WHERE receives_billing AND deleted_at IS NULL AND email IS NOT NULL AND trim(email) <> ''
               GROUP BY account_number",
         )
         .map_err(StoreError::Query)?;

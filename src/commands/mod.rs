@@ -1,6 +1,7 @@
 //! One file per subcommand, each with one `run` entry; dispatched from one match.
 
 mod accounting;
+mod act;
 mod close;
 mod completions;
 mod demo;
@@ -70,6 +71,15 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// The config file (`--config`, `--profile`), its warnings said on stderr.
+pub fn config(cli: &Cli, printer: &Printer) -> anyhow::Result<crate::config::Config> {
+    let config = crate::config::Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
+    for warning in &config.warnings {
+        printer.warn(warning);
+    }
+    Ok(config)
 }
 
 /// The price book: `--prices`, else `[billing] prices` in the config file, else
@@ -154,6 +164,8 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Pack(args) => pack::run(args, &cli, &db, printer),
         Command::Close(args) => close::close(args, &cli, &db, printer),
         Command::Reopen(args) => close::reopen(args, &db, printer),
+        Command::Rackspace(args) => act::rackspace(args, &cli, &db, printer),
+        Command::Mailroute(args) => act::mailroute(args, &cli, &db, printer),
         Command::Sandbox(args) => sandbox::run(args, printer),
         Command::Completions(args) => completions::completions(args, printer),
         Command::Man(_) => completions::man(printer),

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::cli::{Cli, SyncArgs, SyncProvider};
-use crate::config::Config;
 use crate::printer::Printer;
 use crate::settings::{
     API_KEY_ENV, LOGIN_ENV, MailrouteSettings, RackspaceSettings, SECRET_KEY_ENV, USER_KEY_ENV,
@@ -24,10 +23,7 @@ pub fn run(
     db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let config = Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
-    for warning in &config.warnings {
-        printer.warn(warning);
-    }
+    let config = super::config(cli, printer)?;
     match &args.provider {
         Some(SyncProvider::Rackspace(a)) => {
             run_provider::<Rackspace>(&RackspaceSettings::new(Some(a), &config)?, db, printer)

@@ -48,7 +48,22 @@ pub struct MrContact {
     pub is_billing: bool,
     pub is_technical: bool,
     pub is_emergency: bool,
+    /// The optional fields: phone, address, address2, city, state, zipcode, country.
+    pub extra: std::collections::BTreeMap<String, String>,
 }
+
+/// The optional text fields of a contact, as the schema names them.
+pub const CONTACT_TEXT_FIELDS: [&str; 9] = [
+    "first_name",
+    "last_name",
+    "phone",
+    "address",
+    "address2",
+    "city",
+    "state",
+    "zipcode",
+    "country",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MrAdmin {
@@ -116,6 +131,7 @@ fn customer(id: i64, name: String, reported_user_count: Option<i64>, i: usize) -
                 is_billing: k == 0 && i % 8 != 1,
                 is_technical: k == 1 || i % 8 == 1,
                 is_emergency: k == 1,
+                extra: Default::default(),
             })
             .collect()
     };
@@ -162,9 +178,12 @@ fn customer_json(c: &MrCustomer) -> Value {
 }
 
 fn contact_json(customer: i64, k: &MrContact) -> Value {
+    let text = |name: &str, empty: Value| k.extra.get(name).map_or(empty, |v| json!(v));
     json!({
-        "state": "", "city": "", "country": "", "address": null, "address2": null,
-        "zipcode": null, "phone": null,
+        "state": text("state", json!("")), "city": text("city", json!("")),
+        "country": text("country", json!("")), "address": text("address", Value::Null),
+        "address2": text("address2", Value::Null), "zipcode": text("zipcode", Value::Null),
+        "phone": text("phone", Value::Null),
         "last_name": k.last_name, "first_name": k.first_name, "email": k.email,
         "is_technical": k.is_technical, "is_billing": k.is_billing, "is_emergency": k.is_emergency,
         "created_at": date(k.id), "updated_at": date(k.id + 1),
@@ -297,11 +316,11 @@ pub fn route(world: &MrWorld, path: &str, query: &HashMap<String, String>) -> Re
         ["customer"] => {
             let mut filters = Vec::new();
             let reseller = query.get("reseller").cloned();
-            let name = query.get("name").cloned();
+            let name = query.get("name").map(|n| percent_decode(n));
             if let Some(r) = &reseller {
                 filters.push(("reseller", r.clone()));
             }
-            if let Some(n) = &name {
+            if let Some(n) = query.get("name") {
                 filters.push(("name", n.clone()));
             }
             let all = world
@@ -321,6 +340,19 @@ pub fn route(world: &MrWorld, path: &str, query: &HashMap<String, String>) -> Re
             Some(c) => json(StatusCode::OK, &customer_json(c)),
             None => not_found(),
         },
+        ["contact_customer", id] => {
+            let id = id.parse::<i64>().ok();
+            world
+                .customers
+                .iter()
+                .find_map(|c| {
+                    c.contacts
+                        .iter()
+                        .find(|k| Some(k.id) == id)
+                        .map(|k| contact_json(c.id, k))
+                })
+                .map_or_else(not_found, |k| json(StatusCode::OK, &k))
+        }
         ["customer", id, "contacts"] => match find(id) {
             Some(c) => page(
                 path,
@@ -332,14 +364,23 @@ pub fn route(world: &MrWorld, path: &str, query: &HashMap<String, String>) -> Re
         },
         ["contact_customer"] => {
             let customer = query.get("customer").cloned();
+            let email = query.get("email").map(|e| percent_decode(e));
             let all = world
                 .customers
                 .iter()
                 .filter(|c| customer.as_deref().is_none_or(|id| id == c.id.to_string()))
-                .flat_map(|c| c.contacts.iter().map(|k| contact_json(c.id, k)))
+                .flat_map(|c| {
+                    c.contacts
+                        .iter()
+                        .filter(|k| email.as_deref().is_none_or(|e| e == k.email))
+                        .map(|k| contact_json(c.id, k))
+                })
                 .collect();
-            let filters: Vec<(&str, String)> =
+            let mut filters: Vec<(&str, String)> =
                 customer.map(|c| vec![("customer", c)]).unwrap_or_default();
+            if let Some(e) = query.get("email") {
+                filters.push(("email", e.clone()));
+            }
             page(path, &filters, all, query)
         }
         ["admins", "customer", id] => match find(id) {
@@ -353,6 +394,352 @@ pub fn route(world: &MrWorld, path: &str, query: &HashMap<String, String>) -> Re
         },
         _ => not_found(),
     }
+}
+
+/// A query value with its `%XX` escapes decoded.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A Tastypie field error: `{"<resource>": {"<field>": ["<message>"]}}`.
+fn field_error(resource: &str, field: &str, message: &str) -> Response {
+    json(
+        StatusCode::BAD_REQUEST,
+        &json!({ resource: { field: [message] } }),
+    )
+}
+
+/// 201 with the object and its `Location`.
+fn created(host: &str, uri: &str, body: &Value) -> Response {
+    let mut response = json(StatusCode::CREATED, body);
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("http://{host}{uri}")) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn no_content() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "",
+    )
+        .into_response()
+}
+
+/// A boolean as the examples send it (`"true"`) or as JSON (`true`).
+fn boolean(body: &serde_json::Map<String, Value>, name: &str) -> Result<Option<bool>, String> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(other) => Err(format!("'{other}' is not a valid boolean")),
+    }
+}
+
+fn text_field(body: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
+    match body.get(name) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The id at the end of a resource URI of `kind` (`/api/v1/customer/157/`).
+fn uri_id(uri: &str, kind: &str) -> Option<i64> {
+    let rest = uri.strip_prefix("/api/v1/")?.strip_prefix(kind)?;
+    rest.trim_matches('/').parse().ok()
+}
+
+/// Checks an admin username as the schema says: required, at most 30 characters of
+/// letters, digits and `@ . + - _`.
+pub fn check_username(username: &str) -> Result<(), String> {
+    let length = username.chars().count();
+    if length == 0 {
+        return Err("This field is required.".into());
+    }
+    if length > 30 {
+        return Err(format!(
+            "Ensure this value has at most 30 characters (it has {length})."
+        ));
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "@.+-_".contains(c))
+    {
+        return Err("Enter a valid username. This value may contain only letters, numbers and @/./+/-/_ characters.".into());
+    }
+    Ok(())
+}
+
+/// Routes a POST, PUT or DELETE under `/api/v1/` with its JSON body (`None`: no
+/// body or not a JSON object); `host` makes the `Location` of a created object.
+pub fn write(
+    world: &mut MrWorld,
+    method: &axum::http::Method,
+    path: &str,
+    body: Option<&serde_json::Map<String, Value>>,
+    host: &str,
+) -> Response {
+    let rest = path.trim_start_matches("/api/v1/");
+    let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    let empty = serde_json::Map::new();
+    let needs_body = method != axum::http::Method::DELETE;
+    if needs_body && body.is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "The request body is not a JSON object.",
+        );
+    }
+    let body = body.unwrap_or(&empty);
+    let customer_at = |world: &MrWorld, id: &str| {
+        id.parse::<i64>()
+            .ok()
+            .and_then(|id| world.customers.iter().position(|c| c.id == id))
+    };
+    match (method.as_str(), segments.as_slice()) {
+        ("POST", ["customer"]) => {
+            let name = text_field(body, "name").unwrap_or_default();
+            if name.trim().is_empty() {
+                return field_error("customer", "name", "This field is required.");
+            }
+            let Some(reseller) = text_field(body, "reseller") else {
+                return field_error("customer", "reseller", "This field is required.");
+            };
+            if uri_id(&reseller, "reseller/") != Some(RESELLER_ID) {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("Could not find the provided object via resource URI '{reseller}'."),
+                );
+            }
+            if world.customers.iter().any(|c| c.name == name) {
+                return field_error(
+                    "customer",
+                    "name",
+                    "Customer with this Name already exists.",
+                );
+            }
+            let id = world
+                .customers
+                .iter()
+                .map(|c| c.id)
+                .max()
+                .unwrap_or(0)
+                .max(2999)
+                + 1;
+            let c = MrCustomer {
+                id,
+                name,
+                reported_user_count: None,
+                contacts: Vec::new(),
+                admins: Vec::new(),
+            };
+            let shown = customer_json(&c);
+            world.customers.push(c);
+            created(host, &format!("/api/v1/customer/{id}/"), &shown)
+        }
+        ("PUT", ["customer", id]) => {
+            let Some(at) = customer_at(world, id) else {
+                return not_found();
+            };
+            if let Some(name) = text_field(body, "name") {
+                if name.trim().is_empty() {
+                    return field_error("customer", "name", "This field is required.");
+                }
+                if world
+                    .customers
+                    .iter()
+                    .any(|c| c.name == name && c.id != world.customers[at].id)
+                {
+                    return field_error(
+                        "customer",
+                        "name",
+                        "Customer with this Name already exists.",
+                    );
+                }
+                world.customers[at].name = name;
+            }
+            json(StatusCode::ACCEPTED, &customer_json(&world.customers[at]))
+        }
+        ("DELETE", ["customer", id]) => match customer_at(world, id) {
+            Some(at) => {
+                world.customers.remove(at);
+                no_content()
+            }
+            None => not_found(),
+        },
+        ("POST", ["contact_customer"]) => {
+            let Some(customer) = text_field(body, "customer") else {
+                return field_error("contact_customer", "customer", "This field is required.");
+            };
+            let Some(at) = uri_id(&customer, "customer/")
+                .and_then(|id| world.customers.iter().position(|c| c.id == id))
+            else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("Could not find the provided object via resource URI '{customer}'."),
+                );
+            };
+            let id = world
+                .customers
+                .iter()
+                .flat_map(|c| c.contacts.iter().map(|k| k.id))
+                .max()
+                .unwrap_or(0)
+                .max(99_999)
+                + 1;
+            let contact = match contact_from(body, id) {
+                Ok(contact) => contact,
+                Err(response) => return response,
+            };
+            let c = &mut world.customers[at];
+            let shown = contact_json(c.id, &contact);
+            c.contacts.push(contact);
+            created(host, &format!("/api/v1/contact_customer/{id}/"), &shown)
+        }
+        ("PUT", ["contact_customer", id]) => {
+            let Some((at, k)) =
+                id.parse::<i64>().ok().and_then(|id| {
+                    world.customers.iter().enumerate().find_map(|(at, c)| {
+                        c.contacts.iter().position(|k| k.id == id).map(|k| (at, k))
+                    })
+                })
+            else {
+                return not_found();
+            };
+            let contact = match contact_from(body, world.customers[at].contacts[k].id) {
+                Ok(contact) => contact,
+                Err(response) => return response,
+            };
+            let c = &mut world.customers[at];
+            c.contacts[k] = contact;
+            json(StatusCode::ACCEPTED, &contact_json(c.id, &c.contacts[k]))
+        }
+        ("DELETE", ["contact_customer", id]) => {
+            let id = id.parse::<i64>().ok();
+            for c in &mut world.customers {
+                if let Some(k) = c.contacts.iter().position(|k| Some(k.id) == id) {
+                    c.contacts.remove(k);
+                    return no_content();
+                }
+            }
+            not_found()
+        }
+        ("POST", ["admins", "customer", id]) => {
+            let Some(at) = customer_at(world, id) else {
+                return not_found();
+            };
+            let email = text_field(body, "email").unwrap_or_default();
+            if let Err(message) = check_username(&email) {
+                return field_error("admins", "username", &message);
+            }
+            if let Err(message) = boolean(body, "send_welcome") {
+                return field_error("admins", "send_welcome", &message);
+            }
+            if world
+                .customers
+                .iter()
+                .flat_map(|c| &c.admins)
+                .any(|a| a.username == email)
+            {
+                return field_error(
+                    "admins",
+                    "username",
+                    "A user with that username already exists.",
+                );
+            }
+            let admin_id = world
+                .customers
+                .iter()
+                .flat_map(|c| c.admins.iter().map(|a| a.id))
+                .max()
+                .unwrap_or(0)
+                .max(999_999)
+                + 1;
+            let admin = MrAdmin {
+                id: admin_id,
+                username: email,
+                is_active: true,
+            };
+            let c = &mut world.customers[at];
+            let shown = admin_json(c.id, &admin);
+            c.admins.push(admin);
+            created(
+                host,
+                &format!("/api/v1/admins/customer/{}/admin/{admin_id}/", c.id),
+                &shown,
+            )
+        }
+        ("DELETE", ["admins", "customer", id, "admin", admin_id]) => {
+            let Some(at) = customer_at(world, id) else {
+                return not_found();
+            };
+            let admin_id = admin_id.parse::<i64>().ok();
+            let c = &mut world.customers[at];
+            match c.admins.iter().position(|a| Some(a.id) == admin_id) {
+                Some(k) => {
+                    c.admins.remove(k);
+                    no_content()
+                }
+                None => not_found(),
+            }
+        }
+        (_, ["admins", ..]) => (StatusCode::METHOD_NOT_ALLOWED, "").into_response(),
+        _ => not_found(),
+    }
+}
+
+/// A contact from a POST or PUT body (a PUT replaces the whole contact, as
+/// Tastypie's does: a field left out takes its default).
+#[allow(clippy::result_large_err)]
+fn contact_from(body: &serde_json::Map<String, Value>, id: i64) -> Result<MrContact, Response> {
+    let email = text_field(body, "email").unwrap_or_default();
+    if email.trim().is_empty() {
+        return Err(field_error(
+            "contact_customer",
+            "email",
+            "This field is required.",
+        ));
+    }
+    let flag = |name: &str| {
+        boolean(body, name)
+            .map(Option::unwrap_or_default)
+            .map_err(|m| field_error("contact_customer", name, &m))
+    };
+    let mut extra = std::collections::BTreeMap::new();
+    for name in &CONTACT_TEXT_FIELDS[2..] {
+        if let Some(v) = text_field(body, name) {
+            extra.insert((*name).to_owned(), v);
+        }
+    }
+    Ok(MrContact {
+        id,
+        email,
+        first_name: text_field(body, "first_name").unwrap_or_default(),
+        last_name: text_field(body, "last_name").unwrap_or_default(),
+        is_billing: flag("is_billing")?,
+        is_technical: flag("is_technical")?,
+        is_emergency: flag("is_emergency")?,
+        extra,
+    })
 }
 
 /// The `/schema/` documents, as the provider's page shows them (fields abridged to

@@ -4,6 +4,7 @@
 //! checks signatures, enforces a rate limit and injects faults on request. It shares
 //! only the wire formats with `api/`, never its code.
 
+pub mod accounts;
 pub mod faults;
 pub mod mailroute;
 pub mod rackspace;
@@ -11,6 +12,7 @@ mod rng;
 pub mod server;
 pub mod world;
 
+pub use accounts::RsAccounts;
 pub use faults::FaultSpec;
 pub use mailroute::{MrWorld, SANDBOX_API_KEY, SANDBOX_LOGIN};
 pub use rackspace::{SANDBOX_SECRET_KEY, SANDBOX_USER_KEY};

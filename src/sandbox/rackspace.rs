@@ -6,13 +6,16 @@
 
 use std::collections::HashMap;
 
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
+use super::accounts::{
+    Answer, EMPTY_PAYLOAD, RsAccounts, WRONG_CONTENT_TYPE, contact_json, customer_json,
+};
 use super::server::{SandboxOptions, Shared, json_response, text};
 use super::world::{World, line_items_csv};
 
@@ -24,6 +27,128 @@ const MAX_CLOCK_SKEW_SECS: i64 = 300;
 /// The largest page the sandbox sends, whatever is asked (public clients ask 250).
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// A write's body as the provider reads it: a JSON object, or why not.
+pub(super) enum Payload {
+    Object(serde_json::Map<String, Value>),
+    /// No body, a body that is not a JSON object.
+    Empty,
+    /// Not sent as `application/json`.
+    WrongType,
+}
+
+impl Payload {
+    pub(super) fn read(content_type: Option<&str>, body: &[u8]) -> Payload {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Payload::Empty;
+        }
+        if !content_type.is_some_and(|t| t.starts_with("application/json")) {
+            return Payload::WrongType;
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Payload::Object(map),
+            _ => Payload::Empty,
+        }
+    }
+
+    /// The object, or the provider's 400 for a missing or mistyped payload.
+    #[allow(clippy::result_large_err)]
+    fn object(&self) -> Result<&serde_json::Map<String, Value>, Response> {
+        match self {
+            Payload::Object(map) => Ok(map),
+            Payload::Empty => Err(fault(
+                StatusCode::BAD_REQUEST,
+                "badRequestFault",
+                EMPTY_PAYLOAD,
+            )),
+            Payload::WrongType => Err(wrong_type()),
+        }
+    }
+}
+
+fn wrong_type() -> Response {
+    fault(
+        StatusCode::BAD_REQUEST,
+        "badRequestFault",
+        WRONG_CONTENT_TYPE,
+    )
+}
+
+/// The Rackspace write operations: customers (add, edit, enable, disable, delete,
+/// login tokens) and contacts (add, edit, delete).
+pub(super) fn write(shared: &Shared, method: &Method, path: &str, payload: &Payload) -> Response {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut accounts = shared.rackspace.lock().expect("rackspace lock");
+    let answer = match (method.as_str(), segments.as_slice()) {
+        ("POST", ["v1", "customers"]) => match payload.object() {
+            Ok(body) => accounts.add_customer(body),
+            Err(response) => return response,
+        },
+        ("PUT", ["v1", "customers", account]) => match payload.object() {
+            Ok(body) => accounts.edit_customer(account, body),
+            Err(response) => return response,
+        },
+        ("DELETE", ["v1", "customers", account]) => accounts.delete_customer(account),
+        ("POST", ["v1", "customers", account, "enable"]) => accounts.toggle(account, true),
+        ("POST", ["v1", "customers", account, "disable"]) => accounts.toggle(account, false),
+        ("POST", ["v1", "customers", account, token])
+            if token.eq_ignore_ascii_case("loginToken") =>
+        {
+            match payload.object() {
+                Ok(body) => accounts.login_token(account, body),
+                Err(response) => return response,
+            }
+        }
+        ("POST", ["v2", "customers", account, "contacts"]) => match payload {
+            Payload::WrongType => return wrong_type(),
+            Payload::Object(body) => accounts.add_contact(account, Some(body)),
+            Payload::Empty => accounts.add_contact(account, None),
+        },
+        ("PUT", ["v2", "customers", account, "contacts", id]) => match payload {
+            Payload::WrongType => return wrong_type(),
+            Payload::Object(body) => accounts.edit_contact(account, id, Some(body)),
+            Payload::Empty => accounts.edit_contact(account, id, None),
+        },
+        ("DELETE", ["v2", "customers", account, "contacts", id]) => {
+            accounts.delete_contact(account, id)
+        }
+        _ => {
+            return fault(
+                StatusCode::NOT_FOUND,
+                "itemNotFoundFault",
+                "Make sure the URL is correct.",
+            );
+        }
+    };
+    match answer {
+        Answer::Ok {
+            status,
+            body,
+            location,
+        } => {
+            let status = StatusCode::from_u16(status).expect("a status");
+            let mut response = match body {
+                Some(body) => json_response(status, &body),
+                None => (status, "").into_response(),
+            };
+            if let Some(location) = location
+                && let Ok(value) = axum::http::HeaderValue::from_str(&location)
+            {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+        Answer::Fault {
+            status,
+            name,
+            message,
+        } => fault(
+            StatusCode::from_u16(status).expect("a status"),
+            name,
+            &message,
+        ),
+    }
+}
+
 pub(super) fn route(shared: &Shared, path: &str, query: &HashMap<String, String>) -> Response {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let world = &shared.world;
@@ -31,9 +156,21 @@ pub(super) fn route(shared: &Shared, path: &str, query: &HashMap<String, String>
         Ok(paging) => paging,
         Err(response) => return response,
     };
+    let accounts = shared.rackspace.lock().expect("rackspace lock");
     match segments.as_slice() {
         ["v1", "customers"] => {
-            let all: Vec<Value> = world
+            if let Some(reference) = query.get("referencenumber") {
+                // A show of the sub-account with exactly this reference number.
+                return match accounts
+                    .customers
+                    .iter()
+                    .find(|c| c.reference_number.as_deref() == Some(reference.as_str()))
+                {
+                    Some(c) => json_response(StatusCode::OK, &customer_json(c)),
+                    None => not_found_account(reference),
+                };
+            }
+            let all: Vec<Value> = accounts
                 .customers
                 .iter()
                 .map(|c| {
@@ -50,12 +187,12 @@ pub(super) fn route(shared: &Shared, path: &str, query: &HashMap<String, String>
                 &json!({"offset": offset, "size": size, "total": total, "customers": page}),
             )
         }
-        ["v1", "customers", account] => match customer_details(world, account) {
-            Some(details) => json_response(StatusCode::OK, &details),
+        ["v1", "customers", account] => match accounts.account(account) {
+            Some(c) => json_response(StatusCode::OK, &customer_json(c)),
             None => not_found_account(account),
         },
         ["v2", "customers", account, "invoices"] => {
-            let Some(account) = known_account(world, account) else {
+            let Some(account) = known_account(world, &accounts, account) else {
                 return not_found_account(account);
             };
             let items: Vec<Value> = if account == world.reseller_account {
@@ -80,7 +217,7 @@ pub(super) fn route(shared: &Shared, path: &str, query: &HashMap<String, String>
             v2_page(&items, offset, size)
         }
         ["v2", "customers", account, "invoices", invoice_id] => {
-            let Some(account) = known_account(world, account) else {
+            let Some(account) = known_account(world, &accounts, account) else {
                 return not_found_account(account);
             };
             let invoice = world
@@ -105,12 +242,29 @@ pub(super) fn route(shared: &Shared, path: &str, query: &HashMap<String, String>
                 }
             }
         }
-        ["v2", "customers", account, "contacts"] => {
-            let Some(account) = known_account(world, account) else {
-                return not_found_account(account);
-            };
-            let items: Vec<Value> = contacts_of(world, &account);
-            v2_page(&items, offset, size)
+        ["v2", "customers", account, "contacts"] => match accounts.account(account) {
+            Some(c) => {
+                let items: Vec<Value> = c
+                    .contacts
+                    .iter()
+                    .map(|k| contact_json(&c.account_number, k))
+                    .collect();
+                v2_page(&items, offset, size)
+            }
+            None => not_found_account(account),
+        },
+        ["v2", "customers", account, "contacts", id] => {
+            match accounts
+                .account(account)
+                .and_then(|c| c.contacts.iter().find(|k| k.id == *id).map(|k| (c, k)))
+            {
+                Some((c, k)) => json_response(StatusCode::OK, &contact_json(&c.account_number, k)),
+                None => fault(
+                    StatusCode::NOT_FOUND,
+                    "itemNotFoundFault",
+                    "Make sure the URL is correct.",
+                ),
+            }
         }
         _ => fault(
             StatusCode::NOT_FOUND,
@@ -120,105 +274,15 @@ pub(super) fn route(shared: &Shared, path: &str, query: &HashMap<String, String>
     }
 }
 
-/// `me` or an account the world knows, as its account number.
-fn known_account(world: &World, account: &str) -> Option<String> {
+/// `me` or an account the world knows (now or once: invoices outlive an
+/// account), as its account number.
+fn known_account(world: &World, accounts: &RsAccounts, account: &str) -> Option<String> {
     if account == "me" || account == world.reseller_account {
         return Some(world.reseller_account.clone());
     }
-    world
-        .customers
-        .iter()
-        .any(|c| c.account_number == account)
-        .then(|| account.to_owned())
-}
-
-fn customer_details(world: &World, account: &str) -> Option<Value> {
-    let account = known_account(world, account)?;
-    if account == world.reseller_account {
-        return Some(json!({
-            "name": "Sandbox Reseller",
-            "accountNumber": account,
-            "referenceNumber": null,
-            "addressLine1": "1 Reseller Way",
-            "addressLine2": null,
-            "city": "San Antonio",
-            "state": "TX",
-            "zip": "78218",
-            "country": "US",
-            "phone": "1-555-555-0100",
-            "email": "billing@reseller.example",
-        }));
-    }
-    let (i, c) = world
-        .customers
-        .iter()
-        .enumerate()
-        .find(|(_, c)| c.account_number == account)?;
-    const CITIES: [(&str, &str, &str); 4] = [
-        ("Austin", "TX", "78703"),
-        ("Portland", "OR", "97201"),
-        ("Denver", "CO", "80202"),
-        ("Raleigh", "NC", "27601"),
-    ];
-    let (city, state, zip) = CITIES[i % CITIES.len()];
-    Some(json!({
-        "name": c.name,
-        "accountNumber": c.account_number,
-        "referenceNumber": c.reference_number,
-        "addressLine1": format!("{} Main Street", 100 + i),
-        "addressLine2": if i % 3 == 0 { json!(format!("Suite {}", 200 + i)) } else { Value::Null },
-        "city": city,
-        "state": state,
-        "zip": zip,
-        "country": "US",
-        "phone": format!("1-555-555-{:04}", 1000 + i),
-        "email": format!("office@{}", c.domain),
-    }))
-}
-
-fn contacts_of(world: &World, account: &str) -> Vec<Value> {
-    let contact = |id: &str, name: &str, email: &str, billing: bool, answer: &str| {
-        json!({
-            "CustomerNumber": account,
-            "Email": email,
-            "Id": id,
-            "Name": name,
-            "Phone": "1235555555",
-            "ReceivesAlerts": true,
-            "ReceivesBilling": billing,
-            "ReceivesUpdates": !billing,
-            "SecurityAnswer": answer,
-            "SecurityQuestion": "What was the name of your first pet?",
-        })
-    };
-    if account == world.reseller_account {
-        return vec![contact(
-            "1",
-            "Billing Desk",
-            "billing@reseller.example",
-            true,
-            "reseller-secret-answer",
-        )];
-    }
-    world
-        .customers
-        .iter()
-        .find(|c| c.account_number == account)
-        .map(|c| {
-            c.contacts
-                .iter()
-                .map(|k| {
-                    contact(
-                        &k.id,
-                        &k.name,
-                        &k.email,
-                        k.receives_billing,
-                        &k.security_answer,
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    (accounts.account(account).is_some()
+        || world.customers.iter().any(|c| c.account_number == account))
+    .then(|| account.to_owned())
 }
 
 /// The request's query, keys lowercased (the provider's are case-insensitive).

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use super::accounts::RsAccounts;
 use super::faults::{Fault, FaultSpec};
 use super::mailroute::{self, MrWorld, SANDBOX_API_KEY, SANDBOX_LOGIN};
 use super::rackspace::{self, SANDBOX_SECRET_KEY, SANDBOX_USER_KEY};
@@ -42,6 +43,9 @@ pub struct SandboxOptions {
     pub latency: Duration,
     /// Invoices whose CSV is served with a broken last row (to test refusals).
     pub corrupt_csv: Vec<String>,
+    /// The first N writes (POST, PUT, DELETE) are applied, then their connection is
+    /// dropped without an answer: a write whose outcome the client cannot know.
+    pub lose_write_answers: u32,
 }
 
 impl Default for SandboxOptions {
@@ -56,6 +60,7 @@ impl Default for SandboxOptions {
             faults: FaultSpec::default(),
             latency: Duration::ZERO,
             corrupt_csv: Vec::new(),
+            lose_write_answers: 0,
         }
     }
 }
@@ -75,10 +80,17 @@ pub struct SandboxStats {
     pub csv_missing: u64,
     /// Injected faults by kind.
     pub faults: BTreeMap<String, u64>,
+    /// Writes (POST, PUT, DELETE) received, by `METHOD path`.
+    #[serde(default)]
+    pub writes: BTreeMap<String, u64>,
 }
 
 pub(super) struct Shared {
     pub(super) world: World,
+    /// The Rackspace accounts as writes leave them.
+    pub(super) rackspace: Mutex<RsAccounts>,
+    /// Writes whose answer is still to be lost (`SandboxOptions::lose_write_answers`).
+    answers_to_lose: std::sync::atomic::AtomicU32,
     /// Mutable: tests delete and rename MailRoute objects between syncs.
     pub(super) mailroute: Mutex<MrWorld>,
     pub(super) options: SandboxOptions,
@@ -108,6 +120,20 @@ impl RunningSandbox {
 
     pub fn world(&self) -> &World {
         &self.shared.world
+    }
+
+    /// The Rackspace accounts as they are now (writes change them).
+    pub fn rackspace(&self) -> RsAccounts {
+        self.shared
+            .rackspace
+            .lock()
+            .expect("rackspace lock")
+            .clone()
+    }
+
+    /// Changes the Rackspace accounts between requests.
+    pub fn rackspace_mut(&self, change: impl FnOnce(&mut RsAccounts)) {
+        change(&mut self.shared.rackspace.lock().expect("rackspace lock"));
     }
 
     /// The MailRoute API's base URL (with its `/api/v1/` prefix).
@@ -161,6 +187,8 @@ impl Drop for RunningSandbox {
 pub async fn start(options: SandboxOptions, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
     let world = World::generate(options.world);
     let mailroute = Mutex::new(MrWorld::generate(&world));
+    let rackspace = Mutex::new(RsAccounts::from_world(&world));
+    let answers_to_lose = std::sync::atomic::AtomicU32::new(options.lose_write_answers);
     let limiter = options.requests_per_minute.map(|rpm| {
         // A second's worth of burst: a client spacing requests evenly at the same
         // rate is never refused for network jitter.
@@ -169,6 +197,8 @@ pub async fn start(options: SandboxOptions, addr: SocketAddr) -> std::io::Result
     });
     let shared = Arc::new(Shared {
         world,
+        rackspace,
+        answers_to_lose,
         mailroute,
         options,
         limiter,
@@ -292,11 +322,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         );
     }
     if request.method() != Method::GET {
-        return rackspace::fault(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "badRequestFault",
-            "The sandbox emulates GET only",
-        );
+        return write(&shared, request, is_mailroute).await;
     }
     let injected = {
         let mut rng = Rng::new(shared.options.world.seed ^ number.wrapping_mul(0x9E37_79B9));
@@ -348,6 +374,62 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         shared.stats.lock().expect("stats lock").csv_served += 1;
     }
     response
+}
+
+/// A POST, PUT or DELETE: applied to the world (faults are injected into reads
+/// only), answered as the provider answers, or applied and then left unanswered
+/// while `lose_write_answers` lasts.
+async fn write(shared: &Shared, request: Request, is_mailroute: bool) -> Response {
+    let method = request.method().clone();
+    if ![Method::POST, Method::PUT, Method::DELETE].contains(&method) {
+        return rackspace::fault(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "badRequestFault",
+            "Method not allowed",
+        );
+    }
+    let path = request.uri().path().to_owned();
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let Ok(body) = axum::body::to_bytes(request.into_body(), 1024 * 1024).await else {
+        return rackspace::fault(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "badRequestFault",
+            "The request body is too large",
+        );
+    };
+    *shared
+        .stats
+        .lock()
+        .expect("stats lock")
+        .writes
+        .entry(format!("{method} {path}"))
+        .or_default() += 1;
+    let payload = rackspace::Payload::read(content_type.as_deref(), &body);
+    let response = if is_mailroute {
+        let object = match &payload {
+            rackspace::Payload::Object(map) => Some(map),
+            _ => None,
+        };
+        let mut world = shared.mailroute.lock().expect("mailroute lock");
+        mailroute::write(&mut world, &method, &path, object, &host)
+    } else {
+        rackspace::write(shared, &method, &path, &payload)
+    };
+    let lose = shared
+        .answers_to_lose
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if lose { dropped() } else { response }
 }
 
 pub(super) fn query_map(query: Option<&str>) -> HashMap<String, String> {

@@ -1,6 +1,8 @@
 //! The MailRoute snapshot: every sync replaces all four `mr_` tables in one
 //! transaction (a DELETE and the appends), so the file always holds one whole
-//! snapshot and objects deleted at MailRoute disappear.
+//! snapshot. A customer, contact or admin that is no longer listed stays, marked
+//! deleted (`deleted_at`, the first sync that missed it), so past reports keep its
+//! name.
 
 use chrono::NaiveDateTime;
 use duckdb::params;
@@ -65,7 +67,10 @@ impl Store {
         let now = utc_now_text();
         let tx = self.conn.transaction().map_err(StoreError::Query)?;
         tx.execute_batch(
-            "DELETE FROM mr_admins; DELETE FROM mr_contacts; DELETE FROM mr_customers; DELETE FROM mr_resellers;",
+            "CREATE OR REPLACE TEMP TABLE mr_customers_before AS SELECT * FROM mr_customers;
+             CREATE OR REPLACE TEMP TABLE mr_contacts_before AS SELECT * FROM mr_contacts;
+             CREATE OR REPLACE TEMP TABLE mr_admins_before AS SELECT * FROM mr_admins;
+             DELETE FROM mr_admins; DELETE FROM mr_contacts; DELETE FROM mr_customers; DELETE FROM mr_resellers;",
         )
         .map_err(StoreError::Query)?;
         {
@@ -88,7 +93,9 @@ impl Store {
                         ts(c.created_at),
                         ts(c.updated_at),
                         now,
-                        run_id
+                        run_id,
+                        None::<String>,
+                        None::<i64>
                     ])
                     .map_err(StoreError::Query)?;
             }
@@ -107,7 +114,9 @@ impl Store {
                         k.is_technical,
                         k.is_emergency,
                         now,
-                        run_id
+                        run_id,
+                        None::<String>,
+                        None::<i64>
                     ])
                     .map_err(StoreError::Query)?;
             }
@@ -124,11 +133,29 @@ impl Store {
                         ts(a.date_joined),
                         ts(a.last_login),
                         now,
-                        run_id
+                        run_id,
+                        None::<String>,
+                        None::<i64>
                     ])
                     .map_err(StoreError::Query)?;
             }
             appender.flush().map_err(StoreError::Query)?;
+        }
+        // What is no longer listed comes back, marked deleted.
+        for table in ["mr_customers", "mr_contacts", "mr_admins"] {
+            tx.execute(
+                &format!(
+                    "INSERT INTO {table}
+                     SELECT * REPLACE (coalesce(deleted_at, ?::TIMESTAMP) AS deleted_at)
+                       FROM {table}_before b
+                      WHERE b.id NOT IN (SELECT id FROM {table});
+                     "
+                ),
+                [&now],
+            )
+            .map_err(StoreError::Query)?;
+            tx.execute_batch(&format!("DROP TABLE {table}_before"))
+                .map_err(StoreError::Query)?;
         }
         tx.commit().map_err(StoreError::Query)
     }

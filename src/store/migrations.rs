@@ -52,6 +52,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0005_closed_months.sql"),
         rewrites: false,
     },
+    Migration {
+        version: 6,
+        name: "actions",
+        sql: include_str!("migrations/0006_actions.sql"),
+        rewrites: false,
+    },
 ];
 
 /// The schema version this tally writes.

@@ -2,6 +2,7 @@
 //! schema (numbered migrations), and the writes that keep each invoice whole.
 //! Knows nothing of HTTP.
 
+mod actions;
 mod csv_status;
 mod error;
 mod invoice_write;
@@ -18,14 +19,15 @@ use std::time::{Duration, Instant};
 
 use duckdb::{AccessMode, Config, Connection};
 
+pub use actions::{ActionOutcome, ActionStart, MrObject, UnsettledAction};
 pub use csv_status::{CsvOrigin, CsvStatus};
 pub use error::{StoreError, duckdb_message};
 pub use invoice_write::{InvoiceCsv, InvoiceWrite};
 pub use mailroute_write::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot};
 pub use migrations::{MIGRATIONS, Migration, latest_version};
 pub use sync_write::{
-    ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceHeader, RunCounts, RunOutcome,
-    RunRecord,
+    ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceHeader, Lineage, RunCounts,
+    RunOutcome, RunRecord,
 };
 
 /// How a command may use the file.

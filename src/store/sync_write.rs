@@ -104,6 +104,53 @@ pub struct CsvCounts {
     pub pending: u64,
 }
 
+/// Replaces a customer's address block (within `tx`).
+pub(super) fn write_details(
+    tx: &duckdb::Transaction<'_>,
+    account: &str,
+    d: &CustomerDetails,
+    now: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE customers SET address_line1 = ?, address_line2 = ?, city = ?, state = ?,
+             zip = ?, country = ?, phone = ?, email = ?, details_synced_at = ?::TIMESTAMP
+         WHERE account_number = ?",
+    )
+    .and_then(|mut update| {
+        update.execute(params![
+            d.address_line1,
+            d.address_line2,
+            d.city,
+            d.state,
+            d.zip,
+            d.country,
+            d.phone,
+            d.email,
+            now,
+            account
+        ])
+    })
+    .map_err(StoreError::Query)?;
+    Ok(())
+}
+
+/// Where a written row came from: a sync run or an action (`actions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lineage {
+    Run(i64),
+    Action(i64),
+}
+
+impl Lineage {
+    /// (run_id, action_id).
+    pub(super) fn ids(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Lineage::Run(id) => (Some(id), None),
+            Lineage::Action(id) => (None, Some(id)),
+        }
+    }
+}
+
 fn timestamp_text(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
@@ -111,13 +158,24 @@ fn timestamp_text(at: NaiveDateTime) -> String {
 impl Store {
     /// Inserts or refreshes customers. The address block is replaced only when the
     /// row carries one, so a sync without `--customer-details` keeps the last one.
+    /// With `complete` (the whole customer list was read), a sub-account not among
+    /// `rows` is marked deleted (it stays, so past reports keep its name); a listed
+    /// one is never deleted.
     pub fn upsert_customers(
         &mut self,
         rows: &[CustomerRow],
         run_id: i64,
+        complete: bool,
     ) -> Result<(), StoreError> {
         let now = utc_now_text();
         let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        if complete {
+            tx.execute(
+                "UPDATE customers SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP) WHERE NOT is_reseller",
+                [&now],
+            )
+            .map_err(StoreError::Query)?;
+        }
         {
             let mut basic = tx
                 .prepare(
@@ -128,16 +186,11 @@ impl Store {
                          reference_number = excluded.reference_number,
                          is_reseller = excluded.is_reseller,
                          synced_at = excluded.synced_at,
-                         run_id = excluded.run_id",
+                         run_id = excluded.run_id,
+                         deleted_at = NULL",
                 )
                 .map_err(StoreError::Query)?;
-            let mut details = tx
-                .prepare(
-                    "UPDATE customers SET address_line1 = ?, address_line2 = ?, city = ?, state = ?,
-                         zip = ?, country = ?, phone = ?, email = ?, details_synced_at = ?::TIMESTAMP
-                     WHERE account_number = ?",
-                )
-                .map_err(StoreError::Query)?;
+
             for row in rows {
                 basic
                     .execute(params![
@@ -150,46 +203,53 @@ impl Store {
                     ])
                     .map_err(StoreError::Query)?;
                 if let Some(d) = &row.details {
-                    details
-                        .execute(params![
-                            d.address_line1,
-                            d.address_line2,
-                            d.city,
-                            d.state,
-                            d.zip,
-                            d.country,
-                            d.phone,
-                            d.email,
-                            now,
-                            row.account_number
-                        ])
-                        .map_err(StoreError::Query)?;
+                    write_details(&tx, &row.account_number, d, &now)?;
                 }
             }
         }
         tx.commit().map_err(StoreError::Query)
     }
 
-    /// Replaces an account's contacts with `rows`.
+    /// Replaces an account's contacts with `rows` (from a sync run, or read back
+    /// after an action); one no longer listed stays, marked deleted.
     pub fn replace_contacts(
         &mut self,
         account: &str,
         rows: &[ContactRow],
         run_id: i64,
     ) -> Result<(), StoreError> {
+        self.write_contacts(account, rows, Lineage::Run(run_id))
+    }
+
+    pub(super) fn write_contacts(
+        &mut self,
+        account: &str,
+        rows: &[ContactRow],
+        lineage: Lineage,
+    ) -> Result<(), StoreError> {
         let now = utc_now_text();
+        let (run_id, action_id) = lineage.ids();
         let tx = self.conn.transaction().map_err(StoreError::Query)?;
-        tx.execute("DELETE FROM contacts WHERE account_number = ?", [account])
-            .map_err(StoreError::Query)?;
+        tx.execute(
+            "UPDATE contacts SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP) WHERE account_number = ?",
+            [&now, account],
+        )
+        .map_err(StoreError::Query)?;
         {
+            let mut delete = tx
+                .prepare("DELETE FROM contacts WHERE account_number = ? AND contact_id = ?")
+                .map_err(StoreError::Query)?;
             let mut insert = tx
                 .prepare(
                     "INSERT INTO contacts (account_number, contact_id, name, email, phone,
-                         receives_alerts, receives_billing, receives_updates, synced_at, run_id)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?)",
+                         receives_alerts, receives_billing, receives_updates, synced_at, run_id, action_id)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?, ?)",
                 )
                 .map_err(StoreError::Query)?;
             for c in rows {
+                delete
+                    .execute(params![account, c.contact_id])
+                    .map_err(StoreError::Query)?;
                 insert
                     .execute(params![
                         account,
@@ -201,7 +261,8 @@ impl Store {
                         c.receives_billing,
                         c.receives_updates,
                         now,
-                        run_id
+                        run_id,
+                        action_id
                     ])
                     .map_err(StoreError::Query)?;
             }
@@ -462,11 +523,15 @@ impl Store {
                 "invoices that no sandbox run brought",
             ),
             (
+                "SELECT count(*) FROM actions WHERE NOT is_sandbox".to_owned(),
+                "writes to a real provider",
+            ),
+            (
                 format!(
-                    "SELECT (SELECT count(*) FROM customers WHERE run_id IS NULL OR run_id IN ({real_runs}))
-                          + (SELECT count(*) FROM mr_customers WHERE run_id IS NULL OR run_id IN ({real_runs}))"
+                    "SELECT (SELECT count(*) FROM customers WHERE (run_id IS NULL AND action_id IS NULL) OR run_id IN ({real_runs}))
+                          + (SELECT count(*) FROM mr_customers WHERE (run_id IS NULL AND action_id IS NULL) OR run_id IN ({real_runs}))"
                 ),
-                "customers that no sandbox run brought",
+                "customers that no sandbox run or action brought",
             ),
         ];
         for (sql, what) in checks {

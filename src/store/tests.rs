@@ -337,8 +337,19 @@ fn contacts_are_replaced_and_runs_recorded() {
         .replace_contacts("42", &[contact("2"), contact("3")], 1)
         .unwrap();
     assert_eq!(
-        column_text(&store, "SELECT contact_id FROM contacts ORDER BY 1"),
+        column_text(
+            &store,
+            "SELECT contact_id FROM contacts WHERE deleted_at IS NULL ORDER BY 1"
+        ),
         ["2", "3"]
+    );
+    // The contact no longer listed stays, marked deleted.
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT contact_id FROM contacts WHERE deleted_at IS NOT NULL"
+        ),
+        ["1"]
     );
     let first = store.begin_run("rackspace", "http://x", true).unwrap();
     let second = store.begin_run("rackspace", "http://x", true).unwrap();

@@ -11,7 +11,7 @@ use super::{Failure, Provider, ProviderClient, ProviderRun, RunMeta};
 use crate::api::ApiError;
 use crate::api::http::TransportStats;
 use crate::api::mailroute::Client;
-use crate::api::mailroute::wire::{self, Admin, Contact};
+use crate::api::mailroute::wire::{self, Admin, Contact, Customer};
 use crate::printer::Printer;
 use crate::settings::MailrouteSettings;
 use crate::store::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot, RunCounts, Store};
@@ -127,32 +127,16 @@ async fn run(
         match contacts {
             Ok(list) => snapshot
                 .contacts
-                .extend(list.into_iter().map(|k| MrContactRow {
-                    id: k.id,
-                    customer_id: id,
-                    email: k.email,
-                    first_name: k.first_name,
-                    last_name: k.last_name,
-                    phone: k.phone,
-                    is_billing: k.is_billing,
-                    is_technical: k.is_technical,
-                    is_emergency: k.is_emergency,
-                })),
+                .extend(list.into_iter().map(|k| contact_row(k, id))),
             Err(err) => report
                 .meta
                 .failures
                 .push(failure(&format!("contacts of customer {id}"), err)?),
         }
         match admins {
-            Ok(list) => snapshot.admins.extend(list.into_iter().map(|a| MrAdminRow {
-                id: a.id,
-                customer_id: id,
-                username: a.username,
-                email: a.email,
-                is_active: a.is_active,
-                date_joined: a.date_joined,
-                last_login: a.last_login,
-            })),
+            Ok(list) => snapshot
+                .admins
+                .extend(list.into_iter().map(|a| admin_row(a, id))),
             Err(err) => report
                 .meta
                 .failures
@@ -160,17 +144,7 @@ async fn run(
         }
     }
     bar.finish();
-    snapshot.customers = customers
-        .into_iter()
-        .map(|c| MrCustomerRow {
-            id: c.id,
-            name: c.name,
-            reseller_id: c.reseller.as_deref().and_then(wire::uri_id),
-            reported_user_count: c.reported_user_count,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        })
-        .collect();
+    snapshot.customers = customers.into_iter().map(customer_row).collect();
     report.resellers = snapshot.resellers.len() as u64;
     report.customers = snapshot.customers.len() as u64;
     report.contacts = snapshot.contacts.len() as u64;
@@ -180,6 +154,46 @@ async fn run(
         report.replaced = true;
     }
     Ok(())
+}
+
+/// A customer as stored.
+pub(crate) fn customer_row(c: Customer) -> MrCustomerRow {
+    MrCustomerRow {
+        id: c.id,
+        name: c.name,
+        reseller_id: c.reseller.as_deref().and_then(wire::uri_id),
+        reported_user_count: c.reported_user_count,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    }
+}
+
+/// A contact of customer `customer_id` as stored.
+pub(crate) fn contact_row(k: Contact, customer_id: i64) -> MrContactRow {
+    MrContactRow {
+        id: k.id,
+        customer_id,
+        email: k.email,
+        first_name: k.first_name,
+        last_name: k.last_name,
+        phone: k.phone,
+        is_billing: k.is_billing,
+        is_technical: k.is_technical,
+        is_emergency: k.is_emergency,
+    }
+}
+
+/// An admin of customer `customer_id` as stored.
+pub(crate) fn admin_row(a: Admin, customer_id: i64) -> MrAdminRow {
+    MrAdminRow {
+        id: a.id,
+        customer_id,
+        username: a.username,
+        email: a.email,
+        is_active: a.is_active,
+        date_joined: a.date_joined,
+        last_login: a.last_login,
+    }
 }
 
 /// Keys refused: the run stops.

@@ -132,13 +132,14 @@ async fn run(
     let mut rows = vec![customer_row(&me, true, true)];
 
     // Customers (sub-accounts).
-    let customers: Vec<wire::Customer> = match client.customers().try_collect().await {
-        Ok(list) => list,
-        Err(err) => {
-            report.failed("customer list", err)?;
-            Vec::new()
-        }
-    };
+    let (customers, listed_whole): (Vec<wire::Customer>, bool) =
+        match client.customers().try_collect().await {
+            Ok(list) => (list, true),
+            Err(err) => {
+                report.failed("customer list", err)?;
+                (Vec::new(), false)
+            }
+        };
     printer.note(&format!("customers: {} listed", customers.len()));
     if plan.customer_details {
         let bar = printer.counter(customers.len() as u64, "customer details");
@@ -162,7 +163,9 @@ async fn run(
             rows.push(customer_row(c, false, false));
         }
     }
-    tokio::task::block_in_place(|| store.upsert_customers(&rows, report.meta.run_id))?;
+    tokio::task::block_in_place(|| {
+        store.upsert_customers(&rows, report.meta.run_id, listed_whole)
+    })?;
     report.counts.customers = customers.len() as u64;
 
     // Contacts, one list per account, each stored whole.
@@ -387,7 +390,11 @@ async fn download(client: &Client, key: &Fetch) -> Result<Downloaded, DownloadEr
     }
 }
 
-fn customer_row(c: &wire::Customer, is_reseller: bool, with_details: bool) -> CustomerRow {
+pub(crate) fn customer_row(
+    c: &wire::Customer,
+    is_reseller: bool,
+    with_details: bool,
+) -> CustomerRow {
     CustomerRow {
         account_number: c.account_number.clone(),
         name: c.name.clone(),
@@ -406,7 +413,7 @@ fn customer_row(c: &wire::Customer, is_reseller: bool, with_details: bool) -> Cu
     }
 }
 
-fn contact_row(c: &wire::Contact) -> ContactRow {
+pub(crate) fn contact_row(c: &wire::Contact) -> ContactRow {
     ContactRow {
         contact_id: c.id.clone(),
         name: c.name.clone(),

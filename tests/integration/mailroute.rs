@@ -67,9 +67,9 @@ fn write_config(w: &Workdir, sb: &BackgroundSandbox) {
 /// The stored snapshot as text.
 fn stored(w: &Workdir) -> String {
     [
-        "SELECT id, name, reseller_id, reported_user_count FROM mr_customers ORDER BY id",
-        "SELECT id, customer_id, email, is_billing, is_technical, is_emergency FROM mr_contacts ORDER BY id",
-        "SELECT id, customer_id, username, is_active FROM mr_admins ORDER BY id",
+        "SELECT id, name, reseller_id, reported_user_count FROM mr_customers WHERE deleted_at IS NULL ORDER BY id",
+        "SELECT id, customer_id, email, is_billing, is_technical, is_emergency FROM mr_contacts WHERE deleted_at IS NULL ORDER BY id",
+        "SELECT id, customer_id, username, is_active FROM mr_admins WHERE deleted_at IS NULL ORDER BY id",
     ]
     .iter()
     .map(|q| w.query(q))
@@ -148,9 +148,18 @@ fn a_full_sync_equals_the_sandbox_and_a_resync_mirrors_changes() {
     assert_eq!(stored(&w), expected(&sb.sandbox().mailroute()));
     assert_eq!(
         w.query(
-            "SELECT count(*) AS n FROM mr_customers WHERE id = 1001 OR name = 'renamed.example'"
+            "SELECT count(*) AS n FROM mr_customers WHERE deleted_at IS NULL AND (id = 1001 OR name = 'renamed.example')"
         ),
         "n\n1\n"
+    );
+    // The deleted customer stays for past reports, marked deleted (its contacts and
+    // admins too).
+    assert_eq!(
+        w.query(
+            "SELECT (SELECT count(*) FROM mr_customers WHERE id = 1001 AND deleted_at IS NOT NULL) AS customer,
+                    (SELECT count(*) FROM mr_contacts WHERE customer_id = 1001 AND deleted_at IS NULL) AS live_contacts"
+        ),
+        "customer,live_contacts\n1,0\n"
     );
 }
 

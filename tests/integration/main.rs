@@ -2,6 +2,7 @@
 //! DuckDB files in a per-test temporary directory.
 
 mod accounting;
+mod act;
 mod billing;
 mod cli;
 mod common;

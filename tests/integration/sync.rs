@@ -342,7 +342,7 @@ fn an_unreachable_server_is_a_failure_that_says_where() {
     assert_eq!(r.code, 1, "{r:?}");
     assert!(
         r.stderr.starts_with(&format!(
-            "error: GET http://127.0.0.1:{port}/v1/customers/me: connection failed: "
+            "error: GET http://127.0.0.1:{port}/v1/customers/me: could not connect: "
         )),
         "{}",
         r.stderr

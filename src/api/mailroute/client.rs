@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use super::wire::{self, Admin, Contact, Customer, List, Reseller};
 use crate::api::BaseUrl;
 use crate::api::error::{ApiError, ApiErrorKind, ListError};
-use crate::api::http::{Auth, Transport, TransportStats};
+use crate::api::http::{Auth, Request, Response, Transport, TransportStats};
 use crate::api::paging::{LinkedPage, PagingError, link_stream};
 use crate::api::secret::Secret;
 
@@ -120,23 +120,64 @@ impl Client {
     async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, ApiError> {
         let response = self.transport.get(&self.auth, url).await?;
         if !(200..300).contains(&response.status) {
-            let message = wire::error_message(&response.body);
-            let kind = if response.status == 401 {
-                ApiErrorKind::Unauthorized {
-                    status: 401,
-                    hint: KEY_HINT,
-                    message,
-                }
-            } else {
-                ApiErrorKind::Status {
-                    status: response.status,
-                    message,
-                }
-            };
-            return Err(ApiError::new("GET", url, kind));
+            return Err(self.status_error("GET", url, &response));
         }
         serde_json::from_slice(&response.body)
             .map_err(|e| ApiError::new("GET", url, ApiErrorKind::Decode(e.to_string())))
+    }
+
+    /// The whole URL of a path relative to the base URL (`customer/157/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// One object as JSON (`customer/157/`), or `None` when it is not there (404).
+    pub async fn object(&self, path: &str) -> Result<Option<serde_json::Value>, ApiError> {
+        let url = self.url(path);
+        let response = self.transport.get(&self.auth, &url).await?;
+        if response.status == 404 {
+            return Ok(None);
+        }
+        if !(200..300).contains(&response.status) {
+            return Err(self.status_error("GET", &url, &response));
+        }
+        serde_json::from_slice(&response.body)
+            .map(Some)
+            .map_err(|e| ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string())))
+    }
+
+    /// Sends a write (`path` relative to the base URL) and returns the answer when
+    /// it is 2xx; any other status is an error carrying the server's own message.
+    pub async fn write(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Response, ApiError> {
+        let url = self.url(path);
+        let request = Request::write(method.clone(), &url, body);
+        let response = self.transport.write(&self.auth, &request).await?;
+        if (200..300).contains(&response.status) {
+            return Ok(response);
+        }
+        Err(self.status_error(crate::api::http::method_name(&method), &url, &response))
+    }
+
+    fn status_error(&self, method: &'static str, url: &str, response: &Response) -> ApiError {
+        let message = wire::error_message(&response.body);
+        let kind = if response.status == 401 {
+            ApiErrorKind::Unauthorized {
+                status: 401,
+                hint: KEY_HINT,
+                message,
+            }
+        } else {
+            ApiErrorKind::Status {
+                status: response.status,
+                message,
+            }
+        };
+        ApiError::new(method, url, kind)
     }
 
     /// Every object of a list (`path` relative to the base URL, with its filters).
@@ -232,7 +273,7 @@ impl Client {
 }
 
 /// A query-string value, percent-encoded but for unreserved characters.
-fn query_value(text: &str) -> String {
+pub fn query_value(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use super::signature::{signature_header, timestamp};
-use super::wire::{self, Contact, Customer, CustomerList, Invoice, ItemList};
+use super::wire::{self, Contact, Customer, CustomerList, FullContact, Invoice, ItemList};
 use crate::api::error::{ApiError, ApiErrorKind, ListError, response_message};
-use crate::api::http::{Auth, Response, Transport, TransportStats};
+use crate::api::http::{Auth, Request, Response, Transport, TransportStats};
 use crate::api::paging::{Keyed, Page, offset_stream};
 use crate::api::secret::Secret;
 
@@ -118,7 +118,8 @@ impl Client {
         self.transport.stats()
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The whole URL of an API path (`/v1/customers`).
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
@@ -161,6 +162,83 @@ impl Client {
     pub async fn customer(&self, account: &str) -> Result<Customer, ApiError> {
         self.get_json(&self.url(&format!("/v1/customers/{}", segment(account))))
             .await
+    }
+
+    /// The sub-account with this exact reference number (`GET
+    /// /v1/customers?referenceNumber=R`, which answers with a show), or `None`.
+    pub async fn customer_by_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Option<Customer>, ApiError> {
+        let url = self.url(&format!(
+            "/v1/customers?referenceNumber={}",
+            segment(reference)
+        ));
+        let response = self.transport.get(&self.signer, &url).await?;
+        match response.status {
+            200..=299 => {
+                let value: serde_json::Value = serde_json::from_slice(&response.body)
+                    .map_err(|e| ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string())))?;
+                // A show of the customer; tolerate a one-customer list too.
+                let found = if value.get("customers").is_some() {
+                    let list: CustomerList = wire::parse(&response.body).map_err(|e| {
+                        ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string()))
+                    })?;
+                    list.customers
+                        .into_iter()
+                        .find(|c| c.reference_number.as_deref() == Some(reference))
+                } else {
+                    Some(wire::parse(&response.body).map_err(|e| {
+                        ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string()))
+                    })?)
+                };
+                Ok(found)
+            }
+            404 => Ok(None),
+            _ => Err(self.status_error(&url, &response)),
+        }
+    }
+
+    /// One contact with its security question and answer, to send them back
+    /// unchanged in a PUT (they are held as [`Secret`]s and never shown).
+    pub async fn contact_for_update(
+        &self,
+        account: &str,
+        id: &str,
+    ) -> Result<FullContact, ApiError> {
+        let url = self.url(&format!(
+            "/v2/customers/{}/contacts/{}",
+            segment(account),
+            segment(id)
+        ));
+        let response = self.get_ok(&url).await?;
+        wire::parse_full_contact(&response.body)
+            .map_err(|e| ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string())))
+    }
+
+    /// Sends a write (`path` under the base URL) and returns the answer when it is
+    /// 2xx; any other status is an error carrying the server's own message.
+    pub async fn write(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Response, ApiError> {
+        let url = self.url(path);
+        let request = Request::write(method.clone(), &url, body);
+        let response = self.transport.write(&self.signer, &request).await?;
+        if (200..300).contains(&response.status) {
+            return Ok(response);
+        }
+        let message = response_message(&response.headers, wire::fault_message(&response.body));
+        Err(ApiError::new(
+            crate::api::http::method_name(&method),
+            &url,
+            ApiErrorKind::Status {
+                status: response.status,
+                message,
+            },
+        ))
     }
 
     /// Every sub-account: `GET /v1/customers?size=&offset=`.
@@ -259,7 +337,7 @@ where
 
 /// A path segment from user input: only characters that need no escaping pass
 /// as they are; anything else is percent-encoded.
-fn segment(text: &str) -> String {
+pub fn segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -159,6 +159,41 @@ pub struct Contact {
     pub receives_updates: bool,
 }
 
+/// A contact as `contact edit` needs it: every field, with the security question
+/// and answer held as [`Secret`]s so that they can be sent back unchanged and are
+/// never shown (their `Debug` is redacted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullContact {
+    pub contact: Contact,
+    pub security_question: crate::api::secret::Secret,
+    pub security_answer: crate::api::secret::Secret,
+}
+
+/// Parses one contact keeping its security question and answer apart, as secrets.
+pub fn parse_full_contact(body: &[u8]) -> Result<FullContact, serde_json::Error> {
+    let value: Value = serde_json::from_slice(body)?;
+    let secret = |name: &str| {
+        value
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+            .and_then(|(_, v)| v.as_str())
+            .map(crate::api::secret::Secret::new)
+            .ok_or_else(|| {
+                <serde_json::Error as serde::de::Error>::custom(format!(
+                    "the contact has no {name}"
+                ))
+            })
+    };
+    let security_question = secret("SecurityQuestion")?;
+    let security_answer = secret("SecurityAnswer")?;
+    let contact: Contact = serde_json::from_value(normalize(value))?;
+    Ok(FullContact {
+        contact,
+        security_question,
+        security_answer,
+    })
+}
+
 /// The message of a Rackspace fault body: `{"<anything>Fault": {"message": ...}}`.
 pub fn fault_message(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
@@ -260,6 +295,21 @@ mod tests {
         assert!(
             !normalized.contains("my-secret-answer") && !normalized.contains("securityquestion")
         );
+    }
+
+    #[test]
+    fn a_full_contact_keeps_its_answer_as_a_secret() {
+        let body = br#"{ "CustomerNumber": "999999", "Email": "user@example.com", "Id": "4", "Name": "Ellie", "Phone": "1235555555", "ReceivesAlerts": true, "ReceivesBilling": true, "ReceivesUpdates": false, "SecurityAnswer": "my-secret-answer", "SecurityQuestion": "my-secret-question" }"#;
+        let full = parse_full_contact(body).unwrap();
+        assert_eq!(full.contact.id, "4");
+        assert!(full.contact.receives_billing && !full.contact.receives_updates);
+        assert_eq!(full.security_answer.expose(), "my-secret-answer");
+        let shown = format!("{full:?}");
+        assert!(!shown.contains("my-secret"), "{shown}");
+        let err = parse_full_contact(br#"{"Id": "4"}"#)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "the contact has no SecurityQuestion");
     }
 
     #[test]

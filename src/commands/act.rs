@@ -1,0 +1,239 @@
+//! `tally rackspace ...` and `tally mailroute ...`: the write operations (`crate::act`)
+//! with their client, the store (not with `--dry-run`), the delete confirmation and
+//! the printed result.
+
+use std::io::{BufRead, IsTerminal, Write as _};
+
+use serde_json::Value;
+
+use crate::act::{self, Client, Context, Done};
+use crate::cli::{
+    ActArgs, ActFormat, Cli, MailrouteActArgs, MailrouteWhat, MrAdminOp, MrContactOp, MrCustomerOp,
+    RackspaceActArgs, RackspaceWhat, RsContactOp, RsCustomerOp,
+};
+use crate::printer::Printer;
+use crate::settings::{MailrouteSettings, RackspaceSettings};
+use crate::store::Access;
+use crate::{ExitStatus, UsageError};
+
+/// Attempts of one request of a write command: someone is waiting at a terminal, and
+/// a write is repeated only when it never left anyway.
+const WRITE_ATTEMPTS: u32 = 3;
+
+/// `tally rackspace ...`.
+pub fn rackspace(
+    args: &RackspaceActArgs,
+    cli: &Cli,
+    db: &super::Db,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let config = super::config(cli, printer)?;
+    let (act_args, yes) = match &args.what {
+        RackspaceWhat::Customer(c) => match &c.op {
+            RsCustomerOp::Add(a) => (&a.act, false),
+            RsCustomerOp::Edit(a) => (&a.act, false),
+            RsCustomerOp::Enable(a) | RsCustomerOp::Disable(a) => (&a.act, false),
+            RsCustomerOp::Delete(a) => (&a.act, a.yes),
+        },
+        RackspaceWhat::LoginToken(a) => (&a.act, false),
+        RackspaceWhat::Contact(c) => match &c.op {
+            RsContactOp::Add(a) => (&a.act, false),
+            RsContactOp::Edit(a) => (&a.act, false),
+            RsContactOp::Delete(a) => (&a.act, a.yes),
+        },
+    };
+    let mut settings = RackspaceSettings::new(None, &config)?;
+    settings.client.transport.retry.max_attempts = WRITE_ATTEMPTS;
+    let client = crate::api::rackspace::Client::new(settings.client)?;
+    run(
+        Client::Rackspace(client),
+        act_args,
+        yes,
+        db,
+        printer,
+        |ctx| match &args.what {
+            RackspaceWhat::Customer(c) => match &c.op {
+                RsCustomerOp::Add(a) => act::rackspace::customer_add(ctx, &a.fields),
+                RsCustomerOp::Edit(a) => act::rackspace::customer_edit(ctx, &a.account, &a.fields),
+                RsCustomerOp::Enable(a) => act::rackspace::customer_toggle(ctx, &a.account, true),
+                RsCustomerOp::Disable(a) => act::rackspace::customer_toggle(ctx, &a.account, false),
+                RsCustomerOp::Delete(a) => act::rackspace::customer_delete(ctx, &a.account),
+            },
+            RackspaceWhat::LoginToken(a) => {
+                act::rackspace::login_token(ctx, &a.account, &a.user, a.is_virtual)
+            }
+            RackspaceWhat::Contact(c) => match &c.op {
+                RsContactOp::Add(a) => act::rackspace::contact_add(ctx, a),
+                RsContactOp::Edit(a) => act::rackspace::contact_edit(ctx, a),
+                RsContactOp::Delete(a) => act::rackspace::contact_delete(ctx, &a.account, &a.id),
+            },
+        },
+    )
+}
+
+/// `tally mailroute ...`.
+pub fn mailroute(
+    args: &MailrouteActArgs,
+    cli: &Cli,
+    db: &super::Db,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let config = super::config(cli, printer)?;
+    let (act_args, yes) = match &args.what {
+        MailrouteWhat::Customer(c) => match &c.op {
+            MrCustomerOp::Create(a) => (&a.act, false),
+            MrCustomerOp::Update(a) => (&a.act, false),
+            MrCustomerOp::Delete(a) => (&a.act, a.yes),
+        },
+        MailrouteWhat::Contact(c) => match &c.op {
+            MrContactOp::Create(a) => (&a.act, false),
+            MrContactOp::Update(a) => (&a.act, false),
+            MrContactOp::Delete(a) => (&a.act, a.yes),
+        },
+        MailrouteWhat::Admin(c) => match &c.op {
+            MrAdminOp::Create(a) => (&a.act, false),
+            MrAdminOp::Delete(a) => (&a.act, a.yes),
+        },
+    };
+    let mut settings = MailrouteSettings::new(None, &config)?;
+    settings.client.transport.retry.max_attempts = WRITE_ATTEMPTS;
+    let client = crate::api::mailroute::Client::new(settings.client)?;
+    run(
+        Client::Mailroute(client),
+        act_args,
+        yes,
+        db,
+        printer,
+        |ctx| match &args.what {
+            MailrouteWhat::Customer(c) => match &c.op {
+                MrCustomerOp::Create(a) => {
+                    act::mailroute::customer_create(ctx, &a.name, a.reseller)
+                }
+                MrCustomerOp::Update(a) => act::mailroute::customer_update(ctx, a.id, &a.name),
+                MrCustomerOp::Delete(a) => act::mailroute::customer_delete(ctx, a.id),
+            },
+            MailrouteWhat::Contact(c) => match &c.op {
+                MrContactOp::Create(a) => act::mailroute::contact_create(ctx, a),
+                MrContactOp::Update(a) => act::mailroute::contact_update(ctx, a),
+                MrContactOp::Delete(a) => act::mailroute::contact_delete(ctx, a.id),
+            },
+            MailrouteWhat::Admin(c) => match &c.op {
+                MrAdminOp::Create(a) => {
+                    act::mailroute::admin_create(ctx, a.customer, &a.email, a.send_welcome)
+                }
+                MrAdminOp::Delete(a) => act::mailroute::admin_delete(ctx, a.customer, a.admin_id),
+            },
+        },
+    )
+}
+
+/// Runs one operation: the store unless `--dry-run`, the confirmation, the output.
+fn run(
+    client: Client,
+    args: &ActArgs,
+    yes: bool,
+    db: &super::Db,
+    printer: &Printer,
+    operation: impl FnOnce(&mut Context<'_>) -> anyhow::Result<Done>,
+) -> anyhow::Result<ExitStatus> {
+    let runtime = super::sync::runtime()?;
+    let mut store = if args.dry_run {
+        None
+    } else {
+        Some(db.open(Access::ReadWrite, printer)?)
+    };
+    let confirm = |question: &str| confirm(question, yes);
+    let mut ctx = Context {
+        client,
+        store: store.as_mut(),
+        printer,
+        runtime: &runtime,
+        confirm: &confirm,
+    };
+    let done = operation(&mut ctx)?;
+    let mut out = printer.stdout();
+    write_done(&mut out, &done, args.format)?;
+    out.flush()?;
+    Ok(ExitStatus::Success)
+}
+
+/// A delete goes ahead with `--yes`, or when the user says so on a terminal.
+fn confirm(question: &str, yes: bool) -> anyhow::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(UsageError(format!(
+            "{question} Not asked: stdin is not a terminal; add --yes to delete"
+        ))
+        .into());
+    }
+    let mut err = std::io::stderr().lock();
+    write!(err, "{question} [y/N] ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// The result: one field per line, or one JSON object.
+pub fn write_done(
+    out: &mut dyn std::io::Write,
+    done: &Done,
+    format: ActFormat,
+) -> std::io::Result<()> {
+    match (done, format) {
+        (Done::DryRun(planned), ActFormat::Table) => {
+            writeln!(out, "dry run: nothing was sent")?;
+            for p in planned {
+                writeln!(out, "{} {}", p.method, p.url)?;
+                if let Some(body) = &p.body {
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::to_string_pretty(body).unwrap_or_default()
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        (Done::DryRun(planned), ActFormat::Json) => {
+            let requests: Vec<Value> = planned
+                .iter()
+                .map(|p| serde_json::json!({"method": p.method, "url": p.url, "body": p.body}))
+                .collect();
+            let value = serde_json::json!({"dry_run": true, "requests": requests});
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            )
+        }
+        (Done::Result { outcome, fields }, ActFormat::Table) => {
+            let width = fields
+                .iter()
+                .map(|(k, _)| k.len())
+                .max()
+                .unwrap_or(0)
+                .max(7);
+            writeln!(out, "{:width$}  {outcome}", "outcome")?;
+            for (key, value) in fields {
+                let shown = match value {
+                    Value::Null => String::new(),
+                    Value::String(s) => crate::render::table::escaped(s),
+                    other => other.to_string(),
+                };
+                writeln!(out, "{key:width$}  {shown}")?;
+            }
+            Ok(())
+        }
+        (Done::Result { outcome, fields }, ActFormat::Json) => {
+            // Fields in their order, `outcome` first.
+            let mut parts = vec![format!("  \"outcome\": {}", Value::from(*outcome))];
+            for (key, value) in fields {
+                parts.push(format!("  {}: {value}", Value::from(*key)));
+            }
+            writeln!(out, "{{\n{}\n}}", parts.join(",\n"))
+        }
+    }
+}

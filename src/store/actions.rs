@@ -1,0 +1,357 @@
+//! The write side's record: every write tally sends is an `actions` row, recorded
+//! `pending` before it is sent and finished with what came back; the object
+//! written is read back and stored here (its row's `action_id` says which action
+//! wrote it), and a deleted one stays, marked deleted.
+
+use duckdb::{OptionalExt, params};
+
+use super::invoice_write::utc_now_text;
+use super::sync_write::{Lineage, write_details};
+use super::{ContactRow, CustomerRow, MrAdminRow, MrContactRow, MrCustomerRow, Store, StoreError};
+
+/// What is about to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionStart {
+    /// `rackspace` | `mailroute`.
+    pub provider: &'static str,
+    /// `customer add`, `contact edit`, `login-token`, ...
+    pub operation: &'static str,
+    pub target: Option<String>,
+    pub method: &'static str,
+    pub url: String,
+    /// The JSON body, secrets as `***`.
+    pub request: Option<String>,
+    /// What finds a created object again (reference number, name, e-mail).
+    pub lookup_key: Option<String>,
+    pub base_url: String,
+    pub is_sandbox: bool,
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionOutcome {
+    /// The provider accepted it.
+    Ok,
+    /// The provider answered with an error: nothing was applied.
+    Refused,
+    /// It was sent and no answer came: it may or may not have been applied.
+    Unknown,
+    /// It never reached the provider, or (for an unknown one settled later) was
+    /// found not applied.
+    Failed,
+}
+
+impl ActionOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionOutcome::Ok => "ok",
+            ActionOutcome::Refused => "refused",
+            ActionOutcome::Unknown => "unknown",
+            ActionOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// An earlier action whose outcome is not known (pending: the process died while
+/// it was in flight; unknown: its answer was lost).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsettledAction {
+    pub action_id: i64,
+    pub started_at: String,
+    pub outcome: String,
+}
+
+/// Which MailRoute table a write-back goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MrObject {
+    Customer,
+    Contact,
+    Admin,
+}
+
+impl MrObject {
+    fn table(self) -> &'static str {
+        match self {
+            MrObject::Customer => "mr_customers",
+            MrObject::Contact => "mr_contacts",
+            MrObject::Admin => "mr_admins",
+        }
+    }
+}
+
+fn ts(at: Option<chrono::NaiveDateTime>) -> Option<String> {
+    at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+impl Store {
+    /// Records an action as `pending`, before anything is sent; returns its id.
+    pub fn begin_action(&mut self, action: &ActionStart) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "INSERT INTO actions (started_at, provider, operation, target, method, url, request,
+                     lookup_key, outcome, base_url, is_sandbox)
+                 VALUES (?::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                 RETURNING action_id",
+                params![
+                    utc_now_text(),
+                    action.provider,
+                    action.operation,
+                    action.target,
+                    action.method,
+                    action.url,
+                    action.request,
+                    action.lookup_key,
+                    action.base_url,
+                    action.is_sandbox
+                ],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::Query)
+    }
+
+    /// Finishes an action with what came back (or did not).
+    pub fn finish_action(
+        &mut self,
+        action_id: i64,
+        status: Option<u16>,
+        outcome: ActionOutcome,
+        message: Option<&str>,
+        result_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE actions SET finished_at = ?::TIMESTAMP, http_status = ?, outcome = ?,
+                     message = ?, result_id = coalesce(?, result_id), target = coalesce(target, ?)
+                 WHERE action_id = ?",
+                params![
+                    utc_now_text(),
+                    status.map(i32::from),
+                    outcome.as_str(),
+                    message,
+                    result_id,
+                    result_id,
+                    action_id
+                ],
+            )
+            .map_err(StoreError::Query)?;
+        Ok(())
+    }
+
+    /// The latest action of this kind and lookup key whose outcome is not known.
+    pub fn unsettled_action(
+        &self,
+        provider: &str,
+        operation: &str,
+        lookup_key: &str,
+    ) -> Result<Option<UnsettledAction>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT action_id, strftime(started_at, '%Y-%m-%d %H:%M:%S'), outcome FROM actions
+                  WHERE provider = ? AND operation = ? AND lookup_key = ?
+                    AND outcome IN ('pending', 'unknown')
+                  ORDER BY action_id DESC LIMIT 1",
+                params![provider, operation, lookup_key],
+                |r| {
+                    Ok(UnsettledAction {
+                        action_id: r.get(0)?,
+                        started_at: r.get(1)?,
+                        outcome: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(StoreError::Query)
+    }
+
+    /// When an action of one of `operations` on `target` was last applied (UTC,
+    /// `YYYY-MM-DD HH:MM:SS`).
+    pub fn last_applied(
+        &self,
+        provider: &str,
+        operations: &[&str],
+        target: &str,
+    ) -> Result<Option<chrono::NaiveDateTime>, StoreError> {
+        let list = operations
+            .iter()
+            .map(|o| format!("'{}'", o.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT strftime(max(coalesce(finished_at, started_at)), '%Y-%m-%d %H:%M:%S') FROM actions
+                      WHERE provider = ? AND target = ? AND outcome = 'ok' AND operation IN ({list})"
+                ),
+                params![provider, target],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .map(|text| {
+                text.and_then(|t| {
+                    chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S").ok()
+                })
+            })
+            .map_err(StoreError::Query)
+    }
+
+    /// Stores a Rackspace customer as read back after an action (with its address
+    /// block when it has one), not deleted.
+    pub fn write_customer(&mut self, row: &CustomerRow, action_id: i64) -> Result<(), StoreError> {
+        let now = utc_now_text();
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        tx.execute(
+            "INSERT INTO customers (account_number, name, reference_number, is_reseller, synced_at, action_id)
+             VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?)
+             ON CONFLICT (account_number) DO UPDATE SET
+                 name = excluded.name, reference_number = excluded.reference_number,
+                 synced_at = excluded.synced_at, action_id = excluded.action_id,
+                 deleted_at = NULL",
+            params![
+                row.account_number,
+                row.name,
+                row.reference_number,
+                row.is_reseller,
+                now,
+                action_id
+            ],
+        )
+        .map_err(StoreError::Query)?;
+        if let Some(d) = &row.details {
+            write_details(&tx, &row.account_number, d, &now)?;
+        }
+        tx.commit().map_err(StoreError::Query)
+    }
+
+    /// Marks a Rackspace customer deleted (it stays for past reports).
+    pub fn mark_customer_deleted(
+        &mut self,
+        account: &str,
+        action_id: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE customers SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP), action_id = ?
+                  WHERE account_number = ?",
+                params![utc_now_text(), action_id, account],
+            )
+            .map_err(StoreError::Query)?;
+        Ok(())
+    }
+
+    /// Stores an account's contacts as read back after an action: the list whole,
+    /// those no longer in it marked deleted.
+    pub fn write_contacts_after(
+        &mut self,
+        account: &str,
+        rows: &[ContactRow],
+        action_id: i64,
+    ) -> Result<(), StoreError> {
+        self.write_contacts(account, rows, Lineage::Action(action_id))
+    }
+
+    /// Stores a MailRoute customer as read back after an action.
+    pub fn write_mr_customer(
+        &mut self,
+        c: &MrCustomerRow,
+        action_id: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO mr_customers
+                     (id, name, reseller_id, reported_user_count, created_at, updated_at, synced_at, action_id)
+                 VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?::TIMESTAMP, ?)",
+                params![
+                    c.id,
+                    c.name,
+                    c.reseller_id,
+                    c.reported_user_count,
+                    ts(c.created_at),
+                    ts(c.updated_at),
+                    utc_now_text(),
+                    action_id
+                ],
+            )
+            .map_err(StoreError::Query)?;
+        Ok(())
+    }
+
+    /// Stores a MailRoute contact as read back after an action.
+    pub fn write_mr_contact(&mut self, k: &MrContactRow, action_id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO mr_contacts
+                     (id, customer_id, email, first_name, last_name, phone, is_billing, is_technical,
+                      is_emergency, synced_at, action_id)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?)",
+                params![
+                    k.id,
+                    k.customer_id,
+                    k.email,
+                    k.first_name,
+                    k.last_name,
+                    k.phone,
+                    k.is_billing,
+                    k.is_technical,
+                    k.is_emergency,
+                    utc_now_text(),
+                    action_id
+                ],
+            )
+            .map_err(StoreError::Query)?;
+        Ok(())
+    }
+
+    /// Stores a MailRoute admin as read back after an action.
+    pub fn write_mr_admin(&mut self, a: &MrAdminRow, action_id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO mr_admins
+                     (id, customer_id, username, email, is_active, date_joined, last_login, synced_at, action_id)
+                 VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?::TIMESTAMP, ?)",
+                params![
+                    a.id,
+                    a.customer_id,
+                    a.username,
+                    a.email,
+                    a.is_active,
+                    ts(a.date_joined),
+                    ts(a.last_login),
+                    utc_now_text(),
+                    action_id
+                ],
+            )
+            .map_err(StoreError::Query)?;
+        Ok(())
+    }
+
+    /// Marks a MailRoute object deleted (a customer's contacts and admins with it).
+    pub fn mark_mr_deleted(
+        &mut self,
+        object: MrObject,
+        id: i64,
+        action_id: i64,
+    ) -> Result<(), StoreError> {
+        let now = utc_now_text();
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        tx.execute(
+            &format!(
+                "UPDATE {} SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP), action_id = ? WHERE id = ?",
+                object.table()
+            ),
+            params![now, action_id, id],
+        )
+        .map_err(StoreError::Query)?;
+        if object == MrObject::Customer {
+            for table in ["mr_contacts", "mr_admins"] {
+                tx.execute(
+                    &format!(
+                        "UPDATE {table} SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP), action_id = ?
+                          WHERE customer_id = ?"
+                    ),
+                    params![now, action_id, id],
+                )
+                .map_err(StoreError::Query)?;
+            }
+        }
+        tx.commit().map_err(StoreError::Query)
+    }
+}
