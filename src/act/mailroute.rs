@@ -14,7 +14,7 @@ use super::{Client, Context, Done, Write, text};
 use crate::UsageError;
 use crate::api::mailroute::wire;
 use crate::cli::{MrContactCreateArgs, MrContactFields, MrContactUpdateArgs};
-use crate::store::{ActionOutcome, MrObject};
+use crate::store::MrObject;
 
 const PROVIDER: &str = "mailroute";
 /// A contact's optional text fields, as the schema names them.
@@ -147,17 +147,6 @@ fn created_id(response: &crate::api::http::Response) -> Option<i64> {
         })
 }
 
-fn settle_created(ctx: &mut Context<'_>, applied: &super::Applied, id: i64) -> anyhow::Result<()> {
-    ctx.store().finish_action(
-        applied.action_id,
-        Some(applied.response.status),
-        ActionOutcome::Ok,
-        None,
-        Some(&id.to_string()),
-    )?;
-    Ok(())
-}
-
 /// `tally mailroute customer create`.
 pub fn customer_create(ctx: &mut Context<'_>, name: &str, reseller: i64) -> anyhow::Result<Done> {
     if name.trim().is_empty() {
@@ -176,8 +165,8 @@ pub fn customer_create(ctx: &mut Context<'_>, name: &str, reseller: i64) -> anyh
             "run the same command again: tally looks for a customer named {name:?} first and creates it only if it is not there"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let mr = client(ctx);
     let find = |ctx: &Context<'_>| -> anyhow::Result<Option<String>> {
@@ -202,7 +191,8 @@ pub fn customer_create(ctx: &mut Context<'_>, name: &str, reseller: i64) -> anyh
             applied.action_id
         );
     };
-    settle_created(ctx, &applied, id)?;
+    ctx.store()
+        .set_action_result(applied.action_id, &id.to_string())?;
     let customer = read_back_customer(ctx, id, applied.action_id)?;
     Ok(Done::Result {
         outcome: "created",
@@ -233,8 +223,8 @@ pub fn customer_update(ctx: &mut Context<'_>, id: i64, name: &str) -> anyhow::Re
         check: "run the same command again (an update sets the same name twice without harm)"
             .into(),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let applied = ctx.send(&write)?;
     let customer = read_back_customer(ctx, id, applied.action_id)?;
@@ -260,7 +250,7 @@ pub fn customer_delete(ctx: &mut Context<'_>, id: i64) -> anyhow::Result<Done> {
     };
     let question = format!("Delete MailRoute customer {id} ({})?", current.name);
     match delete(ctx, &write, &question, MrObject::Customer, id)? {
-        None => Ok(Done::DryRun(vec![ctx.plan(&write)])),
+        None => Ok(Done::DryRun(ctx.plan(&write))),
         Some(()) => Ok(Done::Result {
             outcome: "deleted",
             fields: customer_fields(&current),
@@ -345,8 +335,8 @@ pub fn contact_create(ctx: &mut Context<'_>, args: &MrContactCreateArgs) -> anyh
             "run the same command again: tally looks for a contact with the {key} first and creates it only if it is not there"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let mr = client(ctx);
     let (customer, email) = (args.customer, args.email.clone());
@@ -377,7 +367,8 @@ pub fn contact_create(ctx: &mut Context<'_>, args: &MrContactCreateArgs) -> anyh
             applied.action_id
         );
     };
-    settle_created(ctx, &applied, id)?;
+    ctx.store()
+        .set_action_result(applied.action_id, &id.to_string())?;
     let contact = read_back_contact(ctx, id, applied.action_id)?;
     Ok(Done::Result {
         outcome: "created",
@@ -444,8 +435,8 @@ pub fn contact_update(ctx: &mut Context<'_>, args: &MrContactUpdateArgs) -> anyh
         check: "run the same command again (an update sets the same values twice without harm)"
             .into(),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let applied = ctx.send(&write)?;
     let contact = read_back_contact(ctx, args.id, applied.action_id)?;
@@ -474,7 +465,7 @@ pub fn contact_delete(ctx: &mut Context<'_>, id: i64) -> anyhow::Result<Done> {
         current.email.as_deref().unwrap_or("")
     );
     match delete(ctx, &write, &question, MrObject::Contact, id)? {
-        None => Ok(Done::DryRun(vec![ctx.plan(&write)])),
+        None => Ok(Done::DryRun(ctx.plan(&write))),
         Some(()) => Ok(Done::Result {
             outcome: "deleted",
             fields: contact_fields(&current),
@@ -509,8 +500,8 @@ pub fn admin_create(
             "run the same command again: tally looks for an admin with the {key} first and creates it only if it is not there"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let find = |ctx: &Context<'_>| -> anyhow::Result<Option<String>> {
         Ok(admins(ctx, customer)?
@@ -535,7 +526,8 @@ pub fn admin_create(
                         .map(|a| a.id)
                         .ok_or_else(|| anyhow::anyhow!("the admin was created (action {}) but is not listed yet; run `tally sync mailroute`", applied.action_id))?,
                 };
-            settle_created(ctx, &applied, id)?;
+            ctx.store()
+                .set_action_result(applied.action_id, &id.to_string())?;
             ("created", applied.action_id, id)
         }
     };
@@ -577,7 +569,7 @@ pub fn admin_delete(ctx: &mut Context<'_>, customer: i64, admin_id: i64) -> anyh
         admin.username
     );
     match delete(ctx, &write, &question, MrObject::Admin, admin_id)? {
-        None => Ok(Done::DryRun(vec![ctx.plan(&write)])),
+        None => Ok(Done::DryRun(ctx.plan(&write))),
         Some(()) => Ok(Done::Result {
             outcome: "deleted",
             fields: admin_fields(customer, &admin),

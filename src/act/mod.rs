@@ -122,7 +122,7 @@ pub struct Planned {
 /// `created`, and the fields of the object as read back).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Done {
-    DryRun(Vec<Planned>),
+    DryRun(Planned),
     Result {
         outcome: &'static str,
         fields: Vec<(&'static str, Value)>,
@@ -155,6 +155,11 @@ impl Context<'_> {
     /// Runs a read (or any future) to its end.
     pub fn block<F: Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
+    }
+
+    /// With `--dry-run`, what the command would send (and so its result).
+    pub fn dry_run_of(&self, write: &Write) -> Option<Done> {
+        self.dry_run().then(|| Done::DryRun(self.plan(write)))
     }
 
     /// The plan of a write, for `--dry-run`.
@@ -192,13 +197,7 @@ impl Context<'_> {
         let store = self.store.as_deref_mut().expect("checked above");
         match sent {
             Ok(response) => {
-                store.finish_action(
-                    action_id,
-                    Some(response.status),
-                    ActionOutcome::Ok,
-                    None,
-                    None,
-                )?;
+                store.finish_action(action_id, Some(response.status), ActionOutcome::Ok, None)?;
                 Ok(Applied {
                     action_id,
                     response,
@@ -222,7 +221,7 @@ impl Context<'_> {
                     }
                     _ => (ActionOutcome::Failed, None, err.kind.to_string()),
                 };
-                store.finish_action(action_id, status, outcome, Some(&message), None)?;
+                store.finish_action(action_id, status, outcome, Some(&message))?;
                 if outcome == ActionOutcome::Unknown {
                     return Err(anyhow::Error::new(err).context(format!(
                         "{} (action {action_id}): to learn what happened, {}",
@@ -256,8 +255,14 @@ impl Context<'_> {
             return Ok(None);
         };
         self.printer.note(&format!(
-            "action {} ({operation} of {lookup_key}, {} UTC) ended without an answer; looking it up before sending again",
-            earlier.action_id, earlier.started_at
+            "action {} ({operation} of {lookup_key}, {} UTC) is {}: looking it up before sending again",
+            earlier.action_id,
+            earlier.started_at,
+            if earlier.outcome == "pending" {
+                "still pending (its process stopped)"
+            } else {
+                "of unknown outcome (no answer came)"
+            }
         ));
         let result = found(self)?;
         let store = self.store();
@@ -268,8 +273,8 @@ impl Context<'_> {
                     None,
                     ActionOutcome::Ok,
                     Some("applied: found by a later lookup"),
-                    Some(&id),
                 )?;
+                store.set_action_result(earlier.action_id, &id)?;
                 Ok(Some((earlier.action_id, id)))
             }
             None => {
@@ -278,7 +283,6 @@ impl Context<'_> {
                     None,
                     ActionOutcome::Failed,
                     Some("not applied: not found by a later lookup"),
-                    None,
                 )?;
                 Ok(None)
             }

@@ -17,7 +17,7 @@ use crate::api::rackspace::segment;
 use crate::api::rackspace::wire;
 use crate::cli::{ContactAddArgs, ContactEditArgs, CustomerFields};
 use crate::ids::AccountNumber;
-use crate::store::ActionOutcome;
+use crate::store::Lineage;
 
 const PROVIDER: &str = "rackspace";
 /// Body keys that are secrets.
@@ -104,7 +104,8 @@ fn read_back_customer(
     let client = client(ctx);
     let customer = ctx.block(client.customer(account))?;
     let row = crate::sync::rackspace::customer_row(&customer, false, true);
-    ctx.store().write_customer(&row, action_id)?;
+    ctx.store()
+        .upsert_customers(&[row], Lineage::Action(action_id), false)?;
     Ok(customer)
 }
 
@@ -126,7 +127,7 @@ fn read_back_contacts(
         account.to_owned()
     };
     ctx.store()
-        .write_contacts_after(&stored_as, &rows, action_id)?;
+        .replace_contacts(&stored_as, &rows, Lineage::Action(action_id))?;
     Ok(contacts)
 }
 
@@ -204,8 +205,8 @@ pub fn customer_add(ctx: &mut Context<'_>, f: &CustomerFields) -> anyhow::Result
             "run the same command again: tally looks for the customer by its {key} first and adds it only if it is not there"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let rs = client(ctx);
     let reference = f.reference_number.clone();
@@ -232,13 +233,7 @@ pub fn customer_add(ctx: &mut Context<'_>, f: &CustomerFields) -> anyhow::Result
                 )
             })?,
     };
-    ctx.store().finish_action(
-        applied.action_id,
-        Some(applied.response.status),
-        ActionOutcome::Ok,
-        None,
-        Some(&account),
-    )?;
+    ctx.store().set_action_result(applied.action_id, &account)?;
     let customer = read_back_customer(ctx, &account, applied.action_id)?;
     Ok(Done::Result {
         outcome: "added",
@@ -299,8 +294,8 @@ pub fn customer_edit(
             "run `tally rackspace customer edit {account} ...` again (an edit sets the same values twice without harm)"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let applied = ctx.send(&write)?;
     let customer = read_back_customer(ctx, &account, applied.action_id)?;
@@ -331,8 +326,8 @@ pub fn customer_toggle(ctx: &mut Context<'_>, account: &str, enable: bool) -> an
             "run `tally rackspace customer {verb} {account}` again after 5 minutes (if it was applied, the account is already {verb}d)"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let applied = match ctx.send(&write) {
         Ok(applied) => applied,
@@ -393,8 +388,8 @@ pub fn customer_delete(ctx: &mut Context<'_>, account: &str) -> anyhow::Result<D
             "run `tally sync rackspace` and see whether account {account} is still listed"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let name = current.name.clone().unwrap_or_default();
     if !(ctx.confirm)(&format!(
@@ -436,8 +431,8 @@ pub fn login_token(
         check: "run the same command again for a new token (a token is valid ten minutes)"
             .to_owned(),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let applied = ctx.send(&write)?;
     let value: Value = serde_json::from_slice(&applied.response.body).map_err(|e| {
@@ -456,13 +451,8 @@ pub fn login_token(
         anyhow::bail!("the login token answer has no user or token");
     };
     let created = field("dateCreated");
-    ctx.store().finish_action(
-        applied.action_id,
-        Some(applied.response.status),
-        ActionOutcome::Ok,
-        None,
-        Some(&token_user),
-    )?;
+    ctx.store()
+        .set_action_result(applied.action_id, &token_user)?;
     Ok(Done::Result {
         outcome: "created",
         fields: vec![
@@ -547,21 +537,17 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &ContactAddArgs) -> anyhow::Resu
             "run the same command again: tally looks for a contact with the {key} first and adds it only if it is not there"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let rs = client(ctx);
     let find = |ctx: &Context<'_>| -> anyhow::Result<Option<String>> {
         let contacts: Vec<wire::Contact> = ctx.block(rs.contacts(&account).try_collect())?;
         Ok(newest_with_email(&contacts, &email).map(|k| k.id.clone()))
     };
-    let action_id = match ctx.settle_unknown(PROVIDER, write.operation, &key, find)? {
-        Some((earlier, _)) => Err(earlier),
-        None => Ok(ctx.send(&write)?),
-    };
-    let (outcome, action) = match &action_id {
-        Err(earlier) => ("exists", *earlier),
-        Ok(applied) => ("added", applied.action_id),
+    let (outcome, action) = match ctx.settle_unknown(PROVIDER, write.operation, &key, find)? {
+        Some((earlier, _)) => ("exists", earlier),
+        None => ("added", ctx.send(&write)?.action_id),
     };
     let contacts = read_back_contacts(ctx, &account, action)?;
     let Some(contact) = newest_with_email(&contacts, &email) else {
@@ -569,15 +555,7 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &ContactAddArgs) -> anyhow::Resu
             "the contact was added (action {action}) but is not in the account's contact list yet; run `tally sync rackspace` later"
         );
     };
-    if let Ok(applied) = &action_id {
-        ctx.store().finish_action(
-            applied.action_id,
-            Some(applied.response.status),
-            ActionOutcome::Ok,
-            None,
-            Some(&contact.id),
-        )?;
-    }
+    ctx.store().set_action_result(action, &contact.id)?;
     Ok(Done::Result {
         outcome,
         fields: contact_fields(&account, contact),
@@ -662,8 +640,8 @@ pub fn contact_edit(ctx: &mut Context<'_>, args: &ContactEditArgs) -> anyhow::Re
             "run the same command again (an edit sets the same values twice without harm), or `tally sync rackspace` and look at contact {id}"
         ),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     let applied = ctx.send(&write)?;
     let contacts = read_back_contacts(ctx, &account, applied.action_id)?;
@@ -708,8 +686,8 @@ pub fn contact_delete(ctx: &mut Context<'_>, account: &str, id: &str) -> anyhow:
         lookup_key: None,
         check: format!("run `tally sync rackspace` and see whether contact {id} is still listed"),
     };
-    if ctx.dry_run() {
-        return Ok(Done::DryRun(vec![ctx.plan(&write)]));
+    if let Some(plan) = ctx.dry_run_of(&write) {
+        return Ok(plan);
     }
     if !(ctx.confirm)(&format!(
         "Delete contact {id} ({}) of account {account}?",

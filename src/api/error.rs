@@ -103,11 +103,6 @@ impl ApiError {
         self
     }
 
-    /// True when a write was sent and its answer lost.
-    pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self.kind, ApiErrorKind::OutcomeUnknown(_))
-    }
-
     /// True when the provider refused the credentials (no use going on).
     pub fn is_unauthorized(&self) -> bool {
         matches!(self.kind, ApiErrorKind::Unauthorized { .. })

@@ -183,26 +183,21 @@ pub fn write_done(
     format: ActFormat,
 ) -> std::io::Result<()> {
     match (done, format) {
-        (Done::DryRun(planned), ActFormat::Table) => {
-            writeln!(out, "dry run: nothing was sent")?;
-            for p in planned {
-                writeln!(out, "{} {}", p.method, p.url)?;
-                if let Some(body) = &p.body {
-                    writeln!(
-                        out,
-                        "{}",
-                        serde_json::to_string_pretty(body).unwrap_or_default()
-                    )?;
-                }
+        (Done::DryRun(p), ActFormat::Table) => {
+            writeln!(out, "dry run: nothing was sent\n{} {}", p.method, p.url)?;
+            if let Some(body) = &p.body {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(body).unwrap_or_default()
+                )?;
             }
             Ok(())
         }
-        (Done::DryRun(planned), ActFormat::Json) => {
-            let requests: Vec<Value> = planned
-                .iter()
-                .map(|p| serde_json::json!({"method": p.method, "url": p.url, "body": p.body}))
-                .collect();
-            let value = serde_json::json!({"dry_run": true, "requests": requests});
+        (Done::DryRun(p), ActFormat::Json) => {
+            let value = serde_json::json!({
+                "dry_run": true, "method": p.method, "url": p.url, "body": p.body,
+            });
             writeln!(
                 out,
                 "{}",

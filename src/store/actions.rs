@@ -6,8 +6,8 @@
 use duckdb::{OptionalExt, params};
 
 use super::invoice_write::utc_now_text;
-use super::sync_write::{Lineage, write_details};
-use super::{ContactRow, CustomerRow, MrAdminRow, MrContactRow, MrCustomerRow, Store, StoreError};
+use super::mailroute_write::ts;
+use super::{MrAdminRow, MrContactRow, MrCustomerRow, Store, StoreError};
 
 /// What is about to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,10 +79,6 @@ impl MrObject {
     }
 }
 
-fn ts(at: Option<chrono::NaiveDateTime>) -> Option<String> {
-    at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-}
-
 impl Store {
     /// Records an action as `pending`, before anything is sent; returns its id.
     pub fn begin_action(&mut self, action: &ActionStart) -> Result<i64, StoreError> {
@@ -116,22 +112,30 @@ impl Store {
         status: Option<u16>,
         outcome: ActionOutcome,
         message: Option<&str>,
-        result_id: Option<&str>,
     ) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "UPDATE actions SET finished_at = ?::TIMESTAMP, http_status = ?, outcome = ?,
-                     message = ?, result_id = coalesce(?, result_id), target = coalesce(target, ?)
+                     message = ?
                  WHERE action_id = ?",
                 params![
                     utc_now_text(),
                     status.map(i32::from),
                     outcome.as_str(),
                     message,
-                    result_id,
-                    result_id,
                     action_id
                 ],
+            )
+            .map_err(StoreError::Query)?;
+        Ok(())
+    }
+
+    /// Records the id of the object an applied action created or wrote.
+    pub fn set_action_result(&mut self, action_id: i64, result_id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE actions SET result_id = ?, target = coalesce(target, ?) WHERE action_id = ?",
+                params![result_id, result_id, action_id],
             )
             .map_err(StoreError::Query)?;
         Ok(())
@@ -193,34 +197,6 @@ impl Store {
             .map_err(StoreError::Query)
     }
 
-    /// Stores a Rackspace customer as read back after an action (with its address
-    /// block when it has one), not deleted.
-    pub fn write_customer(&mut self, row: &CustomerRow, action_id: i64) -> Result<(), StoreError> {
-        let now = utc_now_text();
-        let tx = self.conn.transaction().map_err(StoreError::Query)?;
-        tx.execute(
-            "INSERT INTO customers (account_number, name, reference_number, is_reseller, synced_at, action_id)
-             VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?)
-             ON CONFLICT (account_number) DO UPDATE SET
-                 name = excluded.name, reference_number = excluded.reference_number,
-                 synced_at = excluded.synced_at, action_id = excluded.action_id,
-                 deleted_at = NULL",
-            params![
-                row.account_number,
-                row.name,
-                row.reference_number,
-                row.is_reseller,
-                now,
-                action_id
-            ],
-        )
-        .map_err(StoreError::Query)?;
-        if let Some(d) = &row.details {
-            write_details(&tx, &row.account_number, d, &now)?;
-        }
-        tx.commit().map_err(StoreError::Query)
-    }
-
     /// Marks a Rackspace customer deleted (it stays for past reports).
     pub fn mark_customer_deleted(
         &mut self,
@@ -235,17 +211,6 @@ impl Store {
             )
             .map_err(StoreError::Query)?;
         Ok(())
-    }
-
-    /// Stores an account's contacts as read back after an action: the list whole,
-    /// those no longer in it marked deleted.
-    pub fn write_contacts_after(
-        &mut self,
-        account: &str,
-        rows: &[ContactRow],
-        action_id: i64,
-    ) -> Result<(), StoreError> {
-        self.write_contacts(account, rows, Lineage::Action(action_id))
     }
 
     /// Stores a MailRoute customer as read back after an action.

@@ -52,7 +52,8 @@ pub struct MrAdminRow {
     pub last_login: Option<NaiveDateTime>,
 }
 
-fn ts(at: Option<NaiveDateTime>) -> Option<String> {
+/// A time as DuckDB reads it (`None`: NULL).
+pub(super) fn ts(at: Option<NaiveDateTime>) -> Option<String> {
     at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 

@@ -105,7 +105,7 @@ pub struct CsvCounts {
 }
 
 /// Replaces a customer's address block (within `tx`).
-pub(super) fn write_details(
+fn write_details(
     tx: &duckdb::Transaction<'_>,
     account: &str,
     d: &CustomerDetails,
@@ -143,7 +143,7 @@ pub enum Lineage {
 
 impl Lineage {
     /// (run_id, action_id).
-    pub(super) fn ids(self) -> (Option<i64>, Option<i64>) {
+    fn ids(self) -> (Option<i64>, Option<i64>) {
         match self {
             Lineage::Run(id) => (Some(id), None),
             Lineage::Action(id) => (None, Some(id)),
@@ -164,10 +164,11 @@ impl Store {
     pub fn upsert_customers(
         &mut self,
         rows: &[CustomerRow],
-        run_id: i64,
+        lineage: Lineage,
         complete: bool,
     ) -> Result<(), StoreError> {
         let now = utc_now_text();
+        let (run_id, action_id) = lineage.ids();
         let tx = self.conn.transaction().map_err(StoreError::Query)?;
         if complete {
             tx.execute(
@@ -179,14 +180,15 @@ impl Store {
         {
             let mut basic = tx
                 .prepare(
-                    "INSERT INTO customers (account_number, name, reference_number, is_reseller, synced_at, run_id)
-                     VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?)
+                    "INSERT INTO customers (account_number, name, reference_number, is_reseller, synced_at, run_id, action_id)
+                     VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?, ?)
                      ON CONFLICT (account_number) DO UPDATE SET
                          name = excluded.name,
                          reference_number = excluded.reference_number,
                          is_reseller = excluded.is_reseller,
                          synced_at = excluded.synced_at,
                          run_id = excluded.run_id,
+                         action_id = excluded.action_id,
                          deleted_at = NULL",
                 )
                 .map_err(StoreError::Query)?;
@@ -199,7 +201,8 @@ impl Store {
                         row.reference_number,
                         row.is_reseller,
                         now,
-                        run_id
+                        run_id,
+                        action_id
                     ])
                     .map_err(StoreError::Query)?;
                 if let Some(d) = &row.details {
@@ -213,15 +216,6 @@ impl Store {
     /// Replaces an account's contacts with `rows` (from a sync run, or read back
     /// after an action); one no longer listed stays, marked deleted.
     pub fn replace_contacts(
-        &mut self,
-        account: &str,
-        rows: &[ContactRow],
-        run_id: i64,
-    ) -> Result<(), StoreError> {
-        self.write_contacts(account, rows, Lineage::Run(run_id))
-    }
-
-    pub(super) fn write_contacts(
         &mut self,
         account: &str,
         rows: &[ContactRow],

@@ -331,10 +331,10 @@ fn contacts_are_replaced_and_runs_recorded() {
         receives_updates: false,
     };
     store
-        .replace_contacts("42", &[contact("1"), contact("2")], 1)
+        .replace_contacts("42", &[contact("1"), contact("2")], Lineage::Run(1))
         .unwrap();
     store
-        .replace_contacts("42", &[contact("2"), contact("3")], 1)
+        .replace_contacts("42", &[contact("2"), contact("3")], Lineage::Run(1))
         .unwrap();
     assert_eq!(
         column_text(

@@ -22,7 +22,7 @@ use crate::printer::Printer;
 use crate::settings::RackspaceSettings;
 use crate::store::{
     ContactRow, CsvCounts, CsvOrigin, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader,
-    InvoiceWrite, RunCounts, Store,
+    InvoiceWrite, Lineage, RunCounts, Store,
 };
 
 /// What to sync.
@@ -164,7 +164,7 @@ async fn run(
         }
     }
     tokio::task::block_in_place(|| {
-        store.upsert_customers(&rows, report.meta.run_id, listed_whole)
+        store.upsert_customers(&rows, Lineage::Run(report.meta.run_id), listed_whole)
     })?;
     report.counts.customers = customers.len() as u64;
 
@@ -189,7 +189,7 @@ async fn run(
                 Ok(contacts) => {
                     let rows: Vec<ContactRow> = contacts.iter().map(contact_row).collect();
                     tokio::task::block_in_place(|| {
-                        store.replace_contacts(&account, &rows, report.meta.run_id)
+                        store.replace_contacts(&account, &rows, Lineage::Run(report.meta.run_id))
                     })?;
                     report.counts.contacts += rows.len() as u64;
                 }

@@ -273,7 +273,7 @@ impl Client {
 }
 
 /// A query-string value, percent-encoded but for unreserved characters.
-pub fn query_value(text: &str) -> String {
+fn query_value(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -175,24 +175,18 @@ impl Client {
             segment(reference)
         ));
         let response = self.transport.get(&self.signer, &url).await?;
+        let decode =
+            |e: serde_json::Error| ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string()));
         match response.status {
             200..=299 => {
-                let value: serde_json::Value = serde_json::from_slice(&response.body)
-                    .map_err(|e| ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string())))?;
                 // A show of the customer; tolerate a one-customer list too.
-                let found = if value.get("customers").is_some() {
-                    let list: CustomerList = wire::parse(&response.body).map_err(|e| {
-                        ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string()))
-                    })?;
-                    list.customers
+                match wire::parse::<CustomerList>(&response.body) {
+                    Ok(list) if list.total.is_some() || !list.customers.is_empty() => Ok(list
+                        .customers
                         .into_iter()
-                        .find(|c| c.reference_number.as_deref() == Some(reference))
-                } else {
-                    Some(wire::parse(&response.body).map_err(|e| {
-                        ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string()))
-                    })?)
-                };
-                Ok(found)
+                        .find(|c| c.reference_number.as_deref() == Some(reference))),
+                    _ => wire::parse(&response.body).map(Some).map_err(decode),
+                }
             }
             404 => Ok(None),
             _ => Err(self.status_error(&url, &response)),
