@@ -114,6 +114,7 @@ fn rackspace_customers_with_their_documented_errors() {
         );
     }
     assert!(writes(&sb).is_empty());
+    assert_eq!(w.query("SELECT count(*) AS n FROM actions"), "n\n0\n");
 
     // Add: the number comes from the answer's Location; read back and stored.
     let added = ok(
@@ -987,5 +988,99 @@ fn the_fix_reconcile_names_works_and_a_sync_after_the_writes_equals_the_sandbox(
     assert_eq!(
         w.query(&format!("SELECT deleted_at IS NOT NULL AS deleted FROM customers WHERE account_number = '{first}'")),
         "deleted\ntrue\n"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_its_message_and_nothing_is_sent_or_stored() {
+    let sb = sandbox(SandboxOptions::default());
+    let w = workdir(&sb);
+    let account = sb.sandbox().rackspace().customers[0].account_number.clone();
+    let mr_url = sb.sandbox().mailroute_url();
+    let cases: Vec<(Vec<&str>, i32, String)> = vec![
+        (
+            vec!["rackspace", "customer", "edit", "12ab", "--city", "Reno"],
+            2,
+            "error: ACCOUNT: expected an account number (digits only, e.g. 1100000); found \"12ab\"\n".into(),
+        ),
+        (
+            vec!["rackspace", "customer", "edit", &account],
+            2,
+            "error: nothing to change: give at least one field (--name, --reference-number, --address-line1, ...)\n".into(),
+        ),
+        (
+            vec!["rackspace", "contact", "edit", &account, "1"],
+            2,
+            "error: nothing to change: give at least one of --name, --email, --phone, --receives-alerts, --receives-billing, --receives-updates\n".into(),
+        ),
+        (
+            vec!["rackspace", "contact", "add", &account, "--name", "P", "--email", "p@a.example", "--phone", "1", "--security-question", "Q"],
+            2,
+            "error: --security-answer-env VAR is required: the security answer is read from that environment variable, never from the command line\n".into(),
+        ),
+        (
+            vec!["rackspace", "contact", "delete", &account, "999999", "--yes"],
+            1,
+            format!("error: account {account} has no contact 999999\n"),
+        ),
+        (
+            vec!["rackspace", "login-token", &account, "--user", " "],
+            2,
+            "error: --user: a user name is required\n".into(),
+        ),
+        (
+            vec!["mailroute", "customer", "create", "--name", " ", "--reseller", "371"],
+            2,
+            "error: --name: This field is required.\n".into(),
+        ),
+        (
+            vec!["mailroute", "contact", "create", "--customer", "1001", "--email", "nope"],
+            2,
+            "error: --email: \"nope\" is not a valid e-mail address\n".into(),
+        ),
+        (
+            vec!["mailroute", "contact", "update", "999", "--billing", "true"],
+            1,
+            format!("error: MailRoute has no contact 999 ({mr_url}contact_customer/999/)\n"),
+        ),
+        (
+            vec!["mailroute", "admin", "delete", "--customer", "1001", "424242", "--yes"],
+            1,
+            "error: MailRoute customer 1001 has no admin 424242\n".into(),
+        ),
+    ];
+    for (args, code, message) in cases {
+        let r = tally(&w, &args);
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (code, message.as_str()),
+            "{args:?}"
+        );
+        assert_eq!(r.stdout, "", "{args:?}");
+    }
+    // A flag that is not true|false is clap's usage error.
+    let r = tally(
+        &w,
+        &[
+            "rackspace",
+            "contact",
+            "edit",
+            &account,
+            "1",
+            "--receives-billing",
+            "maybe",
+        ],
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("invalid value 'maybe' for '--receives-billing <true|false>'"),
+        "{r:?}"
+    );
+    // Nothing was sent, nothing recorded or stored.
+    assert!(writes(&sb).is_empty(), "{:?}", writes(&sb));
+    assert_eq!(
+        w.query("SELECT (SELECT count(*) FROM actions) AS actions, (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM mr_customers) AS mr"),
+        "actions,customers,mr\n0,0,0\n"
     );
 }
