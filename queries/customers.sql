@@ -5,27 +5,23 @@
 --   partial   charges of every other line that is not negative (upgrades, prorations)
 --   negative  every negative line (credits, downgrades, cancellations)
 -- previous_total is the same account's total in the month before; change = total − previous.
--- Variable: month ('YYYY-MM', or 'all').
+-- Read from the summaries (month_accounts). Variable: month ('YYYY-MM', or 'all').
 WITH per_month AS (
-    SELECT billing_month, account_no,
-           any_value(customer_name) AS name,
-           any_value(customer_reference) AS reference_number,
-           count(*) AS lines,
-           coalesce(sum(charge) FILTER (WHERE charge >= 0 AND type = 'Renewal'), 0) AS renewal,
-           coalesce(sum(charge) FILTER (WHERE charge >= 0 AND type <> 'Renewal'), 0) AS partial,
-           coalesce(sum(charge) FILTER (WHERE charge < 0), 0) AS negative,
-           sum(charge) AS total
-      FROM stg_lines
-     WHERE getvariable('month') = 'all'
-        OR billing_month IN (getvariable('month'), previous_month(getvariable('month')))
-     GROUP BY ALL
+    SELECT billing_month, account_no, customer_name AS name,
+           customer_reference AS reference_number, lines, renewal, partial, negative,
+           charge AS total
+      FROM month_accounts(report_first(1), report_last())
+),
+-- Each month's month before, computed once per month.
+month_before AS (
+    SELECT billing_month, previous_month(billing_month) AS previous
+      FROM (SELECT DISTINCT billing_month FROM per_month)
 )
 SELECT m.billing_month AS month, m.account_no, m.name, m.reference_number, m.lines,
        m.renewal, m.partial, m.negative, m.total,
        p.total AS previous_total,
        m.total - coalesce(p.total, 0) AS change
-  FROM per_month m
-  LEFT JOIN per_month p
-         ON p.account_no = m.account_no AND p.billing_month = previous_month(m.billing_month)
- WHERE getvariable('month') = 'all' OR m.billing_month = getvariable('month')
+  FROM (SELECT r.*, b.previous FROM per_month r JOIN month_before b USING (billing_month)
+         WHERE getvariable('month') = 'all' OR r.billing_month = getvariable('month')) m
+  LEFT JOIN per_month p ON p.account_no = m.account_no AND p.billing_month = m.previous
  ORDER BY m.billing_month, m.total DESC, m.account_no;

@@ -1,11 +1,11 @@
 -- months: totals per billing month (level 'month', product NULL) and per month and
--- product (level 'product'), across the whole history. charge is an exact sum.
-SELECT billing_month AS month,
-       CASE WHEN grouping(product) = 1 THEN 'month' ELSE 'product' END AS level,
-       product,
-       count(DISTINCT account_no) AS customers,
-       count(*) AS lines,
-       sum(charge) AS charge
-  FROM stg_lines
- GROUP BY GROUPING SETS ((billing_month), (billing_month, product))
+-- product (level 'product'), across the whole history: sub-accounts billed, lines,
+-- and Σ charge (exact). Read from the summaries (month_accounts, month_products).
+SELECT billing_month AS month, 'month' AS level, NULL::VARCHAR AS product,
+       count(*) AS customers, sum(lines)::BIGINT AS lines, sum(charge) AS charge
+  FROM month_accounts('', '~')
+ GROUP BY billing_month
+UNION ALL
+SELECT billing_month, 'product', product, accounts, lines, charge
+  FROM month_products('', '~')
  ORDER BY month, level, charge DESC, product;

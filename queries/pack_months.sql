@@ -2,12 +2,13 @@
 -- month variable (months with line items only): cost = Σ charge (exact, DECIMAL),
 -- sub-accounts billed, seats (Σ current usage on Renewal lines), lines.
 -- Variable: month ('YYYY-MM').
-SELECT billing_month AS month,
-       sum(charge) AS cost,
-       count(DISTINCT account_no) AS sub_accounts,
-       coalesce(sum(current_usage) FILTER (WHERE type = 'Renewal'), 0) AS seats,
-       count(*) AS lines
-  FROM stg_lines
- WHERE billing_month BETWEEN months_before(getvariable('month'), 23) AND getvariable('month')
- GROUP BY billing_month
+SELECT a.billing_month AS month, a.cost, a.sub_accounts, p.seats, a.lines
+  FROM (SELECT billing_month, sum(charge) AS cost, count(*) AS sub_accounts,
+               sum(lines)::BIGINT AS lines
+          FROM month_accounts(months_before(getvariable('month'), 23), getvariable('month'))
+         GROUP BY billing_month) a
+  JOIN (SELECT billing_month, sum(seats) AS seats
+          FROM month_products(months_before(getvariable('month'), 23), getvariable('month'))
+         GROUP BY billing_month) p
+    ON p.billing_month = a.billing_month
  ORDER BY month;

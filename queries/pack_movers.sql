@@ -3,12 +3,12 @@
 -- total and previous_total are exact sums of charges; change = total − previous.
 -- Variable: month ('YYYY-MM').
 WITH this_month AS (
-    SELECT account_no, any_value(customer_name) AS name, sum(charge) AS total
-      FROM stg_lines WHERE billing_month = getvariable('month') GROUP BY account_no
+    SELECT account_no, customer_name AS name, charge AS total
+      FROM month_accounts(getvariable('month'), getvariable('month'))
 ),
 month_before AS (
-    SELECT account_no, any_value(customer_name) AS name, sum(charge) AS total
-      FROM stg_lines WHERE billing_month = previous_month(getvariable('month')) GROUP BY account_no
+    SELECT account_no, customer_name AS name, charge AS total
+      FROM month_accounts(previous_month(getvariable('month')), previous_month(getvariable('month')))
 ),
 moves AS (
     SELECT coalesce(m.account_no, p.account_no) AS account_no,

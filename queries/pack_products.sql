@@ -2,11 +2,6 @@
 -- variable: cost = Σ charge (exact), seats = Σ current usage on Renewal lines,
 -- customers = distinct sub-accounts. The pack draws cost by product for the month
 -- and seats per product over time. Variable: month ('YYYY-MM').
-SELECT billing_month AS month, product,
-       sum(charge) AS cost,
-       coalesce(sum(current_usage) FILTER (WHERE type = 'Renewal'), 0) AS seats,
-       count(DISTINCT account_no) AS customers
-  FROM stg_lines
- WHERE billing_month BETWEEN months_before(getvariable('month'), 23) AND getvariable('month')
- GROUP BY ALL
+SELECT billing_month AS month, product, charge AS cost, seats, accounts AS customers
+  FROM month_products(months_before(getvariable('month'), 23), getvariable('month'))
  ORDER BY month, cost DESC, product;

@@ -2,17 +2,11 @@
 -- seats = Σ current usage on Renewal lines (seats at the month's renewal);
 -- charge = Σ charge of every line (exact); average_rate = Σ renewal charge ÷ seats,
 -- exact to 4 places (integer arithmetic, never a float); previous_charge and change
--- against the month before. Variable: month ('YYYY-MM', or 'all').
+-- against the month before. Read from the summaries (month_products).
+-- Variable: month ('YYYY-MM', or 'all').
 WITH per_month AS (
-    SELECT billing_month, product,
-           count(DISTINCT account_no) AS customers,
-           coalesce(sum(current_usage) FILTER (WHERE type = 'Renewal'), 0) AS seats,
-           sum(charge) AS charge,
-           coalesce(sum(charge) FILTER (WHERE type = 'Renewal'), 0) AS renewal_charge
-      FROM stg_lines
-     WHERE getvariable('month') = 'all'
-        OR billing_month IN (getvariable('month'), previous_month(getvariable('month')))
-     GROUP BY ALL
+    SELECT billing_month, product, accounts AS customers, seats, charge, renewal_charge
+      FROM month_products(report_first(1), report_last())
 )
 SELECT m.billing_month AS month, m.product, m.customers, m.seats, m.charge,
        ratio4(m.renewal_charge, m.seats) AS average_rate,

@@ -2,15 +2,16 @@
 -- charge beside the months recomputed from the service dates (API-NOTES.md: (end −
 -- start + 1 s) ÷ seconds in that month, 2 places) and the charge recomputed from them
 -- (usage change × rate × months, 2 places); difference = charge − recomputed_charge.
--- All exact decimals. Variable: month ('YYYY-MM', or 'all').
+-- All exact decimals, computed when the line was stored (line_checks holds every line
+-- with months <> 1). Variable: month ('YYYY-MM', or 'all').
 SELECT billing_month AS month, invoice_id, line_no, account_no, product, type,
        service_start, service_end, usage_change, rate,
        months AS billed_months,
-       billed_months(service_start, service_end) AS recomputed_months,
+       computed_months AS recomputed_months,
        charge,
-       line_charge(usage_change, rate, billed_months(service_start, service_end)) AS recomputed_charge,
-       charge - line_charge(usage_change, rate, billed_months(service_start, service_end)) AS difference
-  FROM stg_lines
+       recomputed_charge,
+       charge - recomputed_charge AS difference
+  FROM stg_line_checks
  WHERE months <> 1
    AND (getvariable('month') = 'all' OR billing_month = getvariable('month'))
  ORDER BY billing_month, invoice_id, line_no;

@@ -1,26 +1,31 @@
 -- reconcile: one row per finding, with its severity (error / warning / info), the
 -- invoice, account and line it concerns, and the evidence. All comparisons are of
 -- exact decimals; the swing test compares |change| × 100 with threshold × previous
--- (no division). Variables: month ('YYYY-MM', or 'all'), threshold (percent).
+-- (no division). Each line's checks and the sums per invoice, sub-account and product
+-- were computed when the lines were stored (summarize.sql); only the candidates of
+-- duplicate_invoice are read line by line.
+-- Variables: month ('YYYY-MM', or 'all'), threshold (percent).
 WITH
-lines AS MATERIALIZED (
-    SELECT * FROM stg_lines
+invoices AS MATERIALIZED (
+    SELECT * FROM stg_invoices
      WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
 ),
--- Billed months per distinct service period (a month's renewals share one period),
--- so the date arithmetic runs once per period, not once per line.
-periods AS MATERIALIZED (
-    SELECT DISTINCT service_start, service_end,
-           billed_months(service_start, service_end) AS computed
-      FROM lines
+-- The lines the checks have something to say of, and the sums per invoice ×
+-- sub-account × product, of the month.
+checks AS NOT MATERIALIZED (
+    SELECT * FROM stg_line_checks
+     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+),
+accounts AS MATERIALIZED (
+    SELECT * FROM stg_account_sums
+     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
 ),
 -- Per invoice with lines: its line count and two order-free hashes of its lines;
 -- pairs that agree on all three are the duplicate_invoice candidates.
 invoice_prints AS MATERIALIZED (
-    SELECT invoice_id, any_value(billing_month) AS billing_month,
-           any_value(account_number) AS owner, count(*) AS n,
-           sum(line_hash(lines)::HUGEINT) AS print_sum, bit_xor(line_hash(lines)) AS print_xor
-      FROM lines GROUP BY invoice_id
+    SELECT s.invoice_id, i.billing_month, i.account_number AS owner, s.lines AS n,
+           s.print_sum, s.print_xor
+      FROM invoice_sums s JOIN invoices i USING (invoice_id)
 ),
 invoice_pairs AS MATERIALIZED (
     SELECT a.invoice_id AS first_id, b.invoice_id, b.billing_month, b.owner, b.n
@@ -39,25 +44,42 @@ sorted_lines AS MATERIALIZED (
                               ORDER BY account_no, reference_no, domain, product, type,
                                        service_start, service_end, term_committed_usage,
                                        current_usage, usage_change, months, rate, charge) AS rank
-      FROM lines
+      FROM line_items
      WHERE invoice_id IN (SELECT first_id FROM invoice_pairs UNION SELECT invoice_id FROM invoice_pairs)
 ),
 -- The provider's invoices of each closed month now, and as they were at the close.
 closed_now AS MATERIALIZED (
-    SELECT i.billing_month AS month, i.invoice_id, i.total_due, count(l.line_no) AS line_count,
-           coalesce(sum(line_hash(l)::HUGEINT) FILTER (WHERE l.line_no IS NOT NULL), 0) AS lines_print
-      FROM stg_invoices i LEFT JOIN line_items l USING (invoice_id)
+    SELECT i.billing_month AS month, i.invoice_id, i.total_due,
+           coalesce(s.lines, 0) AS line_count, coalesce(s.print_sum, 0) AS lines_print
+      FROM invoices i LEFT JOIN invoice_sums s USING (invoice_id)
      WHERE i.billing_month IN (SELECT month FROM bill_closed)
-       AND (getvariable('month') = 'all' OR i.billing_month = getvariable('month'))
-     GROUP BY i.billing_month, i.invoice_id, i.total_due
 ),
 closed_then AS MATERIALIZED (
     SELECT c.* FROM closed_invoices c JOIN bill_closed USING (month, revision)
      WHERE getvariable('month') = 'all' OR c.month = getvariable('month')
 ),
-invoices AS MATERIALIZED (
-    SELECT * FROM stg_invoices
-     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+-- Each sub-account's total per month (the month and the one before), and each
+-- month's month before (computed once per month, not per row).
+month_totals AS MATERIALIZED (
+    SELECT billing_month, account_no, sum(charge) AS charge
+      FROM stg_account_sums
+     WHERE billing_month BETWEEN report_first(1) AND report_last()
+     GROUP BY billing_month, account_no
+),
+month_before AS MATERIALIZED (
+    SELECT billing_month, previous_month(billing_month) AS previous
+      FROM (SELECT DISTINCT billing_month FROM month_totals)
+),
+-- The months reported, each total with its month before (materialized first, so
+-- the join with the month before is on both keys at once).
+reported_totals AS MATERIALIZED (
+    SELECT t.*, b.previous FROM month_totals t JOIN month_before b USING (billing_month)
+     WHERE getvariable('month') = 'all' OR t.billing_month = getvariable('month')
+),
+month_changes AS (
+    SELECT m.billing_month, m.account_no, m.charge AS total, p.charge AS previous_total
+      FROM reported_totals m
+      JOIN month_totals p ON p.account_no = m.account_no AND p.billing_month = m.previous
 ),
 findings AS (
     -- The invoice's TotalDue is not the sum of its lines.
@@ -65,7 +87,7 @@ findings AS (
            i.invoice_id, i.account_number AS account_no, NULL::INTEGER AS line_no,
            'TotalDue ' || money_text(i.total_due) || ' <> sum of lines ' || money_text(s.total) AS evidence
       FROM invoices i
-      JOIN (SELECT invoice_id, sum(charge) AS total FROM lines GROUP BY ALL) s
+      JOIN (SELECT invoice_id, charge AS total FROM invoice_sums) s
         USING (invoice_id)
      WHERE i.total_due IS NOT NULL AND i.total_due <> s.total
     UNION ALL
@@ -83,42 +105,29 @@ findings AS (
     -- months exactly as stored. (A line too large to compute is an implausible_value.)
     SELECT 'error', 'line_arithmetic', billing_month, invoice_id, account_no, line_no,
            'charge ' || money_text(charge) || ' <> ' || qty_text(usage_change) || ' x ' || qty_text(rate)
-               || ' x ' || qty_text(months) || ' = ' || money_text(line_charge(usage_change, rate, months))
-      FROM lines
-     WHERE charge <> line_charge(usage_change, rate, months)
-       AND NOT (usage_change = 0 AND charge < 0)       -- a pure credit has no usage to multiply
+               || ' x ' || qty_text(months) || ' = ' || money_text(expected_charge)
+      FROM checks
+     WHERE arithmetic_off       -- not a pure credit, which has no usage to multiply
     UNION ALL
     -- A credit with no usage change: not checked against the arithmetic.
     SELECT 'info', 'credit_line', billing_month, invoice_id, account_no, line_no,
            'credit ' || money_text(charge) || ' with no usage change (' || type || ')'
-      FROM lines WHERE usage_change = 0 AND charge < 0
+      FROM checks WHERE credit
     UNION ALL
     -- Billed months differ from the months the service dates give.
-    SELECT 'error', 'proration_months', l.billing_month, l.invoice_id, l.account_no, l.line_no,
-           'months ' || qty_text(l.months) || ' <> ' || qty_text(p.computed)
-               || ' for ' || strftime(l.service_start, '%Y-%m-%d %H:%M:%S') || ' .. '
-               || strftime(l.service_end, '%Y-%m-%d %H:%M:%S')
-      FROM lines l
-      JOIN periods p ON p.service_start = l.service_start AND p.service_end = l.service_end
-     WHERE l.months <> p.computed
+    SELECT 'error', 'proration_months', billing_month, invoice_id, account_no, line_no,
+           'months ' || qty_text(months) || ' <> ' || qty_text(computed_months)
+               || ' for ' || strftime(service_start, '%Y-%m-%d %H:%M:%S') || ' .. '
+               || strftime(service_end, '%Y-%m-%d %H:%M:%S')
+      FROM checks
+     WHERE months_off
     UNION ALL
-    -- The same line twice on one invoice (every field equal but the line number).
-    -- Candidates share a hash of the fields; each is then compared field by field
-    -- with the first line of its group, so a hash collision cannot make a finding.
-    SELECT 'error', 'duplicate_line', l.billing_month, l.invoice_id, l.account_no, l.line_no,
-           'same as line ' || d.first_line::VARCHAR
-      FROM lines l
-      JOIN (SELECT invoice_id, line_hash(lines) AS h, min(line_no) AS first_line
-              FROM lines GROUP BY ALL HAVING count(*) > 1) d
-        ON d.invoice_id = l.invoice_id AND d.h = line_hash(l) AND d.first_line <> l.line_no
-      JOIN lines f
-        ON f.invoice_id = l.invoice_id AND f.line_no = d.first_line
-     WHERE (f.account_no, f.reference_no, f.domain, f.product, f.type, f.service_start,
-            f.service_end, f.term_committed_usage, f.current_usage, f.usage_change, f.months,
-            f.rate, f.charge)
-           = (l.account_no, l.reference_no, l.domain, l.product, l.type, l.service_start,
-              l.service_end, l.term_committed_usage, l.current_usage, l.usage_change, l.months,
-              l.rate, l.charge)
+    -- The same line twice on one invoice (every field equal but the line number),
+    -- found when it was stored: compared field by field with the first line of its
+    -- group of equal hashes, so a hash collision cannot make a finding.
+    SELECT 'error', 'duplicate_line', billing_month, invoice_id, account_no, line_no,
+           'same as line ' || duplicate_of::VARCHAR
+      FROM checks WHERE duplicate_of IS NOT NULL
     UNION ALL
     -- Two invoices whose lines are the same (the same file loaded under two ids,
     -- whatever its line endings): candidate pairs (invoice_pairs) are then compared
@@ -174,9 +183,9 @@ findings AS (
     UNION ALL
     -- A billed account the customer list does not know (only once a list was synced).
     SELECT 'warning', 'unknown_account', any_value(billing_month), invoice_id, account_no,
-           min(line_no), count(*)::VARCHAR || ' line(s) bill ' || account_no
+           min(first_line), sum(lines)::VARCHAR || ' line(s) bill ' || account_no
                || ', which is not in the customer list'
-      FROM lines
+      FROM accounts
      WHERE account_no NOT IN (SELECT account_number FROM customers)
        AND EXISTS (SELECT 1 FROM customers)
      GROUP BY invoice_id, account_no
@@ -218,7 +227,7 @@ findings AS (
                || ' seats) but has no MailRoute customer'
       FROM stg_billed_domains b
      WHERE (getvariable('month') = 'all' OR b.billing_month = getvariable('month'))
-       AND EXISTS (SELECT 1 FROM mr_customers)
+       AND getvariable('has_mailroute')
        AND b.domain_key NOT IN (SELECT lower(name) FROM mr_customers WHERE deleted_at IS NULL)
     UNION ALL
     -- A MailRoute customer with nothing billed in the month.
@@ -227,7 +236,7 @@ findings AS (
            c.id::VARCHAR, NULL,
            'MailRoute customer ' || c.name || ' has nothing billed'
       FROM mr_customers c
-     WHERE EXISTS (SELECT 1 FROM lines) AND c.deleted_at IS NULL
+     WHERE getvariable('has_mailroute') AND EXISTS (SELECT 1 FROM accounts) AND c.deleted_at IS NULL
        AND lower(c.name) NOT IN (SELECT domain_key FROM stg_billed_domains
                                   WHERE getvariable('month') = 'all'
                                      OR billing_month = getvariable('month'))
@@ -236,13 +245,7 @@ findings AS (
     SELECT 'warning', 'large_change', month, NULL, account_no, NULL,
            'total ' || money_text(previous_total) || ' -> ' || money_text(total)
                || ' (more than ' || getvariable('threshold')::VARCHAR || '% change)'
-      FROM (SELECT m.billing_month AS month, m.account_no, m.total, p.total AS previous_total
-              FROM (SELECT billing_month, account_no, sum(charge) AS total FROM lines GROUP BY ALL) m
-              JOIN (SELECT billing_month, account_no, sum(charge) AS total FROM stg_lines
-                     WHERE getvariable('month') = 'all'
-                        OR billing_month = previous_month(getvariable('month'))
-                     GROUP BY ALL) p
-                ON p.account_no = m.account_no AND p.billing_month = previous_month(m.billing_month))
+      FROM (SELECT billing_month AS month, account_no, total, previous_total FROM month_changes)
      WHERE previous_total > 0
        AND abs(total - previous_total) * 100 > getvariable('threshold')::DECIMAL(38,4) * previous_total
 )

@@ -1,71 +1,12 @@
 -- Staging: helpers and views every report reads. Created as TEMP objects in the
 -- report's own (read-only) session, so reports never write to the database.
+-- The reports read the summaries stored with the lines (invoice_sums, account_sums,
+-- product_sums, line_checks: migration 0007, computed by src/summary.rs) rather
+-- than every line; stg_lines is there for what needs each line (statements, FOCUS).
 --
 -- Money and quantities are DECIMAL(18,4) in the tables; sums are DECIMAL(38,4), so no
 -- sum of valid lines can overflow. No arithmetic here narrows a stored value.
--- DuckDB divides decimals into DOUBLE, so no ratio here divides decimals: they are
--- scaled to integers (HUGEINT) and divided with integer division, rounding half
--- away from zero exactly as the provider rounds.
-
--- n ÷ d for integers, rounded half away from zero; NULL when d = 0.
-CREATE OR REPLACE TEMP MACRO div_half_away(n, d) AS
-    CASE WHEN d = 0 THEN NULL
-         ELSE sign(n) * sign(d) * ((2 * abs(n) + abs(d)) // (2 * abs(d))) END;
-
--- a ÷ b for DECIMAL(·,4) values, exact to 4 places (half away from zero): DECIMAL(38,4).
-CREATE OR REPLACE TEMP MACRO ratio4(a, b) AS
-    div_half_away((a * 10000)::HUGEINT * 10000, (b * 10000)::HUGEINT)::DECIMAL(34,0)
-        * 0.0001::DECIMAL(4,4);
-
--- The provider's billed months for a service period: (end − start + 1 s) ÷ seconds in
--- the start's calendar month, to 2 places, half away from zero (API-NOTES.md), as
--- DECIMAL(18,4) like the stored months.
-CREATE OR REPLACE TEMP MACRO billed_months(service_start, service_end) AS
-    (div_half_away(
-        (date_diff('second', service_start, service_end) + 1)::HUGEINT * 100,
-        date_diff('second', date_trunc('month', service_start),
-                  date_trunc('month', service_start) + INTERVAL 1 MONTH)::HUGEINT
-    )::DECIMAL(16,0) * 0.01::DECIMAL(2,2))::DECIMAL(18,4);
-
--- The provider's charge: usage change × rate × months, each exactly as stored, to 2
--- places (money, half away from zero), as DECIMAL(38,4). The product is exact in
--- DECIMAL(38,12) (26 integer digits); NULL when a factor is 10^8 or more, where it
--- might not fit (no real line is near that; the implausible_value finding names it).
-CREATE OR REPLACE TEMP MACRO line_charge(usage_change, rate, months) AS
-    CASE WHEN abs(usage_change) < 100000000 AND abs(rate) < 100000000
-              AND abs(months) < 100000000
-         THEN round(usage_change::DECIMAL(38,4) * rate::DECIMAL(38,4) * months::DECIMAL(38,4), 2)
-         END::DECIMAL(38,4);
-
--- A DECIMAL(·,4) value as an integer count of 0.0001 (exact; for ratios by div_half_away).
-CREATE OR REPLACE TEMP MACRO units4(x) AS (x::DECIMAL(38,4) * 10000)::HUGEINT;
-
--- 'YYYY-MM' of the month before.
--- Money and quantities in evidence text, as tables show them (render::number):
--- money with 2 places, 4 when the stored value has non-zero third or fourth places;
--- quantities and rates without trailing zeros. Exact: casts only where the value
--- already equals its rounding.
-CREATE OR REPLACE TEMP MACRO money_text(x) AS
-    CASE WHEN x IS NULL THEN NULL
-         WHEN x = round(x, 2) THEN x::DECIMAL(38,2)::VARCHAR
-         WHEN x = round(x, 4) THEN x::DECIMAL(38,4)::VARCHAR
-         ELSE x::VARCHAR END;
-CREATE OR REPLACE TEMP MACRO qty_text(x) AS
-    CASE WHEN x IS NULL THEN NULL
-         WHEN contains(x::VARCHAR, '.') THEN rtrim(rtrim(x::VARCHAR, '0'), '.')
-         ELSE x::VARCHAR END;
-CREATE OR REPLACE TEMP MACRO previous_month(month) AS
-    strftime(strptime(month || '-01', '%Y-%m-%d') - INTERVAL 1 MONTH, '%Y-%m');
-
--- 'YYYY-MM' of the month n months before.
-CREATE OR REPLACE TEMP MACRO months_before(month, n) AS
-    strftime(strptime(month || '-01', '%Y-%m-%d') - to_months(n), '%Y-%m');
-
--- A hash of every field of a line item but its line number (to find duplicates).
-CREATE OR REPLACE TEMP MACRO line_hash(l) AS
-    hash(l.account_no, l.reference_no, l.domain, l.product, l.type, l.service_start,
-         l.service_end, l.term_committed_usage, l.current_usage, l.usage_change, l.months,
-         l.rate, l.charge);
+-- The macros (macros.sql) are defined first.
 
 -- Invoices with their billing month: the invoice date's month; for files loaded
 -- without a date, the month of the latest service start on the invoice. An invoice
@@ -74,11 +15,24 @@ CREATE OR REPLACE TEMP VIEW stg_invoices AS
 SELECT i.*,
        strftime(coalesce(i.invoice_date, d.latest_start), '%Y-%m') AS billing_month
   FROM invoices i
-  LEFT JOIN (SELECT invoice_id, max(service_start) AS latest_start
-               FROM line_items
-              WHERE invoice_id IN (SELECT invoice_id FROM invoices WHERE invoice_date IS NULL)
-              GROUP BY ALL) d
-         USING (invoice_id);
+  LEFT JOIN invoice_sums d USING (invoice_id);
+
+-- Per invoice × sub-account (account_sums), with the billing month and the
+-- invoice's owner.
+CREATE OR REPLACE TEMP VIEW stg_account_sums AS
+SELECT i.billing_month, i.account_number, s.*
+  FROM account_sums s
+  JOIN stg_invoices i ON i.invoice_id = s.invoice_id;
+
+-- Whether a MailRoute snapshot exists (the MailRoute findings need one).
+SET VARIABLE has_mailroute = (SELECT count(*) > 0 FROM mr_customers);
+
+-- The lines the checks have something to say of (line_checks), with the billing
+-- month and the invoice's owner.
+CREATE OR REPLACE TEMP VIEW stg_line_checks AS
+SELECT i.billing_month, i.account_number, l.*
+  FROM line_checks l
+  JOIN stg_invoices i ON i.invoice_id = l.invoice_id;
 
 -- Every line item with its billing month, its invoice's owner, and the customer it
 -- bills (when the customer list knows the account).
@@ -91,8 +45,9 @@ SELECT i.billing_month, i.account_number, l.*,
 
 -- Stored values no real bill holds (each is valid to store: the parser accepts up
 -- to 14 integer digits): one row per line and column, for the implausible_value
--- finding. Bounds: |months| ≤ 120 (ten years on one line), |usage| ≤ 1,000,000
--- seats, |rate| ≤ 100,000 per seat and month, |charge| ≤ 100,000,000.
+-- finding: the lines summarize.sql flagged implausible, a row per value beyond the
+-- same bounds: |months| ≤ 120 (ten years on one line), |usage| ≤ 1,000,000 seats,
+-- |rate| ≤ 100,000 per seat and month, |charge| ≤ 100,000,000.
 CREATE OR REPLACE TEMP VIEW stg_implausible AS
 SELECT billing_month, invoice_id, account_no, line_no, column_name, value, bound
   FROM (
@@ -105,9 +60,8 @@ SELECT billing_month, invoice_id, account_no, line_no, column_name, value, bound
                {'column_name': 'rate', 'value': rate, 'bound': 100000},
                {'column_name': 'charge', 'value': charge, 'bound': 100000000}
            ], recursive := true)
-      FROM stg_lines
-     WHERE abs(months) > 120 OR abs(usage_change) > 1000000 OR abs(current_usage) > 1000000
-        OR abs(term_committed_usage) > 1000000 OR abs(rate) > 100000 OR abs(charge) > 100000000)
+      FROM stg_line_checks
+     WHERE implausible)
  WHERE abs(value) > bound;
 
 -- What each sub-account's lines bill per month and domain: seats = Σ current usage on
@@ -115,9 +69,58 @@ SELECT billing_month, invoice_id, account_no, line_no, column_name, value, bound
 -- the matching rule against MailRoute customers, whose name is their domain
 -- (case-insensitive).
 CREATE OR REPLACE TEMP VIEW stg_billed_domains AS
-SELECT billing_month, account_no, lower(domain) AS domain_key,
-       any_value(domain) AS domain, any_value(customer_name) AS customer_name,
-       coalesce(sum(current_usage) FILTER (WHERE type = 'Renewal'), 0) AS seats,
-       sum(charge) AS charge
-  FROM stg_lines
- GROUP BY billing_month, account_no, lower(domain);
+SELECT i.billing_month, d.account_no, d.domain_key,
+       min(d.domain) AS domain, any_value(c.name) AS customer_name,
+       sum(d.seats) AS seats, sum(d.charge) AS charge
+  FROM account_sums d
+  JOIN stg_invoices i ON i.invoice_id = d.invoice_id
+  LEFT JOIN customers c ON c.account_number = d.account_no
+ GROUP BY i.billing_month, d.account_no, d.domain_key;
+
+-- The months a report covers: from n months before the month variable to it, or
+-- every month when it is 'all' (billing months are 'YYYY-MM' text).
+CREATE OR REPLACE TEMP MACRO report_first(n) AS
+    CASE WHEN getvariable('month') = 'all' THEN '' ELSE months_before(getvariable('month'), n) END;
+CREATE OR REPLACE TEMP MACRO report_last() AS
+    CASE WHEN getvariable('month') = 'all' THEN '~' ELSE getvariable('month') END;
+
+-- Billing month × sub-account, for the months first_month .. last_month: its lines
+-- and sums, and the customer billed. (Table macros, so the months restrict the
+-- summaries read before they are grouped.)
+CREATE OR REPLACE TEMP MACRO month_accounts(first_month, last_month) AS TABLE
+SELECT m.*, c.name AS customer_name, c.reference_number AS customer_reference
+  FROM (SELECT i.billing_month, s.account_no, sum(s.lines)::BIGINT AS lines,
+               sum(s.charge) AS charge, sum(s.renewal) AS renewal, sum(s.partial) AS partial,
+               sum(s.negative) AS negative
+          FROM account_sums s JOIN stg_invoices i ON i.invoice_id = s.invoice_id
+         WHERE i.billing_month BETWEEN first_month AND last_month
+         GROUP BY i.billing_month, s.account_no) m
+  LEFT JOIN customers c ON c.account_number = m.account_no;
+
+-- Billing month × product, for the months first_month .. last_month: sub-accounts
+-- billed, lines, Σ charge, Σ charge of Renewal lines, seats. Sub-accounts are
+-- counted on each invoice when it is stored; a month where the product is on
+-- several invoices counts its distinct sub-accounts from those invoices' lines.
+CREATE OR REPLACE TEMP MACRO month_products(first_month, last_month) AS TABLE
+WITH per_month AS (
+    SELECT i.billing_month, s.product, count(*) AS invoices, sum(s.accounts) AS accounts,
+           sum(s.lines) AS lines, sum(s.charge) AS charge,
+           sum(s.renewal_charge) AS renewal_charge, sum(s.seats) AS seats
+      FROM product_sums s JOIN stg_invoices i ON i.invoice_id = s.invoice_id
+     WHERE i.billing_month BETWEEN first_month AND last_month
+     GROUP BY i.billing_month, s.product
+),
+shared AS (
+    SELECT l.billing_month, l.product, count(DISTINCT l.account_no) AS accounts
+      FROM stg_lines l
+     WHERE l.invoice_id IN (
+               SELECT s.invoice_id
+                 FROM product_sums s JOIN stg_invoices i ON i.invoice_id = s.invoice_id
+                 JOIN per_month m ON m.billing_month = i.billing_month AND m.product = s.product
+                WHERE m.invoices > 1)
+     GROUP BY l.billing_month, l.product
+)
+SELECT m.billing_month, m.product, coalesce(sh.accounts, m.accounts)::BIGINT AS accounts,
+       m.lines::BIGINT AS lines, m.charge, m.renewal_charge, m.seats
+  FROM per_month m
+  LEFT JOIN shared sh ON sh.billing_month = m.billing_month AND sh.product = m.product;

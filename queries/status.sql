@@ -13,6 +13,7 @@ last_ok AS (
 ),
 providers AS (SELECT DISTINCT provider FROM sync_runs),
 lines AS (SELECT count(*) AS n, coalesce(sum(charge), 0) AS charge FROM line_items),
+sums AS (SELECT coalesce(sum(lines), 0) AS n, coalesce(sum(charge), 0) AS charge FROM invoice_sums),
 facts AS (
     SELECT 1 AS ord, 'schema version' AS what, max(version)::VARCHAR AS value,
            NULL::VARCHAR AS detail, false AS problem
@@ -59,6 +60,15 @@ facts AS (
       FROM invoices
     UNION ALL
     SELECT 6, 'line items', n::VARCHAR, 'charge ' || charge::VARCHAR, false FROM lines
+    UNION ALL
+    -- The summaries the reports read hold every stored line once (a cheap check of
+    -- their totals; the summaries are written in the transaction of their lines).
+    SELECT 6, 'summaries', CASE WHEN s.n = l.n AND s.charge = l.charge THEN 'in step' ELSE 'out of step' END,
+           s.n::VARCHAR || ' lines, charge ' || s.charge::VARCHAR
+               || CASE WHEN s.n = l.n AND s.charge = l.charge THEN ''
+                       ELSE ' (the lines: ' || l.n::VARCHAR || ', ' || l.charge::VARCHAR || ')' END,
+           NOT (s.n = l.n AND s.charge = l.charge)
+      FROM lines l, sums s
     UNION ALL
     SELECT 7, 'customers', count(*) FILTER (WHERE deleted_at IS NULL)::VARCHAR,
            CASE WHEN count(*) FILTER (WHERE deleted_at IS NOT NULL) > 0

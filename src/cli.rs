@@ -99,10 +99,11 @@ pub enum Command {
 
 /// Show what the database holds: each provider's last run and the age of its last
 /// successful sync, the billing months covered, invoices by CSV status, line items
-/// and their Σ charge.
+/// and their Σ charge, and whether the summaries the reports read hold every line.
 ///
-/// With --check, exit code 1 when a provider's last run did not end ok or its last
-/// successful sync is older than 35 days (each problem on stderr): for cron and
+/// With --check, exit code 1 when a provider's last run did not end ok, its last
+/// successful sync is older than 35 days, a write's outcome is unknown, or the
+/// summaries are out of step with the lines (each problem on stderr): for cron and
 /// monitoring.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \

@@ -29,6 +29,7 @@ pub mod report;
 pub mod sandbox;
 pub mod settings;
 pub mod store;
+pub mod summary;
 pub mod sync;
 pub mod trace;
 

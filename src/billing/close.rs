@@ -109,11 +109,10 @@ pub fn close(
         )?;
         conn.execute(
             "INSERT INTO closed_invoices
-             SELECT i.billing_month, ?, i.invoice_id, i.total_due, count(l.line_no),
-                    coalesce(sum(line_hash(l)::HUGEINT) FILTER (WHERE l.line_no IS NOT NULL), 0)
-               FROM stg_invoices i LEFT JOIN line_items l USING (invoice_id)
-              WHERE i.billing_month = ?
-              GROUP BY i.billing_month, i.invoice_id, i.total_due",
+             SELECT i.billing_month, ?, i.invoice_id, i.total_due, coalesce(s.lines, 0),
+                    coalesce(s.print_sum, 0)
+               FROM stg_invoices i LEFT JOIN invoice_sums s USING (invoice_id)
+              WHERE i.billing_month = ?",
             params![revision, m],
         )?;
         let (cost, sell) = conn.query_row(

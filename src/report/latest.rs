@@ -32,8 +32,8 @@ pub fn latest_invoice(
 ) -> Result<Option<LatestInvoice>, StoreError> {
     conn.query_row(
         "SELECT i.invoice_id, strftime(i.invoice_date, '%Y-%m-%d'), i.total_due::VARCHAR,
-                sum(l.charge)::VARCHAR, count(*), count(DISTINCT l.account_no)
-           FROM invoices i JOIN line_items l USING (invoice_id)
+                sum(l.charge)::VARCHAR, sum(l.lines)::BIGINT, count(DISTINCT l.account_no)
+           FROM invoices i JOIN account_sums l USING (invoice_id)
           WHERE i.account_number = ? AND i.csv_status = 'loaded'
           GROUP BY i.invoice_id, i.invoice_date, i.total_due
           ORDER BY i.invoice_date DESC LIMIT 1",
@@ -61,8 +61,8 @@ pub fn largest_accounts(
 ) -> Result<Vec<AccountShare>, StoreError> {
     let mut stmt = conn
         .prepare(
-            "SELECT l.account_no, any_value(c.name), count(*), sum(l.charge)::VARCHAR
-               FROM line_items l LEFT JOIN customers c ON c.account_number = l.account_no
+            "SELECT l.account_no, any_value(c.name), sum(l.lines)::BIGINT, sum(l.charge)::VARCHAR
+               FROM account_sums l LEFT JOIN customers c ON c.account_number = l.account_no
               WHERE l.invoice_id = ?
               GROUP BY l.account_no ORDER BY sum(l.charge) DESC, l.account_no LIMIT ?",
         )

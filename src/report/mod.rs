@@ -18,8 +18,11 @@ pub use latest::{
     AccountShare, LatestInvoice, invoices_in_month, largest_accounts, latest_invoice,
 };
 
-/// The staging helpers and views every report reads.
-pub const STAGING: &str = include_str!("../../queries/staging.sql");
+/// The staging helpers and views every report reads: the macros, then the views.
+pub const STAGING: &str = concat!(
+    include_str!("../../queries/macros.sql"),
+    include_str!("../../queries/staging.sql")
+);
 
 /// `tally status`: what the file holds (see the query's header).
 pub const STATUS: &str = include_str!("../../queries/status.sql");

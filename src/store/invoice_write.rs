@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use duckdb::{OptionalExt, Transaction, params};
 
 use super::line_batch::line_batch;
-use super::{CsvOrigin, CsvStatus, Store, StoreError};
+use super::{CsvOrigin, CsvStatus, Store, StoreError, summaries};
 use crate::parse::LineItem;
 
 /// An invoice's line-item CSV, parsed, with where it came from.
@@ -71,17 +71,22 @@ impl Store {
             .map_err(fail_at(&first.invoice_id))?;
         let loaded_at = utc_now_text();
         let mut batches = Vec::with_capacity(writes.len());
+        let mut sums = Vec::new();
         for (i, write) in writes.iter().enumerate() {
             if last_of_id[write.invoice_id.as_str()] != i {
                 continue;
             }
             write_header(&tx, write, &loaded_at)?;
-            let batch = line_batch(&write.invoice_id, &write.csv.items).map_err(|e| {
-                fail_at(&write.invoice_id)(duckdb::Error::ToSqlConversionFailure(Box::new(e)))
-            })?;
+            let conversion =
+                |e| fail_at(&write.invoice_id)(duckdb::Error::ToSqlConversionFailure(Box::new(e)));
+            let batch = line_batch(&write.invoice_id, &write.csv.items).map_err(conversion)?;
             if batch.num_rows() > 0 {
                 batches.push((&write.invoice_id, batch));
             }
+            // The summaries the reports read, from exactly the lines stored here.
+            sums.extend(
+                summaries::batches(&write.invoice_id, &write.csv.items).map_err(conversion)?,
+            );
         }
         if !batches.is_empty() {
             let mut appender = tx
@@ -92,6 +97,8 @@ impl Store {
             }
             appender.flush().map_err(fail_at(&first.invoice_id))?;
         }
+        summaries::append(&tx, summaries::Target::Stored, sums)
+            .map_err(fail_at(&first.invoice_id))?;
         tx.commit().map_err(fail_at(&first.invoice_id))
     }
 }
@@ -129,6 +136,7 @@ fn write_header(
                 tx.prepare_cached("DELETE FROM line_items WHERE invoice_id = ?")
                     .and_then(|mut s| s.execute([id]))
                     .map_err(fail)?;
+                summaries::delete_invoice(tx, id).map_err(fail)?;
             }
             tx.prepare_cached(&format!(
                 "UPDATE invoices

@@ -58,6 +58,14 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0006_actions.sql"),
         rewrites: false,
     },
+    // Adds the summary tables; `summaries::fill` then fills them from the stored
+    // lines with the one definition the writers use (`summary::summarize`).
+    Migration {
+        version: 7,
+        name: "summaries",
+        sql: include_str!("migrations/0007_summaries.sql"),
+        rewrites: false,
+    },
 ];
 
 /// The schema version this tally writes.
@@ -128,6 +136,9 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<Vec<String>, S
         }
         let tx = conn.transaction().map_err(fail)?;
         tx.execute_batch(migration.sql).map_err(fail)?;
+        if migration.version == 7 {
+            super::summaries::fill(&tx)?;
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
             duckdb::params![migration.version, migration.name],

@@ -9,6 +9,7 @@ mod invoice_write;
 mod line_batch;
 mod mailroute_write;
 mod migrations;
+pub mod summaries;
 mod sync_write;
 
 #[cfg(test)]

@@ -197,3 +197,67 @@ pub fn succeeded(cmd: &mut Command) -> Output {
     );
     out
 }
+
+impl Workdir {
+    /// The stored summaries equal a recomputation from the stored lines: by the
+    /// summaries' own definition (`store::summaries::differences`), and by hand:
+    /// per invoice, per invoice × account × domain and per invoice × product,
+    /// count, Σ charge (and sub-accounts, first line) of the lines; every line with months ≠ 1
+    /// in `line_checks`, and each checked line
+    /// equal to its stored line.
+    pub fn assert_summaries_in_step(&self) {
+        let store = tally::store::Store::open_read_only(&self.db()).unwrap();
+        let conn = store.connection();
+        let differences = tally::store::summaries::differences(conn).unwrap();
+        assert!(differences.is_empty(), "{differences:?}");
+        // The checks computed in Rust agree with the SQL arithmetic of macros.sql.
+        conn.execute_batch(tally::report::STAGING).unwrap();
+        for sql in [
+            "SELECT count(*) FROM line_checks
+              WHERE computed_months <> billed_months(service_start, service_end)
+                 OR expected_charge IS DISTINCT FROM line_charge(usage_change, rate, months)
+                 OR recomputed_charge IS DISTINCT FROM line_charge(usage_change, rate, computed_months)
+                 OR arithmetic_off <> coalesce(charge <> expected_charge AND NOT credit, false)",
+            "SELECT count(*) FROM (
+                 SELECT invoice_id, line_no FROM line_items
+                  WHERE months <> 1 OR months <> billed_months(service_start, service_end)
+                     OR charge <> line_charge(usage_change, rate, months)
+                     OR (usage_change = 0 AND charge < 0)
+                 EXCEPT SELECT invoice_id, line_no FROM line_checks)",
+        ] {
+            let n: i64 = conn.query_row(sql, [], |r| r.get(0)).unwrap();
+            assert_eq!(n, 0, "{sql}");
+        }
+        drop(store);
+        let by_hand = [
+            "SELECT invoice_id, count(*) AS lines, sum(charge) AS charge FROM line_items GROUP BY ALL
+             EXCEPT ALL SELECT invoice_id, lines, charge FROM invoice_sums",
+            "SELECT invoice_id, lines, charge FROM invoice_sums
+             EXCEPT ALL SELECT invoice_id, count(*), sum(charge) FROM line_items GROUP BY ALL",
+            "SELECT invoice_id, account_no, lower(domain), count(*), sum(charge), min(line_no)
+               FROM line_items GROUP BY ALL
+             EXCEPT ALL SELECT invoice_id, account_no, domain_key, lines, charge, first_line FROM account_sums",
+            "SELECT invoice_id, account_no, domain_key, lines, charge, first_line FROM account_sums
+             EXCEPT ALL SELECT invoice_id, account_no, lower(domain), count(*), sum(charge), min(line_no)
+               FROM line_items GROUP BY ALL",
+            "SELECT invoice_id, product, count(DISTINCT account_no), count(*), sum(charge)
+               FROM line_items GROUP BY ALL
+             EXCEPT ALL SELECT invoice_id, product, accounts, lines, charge FROM product_sums",
+            "SELECT invoice_id, product, accounts, lines, charge FROM product_sums
+             EXCEPT ALL SELECT invoice_id, product, count(DISTINCT account_no), count(*), sum(charge)
+               FROM line_items GROUP BY ALL",
+            "SELECT invoice_id, line_no FROM line_items WHERE months <> 1
+             EXCEPT SELECT invoice_id, line_no FROM line_checks",
+            "SELECT * EXCLUDE (computed_months, expected_charge, recomputed_charge, duplicate_of,
+                               arithmetic_off, months_off, credit, implausible)
+               FROM line_checks EXCEPT ALL SELECT * FROM line_items",
+        ];
+        for sql in by_hand {
+            assert_eq!(
+                self.query(&format!("SELECT count(*) AS n FROM ({sql})")),
+                "n\n0\n",
+                "{sql}"
+            );
+        }
+    }
+}

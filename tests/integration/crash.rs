@@ -96,6 +96,7 @@ fn kill_9_mid_load_then_rerun_equals_a_clean_run() {
         assert!(seen >= 1, "tally committed nothing before the kill");
 
         assert_whole(&w);
+        w.assert_summaries_in_step();
         if w.query("SELECT count(*) AS n FROM invoices") != format!("n\n{FILES}\n") {
             interrupted += 1;
         }
@@ -107,6 +108,7 @@ fn kill_9_mid_load_then_rerun_equals_a_clean_run() {
             "killed after {kill_after} invoices"
         );
         assert_whole(&w);
+        w.assert_summaries_in_step();
     }
     assert!(
         interrupted > 0,

@@ -92,6 +92,8 @@ fn reloading_replaces_and_never_duplicates() {
         ),
         "n,s\n1,5.5000\n"
     );
+    // The summaries the reports read followed every load and reload.
+    w.assert_summaries_in_step();
 }
 
 #[test]

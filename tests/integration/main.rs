@@ -14,5 +14,6 @@ mod mailroute;
 mod pack;
 mod report;
 mod sql;
+mod summaries;
 mod sync;
 mod trust;

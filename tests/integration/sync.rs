@@ -171,6 +171,7 @@ fn a_full_sync_equals_the_ground_truth_and_a_second_downloads_nothing() {
     assert_eq!(refresh.code, 0, "{refresh:?}");
     assert_eq!(sb.sandbox().stats().csv_served as usize, 2 * served);
     assert_eq!(snapshot(&w), before);
+    w.assert_summaries_in_step();
 }
 
 #[test]
@@ -277,6 +278,7 @@ fn kill_9_mid_sync_then_rerun_equals_a_clean_run() {
     let r = sync(&w, &sb, &[]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(snapshot(&w), snapshot(&clean));
+    w.assert_summaries_in_step();
     assert_eq!(
         w.query("SELECT outcome, count(*) AS n FROM sync_runs GROUP BY ALL ORDER BY ALL"),
         "outcome,n\ninterrupted,2\nok,1\n"

@@ -118,6 +118,9 @@ fn me_then_the_number_then_a_file_is_still_one_invoice() {
     let r = w.tally(&["report", "reconcile", "--month", "all", "--format", "csv"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(!r.stdout.contains("duplicate_invoice"), "{}", r.stdout);
+    // Synced, synced again, then a file over a synced invoice: the summaries the
+    // reports read are those of the lines stored.
+    w.assert_summaries_in_step();
 }
 
 #[test]
@@ -161,6 +164,7 @@ fn a_sync_adopts_a_loaded_invoice_and_downloads_it_once() {
         "{}",
         again.stdout
     );
+    w.assert_summaries_in_step();
 }
 
 #[test]
