@@ -1,7 +1,9 @@
 //! Report benchmark: a database of 5,000,000 generated line items (60 monthly
 //! invoices of 2,000 sub-accounts, written straight into tally's schema with
 //! DuckDB's own `range()`), then each report's time against a plain
-//! `SELECT sum(charge) FROM line_items` in the same session. Target: ≤ 5× each.
+//! `SELECT sum(charge) FROM line_items` in the same session. Bars: ≤ 3× for one
+//! month, ≤ 10× for all months (the reports read the stored summaries; the
+//! benchmark fills them as migration 7 does, and prints how long that took).
 //! Then the month pack of the latest month (`tally pack`), rendered and written:
 //! the bar is under 1 s; then the FOCUS export beside the plain Parquet export of
 //! `line_items`: the bar is 2x.
@@ -147,7 +149,9 @@ fn main() {
             );
         }
     }
-    println!("  (target: every report <= 5x the baseline)");
+    println!(
+        "  (bars: <= 3x the baseline for one month, <= 10x for all months; margin reads the price book, outside the bars)"
+    );
 
     // The month pack of the latest month, rendered and written whole: its headline
     // cost must be the month's Σ charge, or the benchmark fails.

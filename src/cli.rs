@@ -37,6 +37,13 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
     pub lock_timeout: u64,
 
+    /// The most memory DuckDB may use for this command (e.g. 512MiB, 4GB); beyond
+    /// it, large sorts and joins spill to a folder beside the database
+    /// (<db>.tmp/). Peak memory stays within it plus ~256 MiB of tally's own.
+    #[arg(long, global = true, env = "TALLY_MEMORY_LIMIT", value_name = "SIZE",
+          default_value = crate::store::MemoryLimit::DEFAULT)]
+    pub memory_limit: crate::store::MemoryLimit,
+
     /// The config file (keys, base URL, rate limit; named profiles). Default:
     /// ./tally.toml when it exists.
     #[arg(long, global = true, env = "TALLY_CONFIG", value_name = "FILE")]

@@ -32,6 +32,7 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
             .clone()
             .unwrap_or_else(|| std::path::PathBuf::from(DEMO_DB)),
         lock_timeout: std::time::Duration::from_secs(cli.lock_timeout),
+        memory_limit: cli.memory_limit.clone(),
     };
     let mut store = db.open(Access::ReadWrite, printer)?;
     if let Some(why) = store.real_data()? {

@@ -21,13 +21,14 @@ use std::time::Duration;
 use crate::ExitStatus;
 use crate::cli::{Cli, Command};
 use crate::printer::Printer;
-use crate::store::{Access, LockWait, Store};
+use crate::store::{Access, LockWait, MemoryLimit, Store};
 
 /// The database a command works on, and how long to wait for it.
 #[derive(Debug, Clone)]
 pub struct Db {
     pub path: PathBuf,
     pub lock_timeout: Duration,
+    pub memory_limit: MemoryLimit,
 }
 
 impl Db {
@@ -40,7 +41,7 @@ impl Db {
             timeout: self.lock_timeout,
             notify: &notify,
         };
-        let store = Store::open_with(&self.path, access, Some(&wait))?;
+        let store = Store::open_limited(&self.path, access, Some(&wait), &self.memory_limit)?;
         for note in store.notes() {
             printer.note(note);
         }
@@ -151,6 +152,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let db = Db {
         path: cli.db_path(),
         lock_timeout: Duration::from_secs(cli.lock_timeout),
+        memory_limit: cli.memory_limit.clone(),
     };
     match &cli.command {
         Command::Demo(args) => demo::run(args, &cli, printer),

@@ -44,6 +44,56 @@ pub enum Access {
     Query,
 }
 
+/// How much memory DuckDB may use for one tally command (its `memory_limit`):
+/// beyond it, sorts and joins spill to `<db>.tmp/` beside the file. Checked text
+/// such as `2GiB`, `512MiB` or `4GB`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryLimit(String);
+
+impl MemoryLimit {
+    /// What tally uses unless told otherwise: enough for the reports and exports of
+    /// 20,000,000 lines on a small machine (README, Performance).
+    pub const DEFAULT: &'static str = "2GiB";
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for MemoryLimit {
+    fn default() -> Self {
+        MemoryLimit(MemoryLimit::DEFAULT.to_owned())
+    }
+}
+
+impl std::str::FromStr for MemoryLimit {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let trimmed = text.trim();
+        let digits = trimmed
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(trimmed.len());
+        let (number, unit) = trimmed.split_at(digits);
+        let units = ["KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB"];
+        let positive = number.parse::<f64>().is_ok_and(|n| n > 0.0);
+        match units.iter().find(|u| u.eq_ignore_ascii_case(unit.trim())) {
+            Some(unit) if positive && !number.starts_with('.') => {
+                Ok(MemoryLimit(format!("{number}{unit}")))
+            }
+            _ => Err(format!(
+                "expected a size such as 2GiB, 512MiB or 4GB, found '{text}'"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for MemoryLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// How long to wait while another process holds the file, and whom to tell.
 pub struct LockWait<'a> {
     pub timeout: Duration,
@@ -79,12 +129,22 @@ impl Store {
         access: Access,
         wait: Option<&LockWait<'_>>,
     ) -> Result<Store, StoreError> {
+        Store::open_limited(path, access, wait, &MemoryLimit::default())
+    }
+
+    /// [`Store::open_with`], DuckDB using at most `memory` ([`MemoryLimit`]).
+    pub fn open_limited(
+        path: &Path,
+        access: Access,
+        wait: Option<&LockWait<'_>>,
+        memory: &MemoryLimit,
+    ) -> Result<Store, StoreError> {
         if access != Access::ReadWrite && !path.exists() {
             return Err(StoreError::Missing {
                 path: path.to_owned(),
             });
         }
-        let mut conn = connect_waiting(path, access, wait)?;
+        let mut conn = connect_waiting(path, access, wait, memory)?;
         let mut notes = Vec::new();
         match access {
             Access::ReadWrite => notes = migrations::apply(&mut conn, path)?,
@@ -92,8 +152,8 @@ impl Store {
                 let version = migrations::current_version(&conn).map_err(StoreError::Query)?;
                 if version < latest_version() {
                     drop(conn);
-                    notes = Store::open_with(path, Access::ReadWrite, wait)?.notes;
-                    conn = connect_waiting(path, access, wait)?;
+                    notes = Store::open_limited(path, Access::ReadWrite, wait, memory)?.notes;
+                    conn = connect_waiting(path, access, wait, memory)?;
                 }
             }
         }
@@ -146,8 +206,8 @@ pub fn sql_decimal(text: String) -> duckdb::Result<rust_decimal::Decimal> {
     })
 }
 
-fn connect(path: &Path, access: Access) -> Result<Connection, duckdb::Error> {
-    let config = Config::default();
+fn connect(path: &Path, access: Access, memory: &MemoryLimit) -> Result<Connection, duckdb::Error> {
+    let config = Config::default().with("memory_limit", memory.as_str())?;
     let config = match access {
         Access::ReadWrite => config,
         Access::ReadOnly => config.access_mode(AccessMode::ReadOnly)?,
@@ -188,11 +248,12 @@ fn connect_waiting(
     path: &Path,
     access: Access,
     wait: Option<&LockWait<'_>>,
+    memory: &MemoryLimit,
 ) -> Result<Connection, StoreError> {
     let started = Instant::now();
     let mut told = false;
     loop {
-        let error = match connect(path, access) {
+        let error = match connect(path, access, memory) {
             Ok(conn) => return Ok(conn),
             Err(error) => error,
         };

@@ -1,7 +1,7 @@
 //! The command line fits the shell: completions and a man page, generated from the
 //! same definitions as `--help`.
 
-use crate::common::Workdir;
+use crate::common::{Workdir, run};
 
 #[test]
 fn completions_generate_for_every_shell() {
@@ -167,4 +167,37 @@ fn status_says_what_the_file_holds_and_check_fails_on_stale_data() {
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn memory_limit_sets_duckdbs_and_refuses_what_is_not_a_size() {
+    let w = Workdir::new();
+    let data = w.sample_data();
+    assert_eq!(w.tally(&["load", data.to_str().unwrap()]).code, 0);
+    let setting = "SELECT current_setting('memory_limit') AS limit";
+    assert_eq!(w.query(setting), "limit\n2.0 GiB\n", "the default");
+    let r = w.tally(&[
+        "--memory-limit",
+        "300MiB",
+        "sql",
+        "--format",
+        "csv",
+        setting,
+    ]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "limit\n300.0 MiB\n"));
+    let mut cmd = w.command();
+    cmd.env("TALLY_MEMORY_LIMIT", "1GiB")
+        .args(["sql", "--format", "csv", setting]);
+    assert_eq!(run(cmd).stdout, "limit\n1.0 GiB\n");
+    for bad in ["abc", "0GB", "12", "-1GiB", "1.5 parsecs"] {
+        let r = w.tally(&[&format!("--memory-limit={bad}"), "status"]);
+        assert_eq!(r.code, 2, "{bad}: {r:?}");
+        assert!(
+            r.stderr.starts_with(&format!(
+                "error: invalid value '{bad}' for '--memory-limit <SIZE>': expected a size such as 2GiB, 512MiB or 4GB, found '{bad}'\n"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
 }

@@ -62,13 +62,14 @@ impl Workdir {
         run(cmd)
     }
 
-    /// `tally --db <this db>` in this directory, with no database or config file
-    /// named by the environment: add the environment and arguments a test needs.
+    /// `tally --db <this db>` in this directory, with no database, config file or
+    /// memory limit named by the environment: add the environment and arguments a test needs.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
         cmd.current_dir(self.path())
             .env_remove("TALLY_DB")
             .env_remove("TALLY_CONFIG")
+            .env_remove("TALLY_MEMORY_LIMIT")
             .arg("--db")
             .arg(self.db());
         cmd
