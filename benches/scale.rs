@@ -53,7 +53,7 @@ fn args() -> (Vec<u64>, String) {
 
 /// "M/D/YYYY h:mm:ss AM", the provider's service-date format.
 fn date(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> String {
-    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
+    let h12 = if h.is_multiple_of(12) { 12 } else { h % 12 };
     let ampm = if h < 12 { "AM" } else { "PM" };
     format!("{m}/{d}/{y} {h12}:{min:02}:{s:02} {ampm}")
 }
