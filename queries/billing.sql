@@ -93,3 +93,9 @@ SELECT month, account_no, coalesce(l.lines, 0) AS lines,
        coalesce(l.cost, 0)::DECIMAL(38,4) AS cost,
        (coalesce(l.sell, 0) + coalesce(f.fees, 0))::DECIMAL(38,4) AS sell
   FROM lines l FULL OUTER JOIN fees f USING (month, account_no);
+
+-- What reconcile's below_cost finding reads: the months × sub-accounts sold below
+-- their cost. Without a price book, billing::load_none replaces it by a view of no
+-- rows, so a report without prices does not plan the billing views.
+CREATE OR REPLACE TEMP VIEW bill_below_cost AS
+SELECT month, account_no, cost, sell FROM bill_margin WHERE sell < cost;

@@ -176,10 +176,8 @@ findings AS (
     -- A customer sold below its cost in the month (only with a price book).
     SELECT 'warning', 'below_cost', month, NULL, account_no, NULL,
            'sells for ' || money_text(sell) || ', below its cost ' || money_text(cost)
-      FROM bill_margin
-     WHERE getvariable('has_prices')
-       AND (getvariable('month') = 'all' OR month = getvariable('month'))
-       AND sell < cost
+      FROM bill_below_cost
+     WHERE getvariable('month') = 'all' OR month = getvariable('month')
     UNION ALL
     -- A billed account the customer list does not know (only once a list was synced).
     SELECT 'warning', 'unknown_account', any_value(billing_month), invoice_id, account_no,

@@ -10,8 +10,10 @@
 
 -- Invoices with their billing month: the invoice date's month; for files loaded
 -- without a date, the month of the latest service start on the invoice. An invoice
--- is its id (one row each); account_number is its owner (NULL: unknown).
-CREATE OR REPLACE TEMP VIEW stg_invoices AS
+-- is its id (one row each); account_number is its owner (NULL: unknown). A TEMP
+-- table, computed once per session (one row per invoice): every report reads it
+-- several times, and a view would be planned again at each reference.
+CREATE OR REPLACE TEMP TABLE stg_invoices AS
 SELECT i.*,
        strftime(coalesce(i.invoice_date, d.latest_start), '%Y-%m') AS billing_month
   FROM invoices i

@@ -28,14 +28,22 @@ pub fn locate(flag: Option<&Path>, config: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// Defines the billing views over an empty price book (no prices, markups or fees;
-/// markup 0): what reports read when none is given. `has_prices` is false.
+/// markup 0): what reports read when none is given. `has_prices` is false, and
+/// `bill_below_cost` holds no rows (so reconcile does not plan the billing views).
 pub fn load_none(conn: &Connection) -> Result<(), StoreError> {
     create_tables(conn)?;
     conn.execute_batch(
         "SET VARIABLE markup_percent = 0::DECIMAL(18,4); SET VARIABLE has_prices = false;",
     )
     .map_err(StoreError::Query)?;
-    conn.execute_batch(BILLING).map_err(StoreError::Query)
+    conn.execute_batch(BILLING).map_err(StoreError::Query)?;
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP VIEW bill_below_cost AS
+         SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS account_no,
+                NULL::DECIMAL(38,4) AS cost, NULL::DECIMAL(38,4) AS sell
+          WHERE false",
+    )
+    .map_err(StoreError::Query)
 }
 
 fn create_tables(conn: &Connection) -> Result<(), StoreError> {
