@@ -9,7 +9,9 @@
 //! `queries/macros.sql` (`billed_months`, `line_charge`) on integers; a test runs
 //! both over the same lines.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDateTime;
 
@@ -100,12 +102,48 @@ pub struct Summary {
     pub checks: Vec<LineCheck>,
 }
 
+/// A quick hash for the maps of one invoice (keys are the invoice's own fields,
+/// not chosen by anyone to collide): FxHash's multiply-rotate over 8-byte words.
+#[derive(Default)]
+struct Quick(u64);
+
+impl Hasher for Quick {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let mut last = [0u8; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(last) ^ bytes.len() as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Quick {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type QuickMap<K, V> = HashMap<K, V, BuildHasherDefault<Quick>>;
+
 /// Summarises one invoice's lines (in their file order).
 pub fn summarize(items: &[LineItem]) -> Summary {
     let mut summary = Summary::default();
-    let mut months_of: HashMap<(NaiveDateTime, NaiveDateTime), i128> = HashMap::new();
-    let mut first_of: HashMap<LineKey<'_>, u32> = HashMap::with_capacity(items.len());
-    let mut billed: HashSet<(&str, &str)> = HashSet::new();
+    let mut months_of: QuickMap<(NaiveDateTime, NaiveDateTime), i128> = QuickMap::default();
+    let mut first_of: QuickMap<LineKey<'_>, u32> = QuickMap::default();
+    first_of.reserve(items.len());
+    let mut billed: HashSet<(&str, &str), BuildHasherDefault<Quick>> = HashSet::default();
+    let mut accounts: QuickMap<(&str, Cow<'_, str>), AccountSums> = QuickMap::default();
+    let mut products: QuickMap<&str, ProductSums> = QuickMap::default();
     for (index, item) in items.iter().enumerate() {
         let [term, current, usage, months, rate, charge] = amounts(item);
         let renewal = item.line_type.as_str() == "Renewal";
@@ -123,9 +161,15 @@ pub fn summarize(items: &[LineItem]) -> Summary {
         invoice.print_sum += i128::from(print);
         invoice.print_xor ^= print;
 
-        let account = summary
-            .accounts
-            .entry((item.account_no.clone(), item.domain.to_lowercase()))
+        // Lowercased only when it could change (it allocates).
+        let domain_key =
+            if item.domain.is_ascii() && !item.domain.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Borrowed(item.domain.as_str())
+            } else {
+                Cow::Owned(item.domain.to_lowercase())
+            };
+        let account = accounts
+            .entry((item.account_no.as_str(), domain_key))
             .or_insert_with(|| AccountSums {
                 domain: item.domain.clone(),
                 first_line: item.line_no,
@@ -146,7 +190,7 @@ pub fn summarize(items: &[LineItem]) -> Summary {
             account.seats += current;
         }
 
-        let product = summary.products.entry(item.product.clone()).or_default();
+        let product = products.entry(item.product.as_str()).or_default();
         if billed.insert((&item.product, &item.account_no)) {
             product.accounts += 1;
         }
@@ -196,6 +240,14 @@ pub fn summarize(items: &[LineItem]) -> Summary {
             summary.checks.push(check);
         }
     }
+    summary.accounts = accounts
+        .into_iter()
+        .map(|((account, domain), sums)| ((account.to_owned(), domain.into_owned()), sums))
+        .collect();
+    summary.products = products
+        .into_iter()
+        .map(|(product, sums)| (product.to_owned(), sums))
+        .collect();
     summary
 }
 
