@@ -816,3 +816,49 @@ fn statements_for_some_accounts_leave_the_others_and_index_them_all() {
         "error: --account: expected an account number (digits only, e.g. 1100000); found \"13OO049\"\n"
     );
 }
+
+/// A database as schema 6 left it, from one at schema 7: the closed prints as
+/// `line_hash` made them, no summary tables; then `edit` runs on it.
+fn as_schema_6(w: &Workdir, edit: &str) {
+    let conn = duckdb::Connection::open(w.db()).unwrap();
+    conn.execute_batch(tally::report::STAGING).unwrap();
+    conn.execute_batch(&format!(
+        "UPDATE closed_invoices c SET lines_print =
+             (SELECT coalesce(sum(line_hash(l)::HUGEINT), 0) FROM line_items l
+               WHERE l.invoice_id = c.invoice_id);
+         {edit};
+         DROP TABLE invoice_sums; DROP TABLE account_sums; DROP TABLE product_sums;
+         DROP TABLE line_checks; DELETE FROM schema_migrations WHERE version = 7;"
+    ))
+    .unwrap();
+}
+
+#[test]
+fn the_summaries_migration_keeps_a_closed_month_as_it_was_closed() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    w.write("prices.toml", PRICES);
+    assert_eq!(w.tally(&["close", "2017-12", "--force"]).code, 0);
+    let changed = |w: &Workdir| {
+        w.query_report(&["reconcile", "--month", "2017-12", "--format", "csv"])
+            .lines()
+            .filter(|l| l.contains("closed_month_changed"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert!(changed(&w).is_empty());
+    // Upgraded with the lines as they were at the close: still unchanged.
+    as_schema_6(&w, "SELECT 1");
+    assert!(changed(&w).is_empty(), "{:?}", changed(&w));
+    w.assert_summaries_in_step();
+    // Upgraded after a line changed under schema 6: the change is still found.
+    as_schema_6(
+        &w,
+        "UPDATE line_items SET charge = charge + 1 WHERE invoice_id = '7100' AND line_no = 1",
+    );
+    assert_eq!(
+        changed(&w),
+        ["error,closed_month_changed,2017-12,7100,,,closed revision 1: lines changed (9 -> 9 lines)"]
+    );
+    w.assert_summaries_in_step();
+}
