@@ -273,13 +273,13 @@ pub fn export(
     check_target: impl Fn(&Path) -> anyhow::Result<()>,
     mut each: impl FnMut(&Written),
 ) -> anyhow::Result<Outcome> {
-    report::prepare(conn, Some(MonthSelection::All), 25)?;
-    if let Some(currency) = &plan.focus_currency {
-        focus::prepare(conn, currency)?;
-    }
+    prepare_session(conn, plan)?;
     let mut recorded = manifest::Manifest::read(&plan.out)?;
     let mut outcome = Outcome::default();
     let mut new_entries = Vec::new();
+    // A second connection for the months of a partitioned table (made when first
+    // needed, with the same session set-up).
+    let mut second: Option<Connection> = None;
     for source in &plan.sources {
         let planned = files(plan, source, conn)?;
         for file in &planned {
@@ -288,16 +288,49 @@ pub fn export(
         // Recorded before any is written: a run killed half way still knows them.
         recorded.add(planned.iter().map(|f| f.entry.clone()));
         recorded.write(&plan.out)?;
-        for file in planned {
-            let rows = write_one(conn, plan, &file)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", file.path.display()))?;
-            let w = Written {
+        // A table's month files read only the database: two connections write two
+        // months at once (one Parquet or CSV writer keeps one core busy). A report's
+        // month files read its TEMP table on this connection, one after another.
+        let split = !source.computed && planned.len() > 1;
+        if split && second.is_none() {
+            let other = conn.try_clone()?;
+            prepare_session(&other, plan)?;
+            second = Some(other);
+        }
+        let rows = match (second.take(), split) {
+            (Some(other), true) => {
+                let (rows, other) = write_two_at_a_time(conn, other, plan, &planned, |i, rows| {
+                    each(&Written {
+                        source: source.name.clone(),
+                        path: planned[i].path.clone(),
+                        rows,
+                    })
+                });
+                second = Some(other);
+                rows?
+            }
+            _ => {
+                let mut rows = Vec::with_capacity(planned.len());
+                for file in &planned {
+                    let n = write_one(conn, plan, file).map_err(|e| {
+                        anyhow::anyhow!("cannot write {}: {e:#}", file.path.display())
+                    })?;
+                    each(&Written {
+                        source: source.name.clone(),
+                        path: file.path.clone(),
+                        rows: n,
+                    });
+                    rows.push(n);
+                }
+                rows
+            }
+        };
+        for (file, rows) in planned.into_iter().zip(rows) {
+            outcome.written.push(Written {
                 source: source.name.clone(),
                 path: file.path,
                 rows,
-            };
-            each(&w);
-            outcome.written.push(w);
+            });
             new_entries.push(file.entry);
         }
     }
@@ -326,6 +359,83 @@ pub fn export(
     }
     recorded.write(&plan.out)?;
     Ok(outcome)
+}
+
+/// What every export session needs before its queries: the staging views for all
+/// months, and the FOCUS settings when it writes FOCUS.
+fn prepare_session(conn: &Connection, plan: &Plan) -> anyhow::Result<()> {
+    report::prepare(conn, Some(MonthSelection::All), 25)?;
+    if let Some(currency) = &plan.focus_currency {
+        focus::prepare(conn, currency)?;
+    }
+    Ok(())
+}
+
+/// Writes `files` on two connections at once (`conn` takes the even ones, `other`,
+/// set up like it, the odd ones, on a thread of its own, and is handed back);
+/// `done(index, rows)` hears of each as it is written. Returns each file's rows in
+/// order; the first failure (in file order) is the error.
+fn write_two_at_a_time(
+    conn: &Connection,
+    other: Connection,
+    plan: &Plan,
+    files: &[FilePlan],
+    mut done: impl FnMut(usize, u64),
+) -> (anyhow::Result<Vec<u64>>, Connection) {
+    let mut results: Vec<Option<anyhow::Result<u64>>> = files.iter().map(|_| None).collect();
+    let attempt = |conn: &Connection, file: &FilePlan| {
+        write_one(conn, plan, file)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", file.path.display()))
+    };
+    let other = std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::channel();
+        let worker = scope.spawn(move || {
+            for (i, file) in files.iter().enumerate().skip(1).step_by(2) {
+                let result = attempt(&other, file);
+                let failed = result.is_err();
+                if send.send((i, result)).is_err() || failed {
+                    break;
+                }
+            }
+            other
+        });
+        let mut take = |(i, result): (usize, anyhow::Result<u64>)| {
+            if let Ok(rows) = &result {
+                done(i, *rows);
+            }
+            results[i] = Some(result);
+        };
+        for (i, file) in files.iter().enumerate().step_by(2) {
+            let result = attempt(conn, file);
+            let failed = result.is_err();
+            take((i, result));
+            while let Ok(message) = receive.try_recv() {
+                take(message);
+            }
+            if failed {
+                break;
+            }
+        }
+        for message in receive {
+            take(message);
+        }
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    let rows = files
+        .iter()
+        .zip(results)
+        .map(|(file, result)| {
+            result.unwrap_or_else(|| {
+                Err(anyhow::anyhow!(
+                    "cannot write {}: not written",
+                    file.path.display()
+                ))
+            })
+        })
+        .collect();
+    (rows, other)
 }
 
 fn write_one(conn: &Connection, plan: &Plan, file: &FilePlan) -> anyhow::Result<u64> {

@@ -858,7 +858,9 @@ fn the_summaries_migration_keeps_a_closed_month_as_it_was_closed() {
     );
     assert_eq!(
         changed(&w),
-        ["error,closed_month_changed,2017-12,7100,,,closed revision 1: lines changed (9 -> 9 lines)"]
+        [
+            "error,closed_month_changed,2017-12,7100,,,closed revision 1: lines changed (9 -> 9 lines)"
+        ]
     );
     w.assert_summaries_in_step();
 }
