@@ -6,7 +6,9 @@
 //! line, and peak RSS against the limit plus 256 MiB, then how the time per line
 //! grew from the smallest size to the largest (the bar: at most 1.5x).
 //!
-//!     cargo bench --bench scale [-- --sizes 1000000,5000000,20000000 --memory-limit 2GiB]
+//!     cargo bench --bench scale [-- --sizes 1000000,5000000,20000000 --memory-limit 2GiB --export-runs 3]
+//!
+//! The two exports run interleaved `--export-runs` times; their medians are compared.
 //!
 //! It fails when a load does not store every line with the generator's Σ charge.
 
@@ -31,8 +33,9 @@ const PRODUCTS: [(&str, &str); 5] = [
 const LINES_PER_MONTH: u64 = 83_334;
 const ACCOUNTS: u64 = 2_000;
 
-fn args() -> (Vec<u64>, String) {
+fn args() -> (Vec<u64>, String, usize) {
     let (mut sizes, mut limit) = (vec![1_000_000, 5_000_000, 20_000_000], "2GiB".to_owned());
+    let mut export_runs = 3;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -45,10 +48,16 @@ fn args() -> (Vec<u64>, String) {
                     .collect()
             }
             "--memory-limit" => limit = args.next().expect("--memory-limit SIZE"),
+            "--export-runs" => {
+                export_runs = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--export-runs N")
+            }
             _ => {} // cargo bench passes --bench
         }
     }
-    (sizes, limit)
+    (sizes, limit, export_runs)
 }
 
 /// "M/D/YYYY h:mm:ss AM", the provider's service-date format.
@@ -111,6 +120,16 @@ fn generate(dir: &Path, lines: u64) -> Decimal {
 
 use chrono::Datelike as _;
 
+/// Runs one step (its exit code must be one of `ok`): wall time and peak RSS.
+fn measure(name: &str, cmd: &mut Command, ok: &[i32]) -> (Duration, u64) {
+    let (status, time, peak) = run_measured(cmd);
+    assert!(
+        status.code().is_some_and(|c| ok.contains(&c)),
+        "{name}: {status}"
+    );
+    (time, peak)
+}
+
 struct Step {
     name: String,
     size: u64,
@@ -129,7 +148,7 @@ fn tally(db: &Path, limit: &str, args: &[&str]) -> Command {
 }
 
 fn main() {
-    let (sizes, limit) = args();
+    let (sizes, limit, export_runs) = args();
     let limit_bytes = {
         let digits = limit.trim_end_matches(|c: char| c.is_ascii_alphabetic());
         let unit = &limit[digits.len()..];
@@ -161,14 +180,10 @@ fn main() {
         let csv = dir.join("csv");
         let total = generate(&csv, size);
         let db: PathBuf = dir.join("scale.duckdb");
-        let mut record = |name: &str, cmd: &mut Command, ok: &[i32]| {
-            let (status, time, peak) = run_measured(cmd);
-            assert!(
-                status.code().is_some_and(|c| ok.contains(&c)),
-                "{name} at {size} lines: {status}"
-            );
+        let mut record = |name: &str, measured: (Duration, u64), note: &str| {
+            let (time, peak) = measured;
             println!(
-                "  {:<22} {:>10} {:>10.2} {:>9.3} {:>10.0}{}",
+                "  {:<22} {:>10} {:>10.2} {:>9.3} {:>10.0}{}{note}",
                 name,
                 size,
                 time.as_secs_f64(),
@@ -185,8 +200,12 @@ fn main() {
         };
         record(
             "load",
-            &mut tally(&db, &limit, &["load", csv.to_str().unwrap()]),
-            &[0],
+            measure(
+                "load",
+                &mut tally(&db, &limit, &["load", csv.to_str().unwrap()]),
+                &[0],
+            ),
+            "",
         );
         // Every line stored, with the generator's Σ charge, or the benchmark fails.
         let stored = Command::new(env!("CARGO_BIN_EXE_tally"))
@@ -212,22 +231,50 @@ fn main() {
                 }
                 let name = format!("{report} {}", if all { "all" } else { "month" });
                 // reconcile exits 1 when it finds errors.
-                record(&name, &mut tally(&db, &limit, &args), &[0, 1]);
+                record(
+                    &name,
+                    measure(&name, &mut tally(&db, &limit, &args), &[0, 1]),
+                    "",
+                );
             }
         }
-        for (name, partition) in [("export", false), ("export --partition", true)] {
-            let out = dir.join(if partition { "partitioned" } else { "plain" });
-            let mut args = vec![
-                "export",
-                "--format",
-                "parquet",
-                "--out",
-                out.to_str().unwrap(),
-            ];
-            if partition {
-                args.extend(["--partition", "month"]);
+        // The two exports, interleaved `export_runs` times into fresh folders (this
+        // machine's run-to-run spread is as large as the bar's margin): the median
+        // time of each, the highest peak.
+        let exports = [("export", false), ("export --partition", true)];
+        let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+        let mut peaks = [0u64; 2];
+        for _ in 0..export_runs.max(1) {
+            for (k, (name, partition)) in exports.iter().enumerate() {
+                let out = dir.join(if *partition { "partitioned" } else { "plain" });
+                let _ = std::fs::remove_dir_all(&out);
+                let mut args = vec![
+                    "export",
+                    "--format",
+                    "parquet",
+                    "--out",
+                    out.to_str().unwrap(),
+                ];
+                if *partition {
+                    args.extend(["--partition", "month"]);
+                }
+                let (time, peak) = measure(name, &mut tally(&db, &limit, &args), &[0]);
+                times[k].push(time);
+                peaks[k] = peaks[k].max(peak);
             }
-            record(name, &mut tally(&db, &limit, &args), &[0]);
+        }
+        for (k, (name, _)) in exports.iter().enumerate() {
+            let runs: Vec<String> = times[k]
+                .iter()
+                .map(|t| format!("{:.2}", t.as_secs_f64()))
+                .collect();
+            times[k].sort();
+            let median = times[k][times[k].len() / 2];
+            record(
+                name,
+                (median, peaks[k]),
+                &format!("  median of {} s", runs.join(" ")),
+            );
         }
         // The generated files are not needed once loaded.
         let _ = std::fs::remove_dir_all(&csv);
