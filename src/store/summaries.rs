@@ -313,9 +313,14 @@ pub(super) fn fill(conn: &Connection) -> Result<(), StoreError> {
 /// Read only: the recomputation goes to TEMP tables of this connection.
 pub fn differences(conn: &Connection) -> Result<Vec<String>, StoreError> {
     let run = |sql: &str| conn.execute_batch(sql).map_err(StoreError::Query);
+    // Named in full: `main.` alone could mean the TEMP copies' schema.
+    let catalog = conn
+        .query_row("SELECT current_database()", [], |r| r.get::<_, String>(0))
+        .map_err(StoreError::Query)?;
+    let catalog = format!("\"{}\"", catalog.replace('"', "\"\""));
     for table in TABLES {
         run(&format!(
-            "CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM main.{table} LIMIT 0"
+            "CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {catalog}.main.{table} LIMIT 0"
         ))?;
     }
     summarize_stored(conn, Target::TempCopies)?;
@@ -331,9 +336,6 @@ pub fn differences(conn: &Connection) -> Result<Vec<String>, StoreError> {
             )
             .map_err(StoreError::Query)
         };
-        let catalog = conn
-            .query_row("SELECT current_database()", [], |r| r.get::<_, String>(0))
-            .map_err(StoreError::Query)?;
         let (stale, missing) = (count(&catalog, "temp")?, count("temp", &catalog)?);
         if stale + missing > 0 {
             found.push(format!(
