@@ -594,10 +594,12 @@ pub struct HttpArgs {
 
 /// Run the built-in API sandbox on loopback (for trying tally and for tests).
 ///
-/// It serves the Rackspace endpoints tally reads over a generated reseller world,
-/// checks signatures (keys: sandbox-user-key / sandbox-secret-key, or
-/// TALLY_RACKSPACE_USER_KEY/SECRET_KEY when set), can enforce a rate limit and
-/// inject faults. Stop it with Ctrl-C.
+/// It serves the Rackspace and MailRoute endpoints tally reads over a generated
+/// reseller world, and the documented writes (`tally rackspace ...`, `tally
+/// mailroute ...`) with the providers' rules; checks signatures (keys:
+/// sandbox-user-key / sandbox-secret-key, or TALLY_RACKSPACE_USER_KEY/SECRET_KEY
+/// when set), can enforce a rate limit and inject faults into reads. Stop it with
+/// Ctrl-C.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     tally sandbox --port 8765\n  \
