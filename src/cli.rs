@@ -769,6 +769,9 @@ pub enum RackspaceWhat {
     /// Add, edit, enable, disable or delete a sub-account.
     Customer(RsCustomerArgs),
     /// Create a login token for the Control Panel (printed once, never stored).
+    #[command(after_help = "Examples:\n  \
+    tally rackspace login-token 1300042 --user admin \n  \
+    tally rackspace login-token me --user auditor --virtual --format json")]
     LoginToken(LoginTokenArgs),
     /// Add, edit or delete a contact of an account.
     Contact(RsContactArgs),
@@ -784,14 +787,28 @@ pub struct RsCustomerArgs {
 pub enum RsCustomerOp {
     /// Add a sub-account (a name is required: 1 to 100 characters, no leading or
     /// trailing space; a reference number at most 20 characters).
+    #[command(after_help = "Examples:\n  \
+    tally rackspace customer add --name \"Acme Plumbing\" --reference-number PO-2001 \n  \
+    tally rackspace customer add --name \"Acme Plumbing\" --dry-run")]
     Add(CustomerAddArgs),
     /// Change a sub-account's fields (only those given; the rest stay as they are).
+    #[command(after_help = "Examples:\n  \
+    tally rackspace customer edit 1300042 --phone 1-555-555-0199 \n  \
+    tally rackspace customer edit 1300042 --name \"Acme Plumbing & Heating\" --dry-run")]
     Edit(CustomerEditArgs),
     /// Enable the account and all its services (once per 5 minutes per account).
+    #[command(after_help = "Examples:\n  \
+    tally rackspace customer enable 1300042")]
     Enable(AccountArgs),
     /// Disable the account and all its services (once per 5 minutes per account).
+    #[command(after_help = "Examples:\n  \
+    tally rackspace customer disable 1300042 \n  \
+    tally rackspace customer disable 1300042 --dry-run --format json")]
     Disable(AccountArgs),
     /// Delete the account and its services (asks on a terminal; --yes otherwise).
+    #[command(after_help = "Examples:\n  \
+    tally rackspace customer delete 1300042 \n  \
+    tally rackspace customer delete 1300042 --yes")]
     Delete(DeleteAccountArgs),
 }
 
@@ -905,11 +922,19 @@ pub struct RsContactArgs {
 pub enum RsContactOp {
     /// Add a contact (every field is required; the security answer is read from
     /// the environment variable named by --security-answer-env, never the command line).
+    #[command(after_help = "Examples:\n  \
+    TALLY_ANSWER=... tally rackspace contact add 1300042 --name \"Pat Lee\" --email pat@acme.example \\\n      \
+    --phone 1-555-555-0100 --security-question \"First pet?\" --security-answer-env TALLY_ANSWER --receives-billing")]
     Add(ContactAddArgs),
     /// Change a contact's fields (only those given; its security question and answer
     /// are sent back as read, never shown).
+    #[command(after_help = "Examples:\n  \
+    tally rackspace contact edit 1300042 101 --receives-billing true \n  \
+    tally rackspace contact edit 1300042 101 --email billing@acme.example --dry-run")]
     Edit(ContactEditArgs),
     /// Delete a contact (never the last billing contact; asks on a terminal).
+    #[command(after_help = "Examples:\n  \
+    tally rackspace contact delete 1300042 101 --yes")]
     Delete(ContactDeleteArgs),
 }
 
@@ -1012,10 +1037,16 @@ pub struct MrCustomerArgs {
 #[derive(Debug, Subcommand)]
 pub enum MrCustomerOp {
     /// Create a customer under a reseller.
+    #[command(after_help = "Examples:\n  \
+    tally mailroute customer create --name acme.example --reseller 371")]
     Create(MrCustomerCreateArgs),
     /// Rename a customer.
+    #[command(after_help = "Examples:\n  \
+    tally mailroute customer update 3001 --name acme-plumbing.example")]
     Update(MrCustomerUpdateArgs),
     /// Delete a customer (asks on a terminal; --yes otherwise).
+    #[command(after_help = "Examples:\n  \
+    tally mailroute customer delete 3001 --yes")]
     Delete(MrDeleteArgs),
 }
 
@@ -1060,10 +1091,16 @@ pub struct MrContactArgs {
 #[derive(Debug, Subcommand)]
 pub enum MrContactOp {
     /// Create a contact of a customer.
+    #[command(after_help = "Examples:\n  \
+    tally mailroute contact create --customer 3001 --email billing@acme.example --billing")]
     Create(MrContactCreateArgs),
     /// Change a contact's fields (only those given; the rest are sent back as read).
+    #[command(after_help = "Examples:\n  \
+    tally mailroute contact update 100001 --billing true --phone 555-0100")]
     Update(MrContactUpdateArgs),
     /// Delete a contact (asks on a terminal; --yes otherwise).
+    #[command(after_help = "Examples:\n  \
+    tally mailroute contact delete 100001 --yes")]
     Delete(MrDeleteArgs),
 }
 
@@ -1140,8 +1177,12 @@ pub struct MrAdminArgs {
 pub enum MrAdminOp {
     /// Create an admin of a customer (its username is the e-mail: at most 30
     /// characters of letters, digits and @ . + - _).
+    #[command(after_help = "Examples:\n  \
+    tally mailroute admin create --customer 3001 --email it@acme.example --send-welcome")]
     Create(MrAdminCreateArgs),
     /// Delete an admin of a customer (asks on a terminal; --yes otherwise).
+    #[command(after_help = "Examples:\n  \
+    tally mailroute admin delete --customer 3001 1000001 --yes")]
     Delete(MrAdminDeleteArgs),
 }
 
@@ -1171,4 +1212,76 @@ pub struct MrAdminDeleteArgs {
     pub yes: bool,
     #[command(flatten)]
     pub act: ActArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// An example line as a shell splits it, for the quoting help texts use (double
+    /// quotes, `VAR=value` before the command); a redirect, pipe or comment ends it.
+    fn words(line: &str) -> Vec<String> {
+        let (mut out, mut word, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+        for c in line.chars() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    any = true;
+                }
+                ' ' if !quoted => {
+                    if any {
+                        out.push(std::mem::take(&mut word));
+                    }
+                    any = false;
+                }
+                '>' | '|' if !quoted => break,
+                '#' if !quoted && !any => break,
+                c => {
+                    word.push(c);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            out.push(word);
+        }
+        out.into_iter()
+            .skip_while(|w| w.contains('=') && !w.starts_with('-'))
+            .collect()
+    }
+
+    /// The examples of every command's `--help` (lines starting `tally`, with their
+    /// `\` continuations).
+    fn examples(cmd: &clap::Command, out: &mut Vec<String>) {
+        if let Some(help) = cmd.get_after_help() {
+            let text = help.to_string().replace("\\\n", " ");
+            out.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| {
+                        l.starts_with("tally ")
+                            || l.contains("= tally ")
+                            || l.contains("... tally ")
+                    })
+                    .map(|l| l.to_owned()),
+            );
+        }
+        for sub in cmd.get_subcommands() {
+            examples(sub, out);
+        }
+    }
+
+    #[test]
+    fn every_example_in_help_parses() {
+        let mut found = Vec::new();
+        examples(&Cli::command(), &mut found);
+        assert!(found.len() > 40, "{found:?}");
+        for example in &found {
+            let args = words(example);
+            if let Err(e) = Cli::try_parse_from(&args) {
+                panic!("{example}: {e}");
+            }
+        }
+    }
 }
