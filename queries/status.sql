@@ -13,7 +13,9 @@ last_ok AS (
 ),
 providers AS (SELECT DISTINCT provider FROM sync_runs),
 lines AS (SELECT count(*) AS n, coalesce(sum(charge), 0) AS charge FROM line_items),
-sums AS (SELECT coalesce(sum(lines), 0) AS n, coalesce(sum(charge), 0) AS charge FROM invoice_sums),
+sums AS (SELECT s.*, s.n = l.n AND s.charge = l.charge AS in_step, l.n AS line_n, l.charge AS lines_charge
+           FROM (SELECT coalesce(sum(lines), 0) AS n, coalesce(sum(charge), 0) AS charge FROM invoice_sums) s,
+                lines l),
 facts AS (
     SELECT 1 AS ord, 'schema version' AS what, max(version)::VARCHAR AS value,
            NULL::VARCHAR AS detail, false AS problem
@@ -63,12 +65,12 @@ facts AS (
     UNION ALL
     -- The summaries the reports read hold every stored line once (a cheap check of
     -- their totals; the summaries are written in the transaction of their lines).
-    SELECT 6, 'summaries', CASE WHEN s.n = l.n AND s.charge = l.charge THEN 'in step' ELSE 'out of step' END,
-           s.n::VARCHAR || ' lines, charge ' || s.charge::VARCHAR
-               || CASE WHEN s.n = l.n AND s.charge = l.charge THEN ''
-                       ELSE ' (the lines: ' || l.n::VARCHAR || ', ' || l.charge::VARCHAR || ')' END,
-           NOT (s.n = l.n AND s.charge = l.charge)
-      FROM lines l, sums s
+    SELECT 6, 'summaries', CASE WHEN in_step THEN 'in step' ELSE 'out of step' END,
+           n::VARCHAR || ' lines, charge ' || charge::VARCHAR
+               || CASE WHEN in_step THEN ''
+                       ELSE ' (the lines: ' || line_n::VARCHAR || ', ' || lines_charge::VARCHAR || ')' END,
+           NOT in_step
+      FROM sums
     UNION ALL
     SELECT 7, 'customers', count(*) FILTER (WHERE deleted_at IS NULL)::VARCHAR,
            CASE WHEN count(*) FILTER (WHERE deleted_at IS NOT NULL) > 0

@@ -5,9 +5,8 @@
 //! a credit, the same line twice, a value no real bill holds).
 //!
 //! All arithmetic is on integers counting 1/10⁴ (the stored scale) in `i128`:
-//! exact, and no sum or product of valid lines overflows. It is the arithmetic of
-//! `queries/macros.sql` (`billed_months`, `line_charge`) on integers; a test runs
-//! both over the same lines.
+//! exact, and no sum or product of valid lines overflows; the provider's months and
+//! charge are `proration`'s.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -16,18 +15,13 @@ use std::hash::{BuildHasherDefault, Hasher};
 use chrono::NaiveDateTime;
 
 use crate::parse::LineItem;
-use crate::proration::seconds_in_month;
-
-/// 10⁴: one unit of a stored amount.
-const UNIT: i128 = 10_000;
+use crate::proration::{UNIT, billed_months_units, charge_units};
 
 /// A stored value beyond which a line is implausible (`abs(value) > bound`, in units).
 const MONTHS_BOUND: i128 = 120 * UNIT;
 const USAGE_BOUND: i128 = 1_000_000 * UNIT;
 const RATE_BOUND: i128 = 100_000 * UNIT;
 const CHARGE_BOUND: i128 = 100_000_000 * UNIT;
-/// A factor of 10⁸ or more is not multiplied (as `line_charge` in macros.sql).
-const FACTOR_LIMIT: i128 = 100_000_000 * UNIT;
 
 /// Sums over one invoice's lines (amounts in 1/10⁴).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,8 +197,8 @@ pub fn summarize(items: &[LineItem]) -> Summary {
 
         let computed_months = *months_of
             .entry((item.service_start, item.service_end))
-            .or_insert_with(|| billed_months(item.service_start, item.service_end));
-        let expected_charge = line_charge(usage, rate, months);
+            .or_insert_with(|| billed_months_units(item.service_start, item.service_end));
+        let expected_charge = charge_units(usage, rate, months);
         let credit = usage == 0 && charge < 0;
         let duplicate_of = match first_of.entry(LineKey(item)) {
             std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
@@ -217,7 +211,7 @@ pub fn summarize(items: &[LineItem]) -> Summary {
             index,
             computed_months,
             expected_charge,
-            recomputed_charge: line_charge(usage, rate, computed_months),
+            recomputed_charge: charge_units(usage, rate, computed_months),
             duplicate_of,
             arithmetic_off: expected_charge.is_some_and(|e| e != charge) && !credit,
             months_off: months != computed_months,
@@ -262,27 +256,6 @@ fn amounts(item: &LineItem) -> [i128; 6] {
         item.charge,
     ]
     .map(|a| i128::from(a.to_scaled_i64()))
-}
-
-/// n ÷ d rounded half away from zero (d ≠ 0), as `div_half_away` in macros.sql.
-fn div_half_away(n: i128, d: i128) -> i128 {
-    n.signum() * d.signum() * ((2 * n.abs() + d.abs()) / (2 * d.abs()))
-}
-
-/// The provider's billed months for a service period, in 1/10⁴ (two places).
-pub fn billed_months(start: NaiveDateTime, end: NaiveDateTime) -> i128 {
-    let seconds = i128::from((end - start).num_seconds()) + 1;
-    div_half_away(seconds * 100, i128::from(seconds_in_month(start))) * 100
-}
-
-/// usage change × rate × months (each in 1/10⁴), to the cent, in 1/10⁴; None when
-/// a factor is 10⁸ or more (as `line_charge` in macros.sql).
-pub fn line_charge(usage: i128, rate: i128, months: i128) -> Option<i128> {
-    if usage.abs() >= FACTOR_LIMIT || rate.abs() >= FACTOR_LIMIT || months.abs() >= FACTOR_LIMIT {
-        return None;
-    }
-    // The product counts 1/10¹²; to the cent is 1/10², i.e. ÷ 10¹⁰, then × 10².
-    Some(div_half_away(usage * rate * months, 10_000_000_000) * 100)
 }
 
 /// Every field of a line but its line number, compared exactly.
@@ -443,19 +416,5 @@ mod tests {
             (again.print_sum, again.print_xor),
             (invoice.print_sum, invoice.print_xor)
         );
-    }
-
-    #[test]
-    fn halves_round_away_from_zero_and_huge_factors_are_not_multiplied() {
-        assert_eq!(div_half_away(5, 2), 3);
-        assert_eq!(div_half_away(-5, 2), -3);
-        assert_eq!(div_half_away(5, -2), -3);
-        assert_eq!(line_charge(10_000, 50, 10_000), Some(100)); // 1 × 0.005 × 1 → 0.01
-        assert_eq!(line_charge(-10_000, 50, 10_000), Some(-100));
-        assert_eq!(line_charge(10_000, 49, 10_000), Some(0)); // 0.0049 → 0.00
-        assert_eq!(line_charge(FACTOR_LIMIT, 1, 1), None);
-        // The largest factors multiplied fit: (10⁸ − 10⁻⁴)³ in 1/10¹² is under 10³⁷.
-        let big = FACTOR_LIMIT - 1;
-        assert!(line_charge(big, big, big).is_some());
     }
 }

@@ -291,39 +291,33 @@ pub fn export(
         // A table's month files read only the database: two connections write two
         // months at once (one Parquet or CSV writer keeps one core busy). A report's
         // month files read its TEMP table on this connection, one after another.
-        let split = !source.computed && planned.len() > 1;
-        if split && second.is_none() {
-            let other = conn.try_clone()?;
-            prepare_session(&other, plan)?;
-            second = Some(other);
-        }
-        let rows = match (second.take(), split) {
-            (Some(other), true) => {
-                let (rows, other) = write_two_at_a_time(conn, other, plan, &planned, |i, rows| {
-                    each(&Written {
-                        source: source.name.clone(),
-                        path: planned[i].path.clone(),
-                        rows,
-                    })
-                });
-                second = Some(other);
-                rows?
-            }
-            _ => {
-                let mut rows = Vec::with_capacity(planned.len());
-                for file in &planned {
-                    let n = write_one(conn, plan, file).map_err(|e| {
-                        anyhow::anyhow!("cannot write {}: {e:#}", file.path.display())
-                    })?;
-                    each(&Written {
-                        source: source.name.clone(),
-                        path: file.path.clone(),
-                        rows: n,
-                    });
-                    rows.push(n);
+        let written = |i: usize, rows: u64| Written {
+            source: source.name.clone(),
+            path: planned[i].path.clone(),
+            rows,
+        };
+        let rows = if !source.computed && planned.len() > 1 {
+            let other = match second.take() {
+                Some(other) => other,
+                None => {
+                    let other = conn.try_clone()?;
+                    prepare_session(&other, plan)?;
+                    other
                 }
-                rows
+            };
+            let (rows, other) = write_two_at_a_time(conn, other, plan, &planned, |i, rows| {
+                each(&written(i, rows))
+            });
+            second = Some(other);
+            rows?
+        } else {
+            let mut rows = Vec::with_capacity(planned.len());
+            for (i, file) in planned.iter().enumerate() {
+                let n = write_one(conn, plan, file)?;
+                each(&written(i, n));
+                rows.push(n);
             }
+            rows
         };
         for (file, rows) in planned.into_iter().zip(rows) {
             outcome.written.push(Written {
@@ -383,15 +377,11 @@ fn write_two_at_a_time(
     mut done: impl FnMut(usize, u64),
 ) -> (anyhow::Result<Vec<u64>>, Connection) {
     let mut results: Vec<Option<anyhow::Result<u64>>> = files.iter().map(|_| None).collect();
-    let attempt = |conn: &Connection, file: &FilePlan| {
-        write_one(conn, plan, file)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", file.path.display()))
-    };
     let other = std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::channel();
         let worker = scope.spawn(move || {
             for (i, file) in files.iter().enumerate().skip(1).step_by(2) {
-                let result = attempt(&other, file);
+                let result = write_one(&other, plan, file);
                 let failed = result.is_err();
                 if send.send((i, result)).is_err() || failed {
                     break;
@@ -406,7 +396,7 @@ fn write_two_at_a_time(
             results[i] = Some(result);
         };
         for (i, file) in files.iter().enumerate().step_by(2) {
-            let result = attempt(conn, file);
+            let result = write_one(conn, plan, file);
             let failed = result.is_err();
             take((i, result));
             while let Ok(message) = receive.try_recv() {
@@ -438,7 +428,13 @@ fn write_two_at_a_time(
     (rows, other)
 }
 
+/// Writes one file whole; an error names the file.
 fn write_one(conn: &Connection, plan: &Plan, file: &FilePlan) -> anyhow::Result<u64> {
+    write_file(conn, plan, file)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", file.path.display()))
+}
+
+fn write_file(conn: &Connection, plan: &Plan, file: &FilePlan) -> anyhow::Result<u64> {
     let path = &file.path;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;

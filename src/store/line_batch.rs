@@ -57,6 +57,11 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(fields))
 });
 
+/// A line number as stored (`INTEGER`).
+pub(super) fn line_no(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 pub(super) fn line_batch(
     invoice_id: &str,
     items: &[LineItem],
@@ -91,13 +96,13 @@ pub(super) fn line_batch(
         }
         Ok(Arc::new(b.finish()))
     };
-    let mut line_no = Int32Builder::with_capacity(n);
+    let mut line_nos = Int32Builder::with_capacity(n);
     for item in items {
-        line_no.append_value(i32::try_from(item.line_no).unwrap_or(i32::MAX));
+        line_nos.append_value(line_no(item.line_no));
     }
     let columns: Vec<ArrayRef> = vec![
         constant(invoice_id),
-        Arc::new(line_no.finish()),
+        Arc::new(line_nos.finish()),
         text(&|i| &i.account_no),
         text(&|i| &i.reference_no),
         text(&|i| &i.domain),

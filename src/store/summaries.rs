@@ -15,7 +15,7 @@ use arrow::datatypes::{Decimal128Type, Int32Type, TimestampMicrosecondType};
 use arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 
-use super::line_batch::line_batch;
+use super::line_batch::{line_batch, line_no};
 use super::{Store, StoreError};
 use crate::amount::Amount;
 use crate::parse::{LineItem, LineType};
@@ -177,10 +177,6 @@ fn checks_batch(
     RecordBatch::try_from_iter(columns)
 }
 
-fn line_no(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
 /// Which summary tables rows go to: the database's, or TEMP copies of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Target {
@@ -198,21 +194,18 @@ pub(super) fn append(
     batches: Vec<(&'static str, RecordBatch)>,
 ) -> duckdb::Result<()> {
     for table in TABLES {
-        let mut appender = None;
-        for (_, batch) in batches.iter().filter(|(t, _)| *t == table) {
-            if appender.is_none() {
-                appender = Some(match target {
-                    Target::Stored => conn.appender(table)?,
-                    Target::TempCopies => conn.appender_to_catalog_and_db(table, "temp", "main")?,
-                });
-            }
-            if let Some(a) = appender.as_mut() {
-                a.append_record_batch(batch.clone())?;
-            }
+        let mut rows = batches.iter().filter(|(t, _)| *t == table).peekable();
+        if rows.peek().is_none() {
+            continue;
         }
-        if let Some(mut a) = appender {
-            a.flush()?;
+        let mut appender = match target {
+            Target::Stored => conn.appender(table)?,
+            Target::TempCopies => conn.appender_to_catalog_and_db(table, "temp", "main")?,
+        };
+        for (_, batch) in rows {
+            appender.append_record_batch(batch.clone())?;
         }
+        appender.flush()?;
     }
     Ok(())
 }
