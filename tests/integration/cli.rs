@@ -200,4 +200,9 @@ fn memory_limit_sets_duckdbs_and_refuses_what_is_not_a_size() {
             r.stderr
         );
     }
+    // Refused before anything is opened: a load with a bad limit stores nothing.
+    let fresh = Workdir::new();
+    let r = fresh.tally(&["--memory-limit=lots", "load", data.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(!fresh.db().exists(), "no database was created");
 }
