@@ -1,30 +1,31 @@
 -- focus: the provider's line items as a FOCUS 1.2 cost-and-usage dataset (README:
--- "FOCUS 1.2", column by column). One row per stored line item, in invoice and line
--- order. `month` (the billing month) is for partitioning only and is not written.
+-- "FOCUS 1.2", column by column). One row per stored line item, in the order the
+-- lines are stored (each invoice's lines together, in line order). `month` (the
+-- billing month) is for partitioning only and is not written.
 -- Money stays exact: BilledCost and EffectiveCost are the stored charges
 -- (DECIMAL(18,4)); PricingQuantity and ContractedCost are exact products
 -- (DECIMAL(38,8), DECIMAL(38,12)), never rounded. Times are UTC; every end bound is
 -- exclusive (the provider's inclusive 23:59:59 end plus one second; the billing
 -- period ends at the next month's first instant).
--- Variables: currency (ISO 4217, from the setting), reseller (the reseller's own
--- account number, for invoices loaded without an owner; may be NULL).
--- Steps: each line's values computed once (lines, priced), named and sorted while
--- the rows are narrow (named), then projected to the FOCUS columns. Columns of a few
--- fixed values are ENUMs: Parquet stores them as plain strings (read back VARCHAR),
--- and DuckDB writes a dictionary of them at a quarter of a string's cost.
+-- Set up by `export::focus::prepare`: the variable currency (ISO 4217, from the
+-- setting) and the view focus_lines, each stored line with `invoice` (a STRUCT of its
+-- invoice's billing month, billing account, that account's name and billing period,
+-- computed once per invoice) and `customer_name`, in the order the lines are stored.
+-- Columns of a few fixed values are ENUMs: Parquet stores them as plain strings
+-- (read back VARCHAR), and DuckDB writes a dictionary of them at a quarter of a
+-- string's cost.
 WITH lines AS (
-    SELECT l.billing_month, l.invoice_id, l.line_no, l.account_no, l.customer_name, l.reference_no,
+    SELECT l.invoice_id, l.line_no, l.account_no, l.reference_no,
            l.domain, l.product, l.type, l.service_start, l.service_end, l.current_usage,
            l.usage_change, l.months, l.rate, l.charge,
-           coalesce(l.account_number, getvariable('reseller')) AS billing_account,
+           l.invoice, l.customer_name,
            -- A negative line is a credit; any other is usage (README: why not Purchase).
            l.charge < 0 AS credit,
            -- The provider's arithmetic holds: charge = usage change × rate × months,
            -- to cents. Only then is the rate a unit price of seat-months.
            l.charge = line_charge(l.usage_change, l.rate, l.months) AS arithmetic_holds,
-           (l.usage_change::DECIMAL(38,4) * l.months::DECIMAL(38,4))::DECIMAL(38,8) AS seat_months,
-           strptime(l.billing_month || '-01', '%Y-%m-%d') AS period_start
-      FROM stg_lines l
+           (l.usage_change::DECIMAL(38,4) * l.months::DECIMAL(38,4))::DECIMAL(38,8) AS seat_months
+      FROM focus_lines l
 ),
 -- A priced row: seat-months at the rate; any other usage row 1 unit at its charge;
 -- a credit has no quantity or price.
@@ -33,24 +34,19 @@ priced AS (
            CASE WHEN credit THEN NULL WHEN arithmetic_holds THEN seat_months ELSE 1::DECIMAL(38,8) END AS quantity,
            CASE WHEN credit THEN NULL WHEN arithmetic_holds THEN rate ELSE charge END AS unit_price
       FROM lines
-),
-named AS (
-    SELECT p.*, coalesce(b.name, p.billing_account) AS billing_account_name
-      FROM priced p LEFT JOIN customers b ON b.account_number = p.billing_account
-     ORDER BY p.invoice_id, p.line_no
 )
-SELECT l.billing_month AS month,
+SELECT l.invoice.billing_month AS month,
        'Rackspace'::ENUM('Rackspace') AS InvoiceIssuerName,
        'Rackspace'::ENUM('Rackspace') AS ProviderName,
        CASE WHEN l.product ILIKE 'Office 365%' OR l.product ILIKE 'Microsoft%'
             THEN 'Microsoft' ELSE 'Rackspace' END::ENUM('Microsoft', 'Rackspace') AS PublisherName,
-       l.billing_account AS BillingAccountId,
-       l.billing_account_name AS BillingAccountName,
+       l.invoice.billing_account AS BillingAccountId,
+       l.invoice.billing_account_name AS BillingAccountName,
        l.account_no AS SubAccountId,
        coalesce(l.customer_name, l.account_no) AS SubAccountName,
        l.invoice_id AS InvoiceId,
-       l.period_start AS BillingPeriodStart,
-       l.period_start + INTERVAL 1 MONTH AS BillingPeriodEnd,
+       l.invoice.period_start AS BillingPeriodStart,
+       l.invoice.period_end AS BillingPeriodEnd,
        l.service_start AS ChargePeriodStart,
        l.service_end + INTERVAL 1 SECOND AS ChargePeriodEnd,
        CASE WHEN l.credit THEN 'Credit' ELSE 'Usage' END::ENUM('Credit', 'Usage') AS ChargeCategory,
@@ -86,4 +82,4 @@ SELECT l.billing_month AS month,
        l.usage_change AS x_UsageChange,
        l.months AS x_Months,
        l.rate AS x_Rate
-  FROM named l
+  FROM priced l
