@@ -162,7 +162,8 @@ struct FilePlan {
 
 /// The files a source becomes. Unpartitioned, one file streamed straight from the
 /// query. Partitioned, one file per month: a report is computed once into a TEMP
-/// table (`export_rows`) and each month copied out of it; a table is filtered per
+/// table (`export_scratch.export_rows`, in an in-memory database both export
+/// connections see) and each month copied out of it; a table is filtered per
 /// month (DuckDB skips the other months' row groups, and nothing is held in memory).
 fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<FilePlan>> {
     let dir = plan.out.join(&source.name);
@@ -207,11 +208,11 @@ fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<
     let rows = if source.computed {
         conn.execute(
             &format!(
-                "CREATE OR REPLACE TEMP TABLE export_rows AS SELECT * FROM {from}{since_filter}"
+                "CREATE OR REPLACE TABLE export_scratch.export_rows AS SELECT * FROM {from}{since_filter}"
             ),
             duckdb::params_from_iter(&since_params),
         )?;
-        "export_rows".to_owned()
+        "export_scratch.export_rows".to_owned()
     } else {
         from
     };
@@ -288,15 +289,15 @@ pub fn export(
         // Recorded before any is written: a run killed half way still knows them.
         recorded.add(planned.iter().map(|f| f.entry.clone()));
         recorded.write(&plan.out)?;
-        // A table's month files read only the database: two connections write two
-        // months at once (one Parquet or CSV writer keeps one core busy). A report's
-        // month files read its TEMP table on this connection, one after another.
+        // Two connections write two month files at once (one Parquet or CSV writer
+        // keeps one core busy): a table's from the database, a report's from its rows
+        // computed once into the scratch database.
         let written = |i: usize, rows: u64| Written {
             source: source.name.clone(),
             path: planned[i].path.clone(),
             rows,
         };
-        let rows = if !source.computed && planned.len() > 1 {
+        let rows = if planned.len() > 1 {
             let other = match second.take() {
                 Some(other) => other,
                 None => {
@@ -328,7 +329,7 @@ pub fn export(
             new_entries.push(file.entry);
         }
     }
-    conn.execute_batch("DROP TABLE IF EXISTS export_rows")?;
+    conn.execute_batch("DETACH DATABASE IF EXISTS export_scratch")?;
     let covered = |e: &manifest::Entry| {
         plan.sources.iter().any(|s| s.name == e.table)
             && e.format == plan.format.extension()
@@ -356,9 +357,13 @@ pub fn export(
 }
 
 /// What every export session needs before its queries: the staging views for all
-/// months, and the FOCUS settings when it writes FOCUS.
+/// months, the scratch database for computed reports, and the FOCUS settings when
+/// it writes FOCUS.
 fn prepare_session(conn: &Connection, plan: &Plan) -> anyhow::Result<()> {
     report::prepare(conn, Some(MonthSelection::All), 25)?;
+    // Attached to the database instance, so seen by every connection of it; writable
+    // when the database is opened read-only.
+    conn.execute_batch("ATTACH IF NOT EXISTS ':memory:' AS export_scratch (READ_WRITE)")?;
     if let Some(currency) = &plan.focus_currency {
         focus::prepare(conn, currency)?;
     }
