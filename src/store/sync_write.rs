@@ -221,15 +221,25 @@ impl Store {
         rows: &[ContactRow],
         lineage: Lineage,
     ) -> Result<(), StoreError> {
+        self.replace_contacts_of(&[(account, rows)], lineage)
+    }
+
+    /// [`Store::replace_contacts`] for several accounts, all in one transaction (a
+    /// sync stores the lists that have arrived together).
+    pub fn replace_contacts_of(
+        &mut self,
+        lists: &[(&str, &[ContactRow])],
+        lineage: Lineage,
+    ) -> Result<(), StoreError> {
         let now = utc_now_text();
         let (run_id, action_id) = lineage.ids();
         let tx = self.conn.transaction().map_err(StoreError::Query)?;
-        tx.execute(
-            "UPDATE contacts SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP) WHERE account_number = ?",
-            [&now, account],
-        )
-        .map_err(StoreError::Query)?;
         {
+            let mut gone = tx
+                .prepare(
+                    "UPDATE contacts SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP) WHERE account_number = ?",
+                )
+                .map_err(StoreError::Query)?;
             let mut delete = tx
                 .prepare("DELETE FROM contacts WHERE account_number = ? AND contact_id = ?")
                 .map_err(StoreError::Query)?;
@@ -240,25 +250,29 @@ impl Store {
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?, ?)",
                 )
                 .map_err(StoreError::Query)?;
-            for c in rows {
-                delete
-                    .execute(params![account, c.contact_id])
+            for (account, rows) in lists {
+                gone.execute(params![now, account])
                     .map_err(StoreError::Query)?;
-                insert
-                    .execute(params![
-                        account,
-                        c.contact_id,
-                        c.name,
-                        c.email,
-                        c.phone,
-                        c.receives_alerts,
-                        c.receives_billing,
-                        c.receives_updates,
-                        now,
-                        run_id,
-                        action_id
-                    ])
-                    .map_err(StoreError::Query)?;
+                for c in *rows {
+                    delete
+                        .execute(params![account, c.contact_id])
+                        .map_err(StoreError::Query)?;
+                    insert
+                        .execute(params![
+                            account,
+                            c.contact_id,
+                            c.name,
+                            c.email,
+                            c.phone,
+                            c.receives_alerts,
+                            c.receives_billing,
+                            c.receives_updates,
+                            now,
+                            run_id,
+                            action_id
+                        ])
+                        .map_err(StoreError::Query)?;
+                }
             }
         }
         tx.commit().map_err(StoreError::Query)

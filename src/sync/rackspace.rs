@@ -18,7 +18,7 @@ use crate::api::http::TransportStats;
 use crate::api::rackspace::wire;
 use crate::api::rackspace::{Client, CsvDownload};
 use crate::parse::{LineItem, parse_line_items};
-use crate::printer::Printer;
+use crate::printer::{Counter, Printer};
 use crate::settings::RackspaceSettings;
 use crate::store::{
     ContactRow, CsvCounts, CsvOrigin, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader,
@@ -168,40 +168,8 @@ async fn run(
     })?;
     report.counts.customers = customers.len() as u64;
 
-    // Contacts, one list per account, each stored whole.
-    if plan.contacts {
-        let accounts: Vec<String> = std::iter::once(me.account_number.clone())
-            .chain(customers.iter().map(|c| c.account_number.clone()))
-            .collect();
-        let bar = printer.counter(accounts.len() as u64, "contacts");
-        let mut lists = futures::stream::iter(accounts.into_iter().map(|account| {
-            let client = Arc::clone(client);
-            async move {
-                let list: Result<Vec<wire::Contact>, ApiError> =
-                    client.contacts(&account).try_collect().await;
-                (account, list)
-            }
-        }))
-        .buffer_unordered(plan.concurrency);
-        while let Some((account, list)) = lists.next().await {
-            bar.inc();
-            match list {
-                Ok(contacts) => {
-                    let rows: Vec<ContactRow> = contacts.iter().map(contact_row).collect();
-                    tokio::task::block_in_place(|| {
-                        store.replace_contacts(&account, &rows, Lineage::Run(report.meta.run_id))
-                    })?;
-                    report.counts.contacts += rows.len() as u64;
-                }
-                Err(err) => report.failed(format!("contacts of {account}"), err)?,
-            }
-        }
-        bar.finish();
-        printer.note(&format!("contacts: {} stored", report.counts.contacts));
-    }
-
-    // Invoice headers of each chosen account, then the CSVs not stored yet. `me`
-    // (any case) is the reseller's own number before anything is stored under it.
+    // Whose invoices: `me` (any case) is the reseller's own number before anything
+    // is stored under it.
     let mut accounts: Vec<String> = if plan.accounts.is_empty() {
         vec![me.account_number.clone()]
     } else {
@@ -223,19 +191,165 @@ async fn run(
     accounts.retain(|a| seen.insert(a.clone()));
     report.accounts = accounts.clone();
 
-    // An id listed under two accounts is one invoice: the first list names its owner.
+    // Contacts and invoices go on at once: the invoice lists are read while the
+    // contacts are, the CSVs are downloaded as soon as the lists are stored, and
+    // what has arrived is stored together (contact lists in one transaction,
+    // invoices in another) while the next requests run: the requests share the rate
+    // limit and never wait for the store. The contacts bar comes first; the
+    // invoices' lines and bar follow it.
+    let mut header_lists = Some({
+        let client = Arc::clone(client);
+        let accounts = accounts.clone();
+        let since = plan.since;
+        tokio::spawn(async move {
+            let mut lists = Vec::with_capacity(accounts.len());
+            for account in accounts {
+                let headers = invoice_headers(&client, &account, since).await;
+                lists.push((account, headers));
+            }
+            lists
+        })
+    });
+    let owners: Vec<String> = if plan.contacts {
+        std::iter::once(me.account_number.clone())
+            .chain(customers.iter().map(|c| c.account_number.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let contacts_bar = plan
+        .contacts
+        .then(|| printer.counter(owners.len() as u64, "contacts"));
+    let mut contacts = plan.contacts.then(|| {
+        let shared = Arc::clone(client);
+        in_background(
+            owners.into_iter().map(move |account| {
+                let client = Arc::clone(&shared);
+                async move {
+                    let list: Result<Vec<wire::Contact>, ApiError> =
+                        client.contacts(&account).try_collect().await;
+                    (account, list)
+                }
+            }),
+            plan.concurrency,
+        )
+    });
+    let mut downloads = None;
+    // The invoices' lines and bar, held while the contacts bar shows.
+    let mut held_notes: Vec<String> = Vec::new();
+    let mut to_download = 0u64;
+    let mut csv_bar: Option<Counter> = None;
+    let mut downloaded_before_bar = 0u64;
+    loop {
+        tokio::select! {
+            arrived = next_ready(&mut contacts), if contacts.is_some() => match arrived {
+                Some(arrived) => {
+                    if let Some(bar) = &contacts_bar {
+                        arrived.iter().for_each(|_| bar.inc());
+                    }
+                    store_contacts(store, report, arrived)?;
+                }
+                None => {
+                    contacts = None;
+                    if let Some(bar) = &contacts_bar {
+                        bar.finish();
+                    }
+                    printer.note(&format!("contacts: {} stored", report.counts.contacts));
+                    for note in held_notes.drain(..) {
+                        printer.note(&note);
+                    }
+                    if downloads.is_some() {
+                        let bar = printer.counter(to_download, "invoice CSVs");
+                        for _ in 0..downloaded_before_bar {
+                            bar.inc();
+                        }
+                        csv_bar = Some(bar);
+                    }
+                }
+            },
+            lists = async { header_lists.as_mut().expect("enabled while some").await },
+                if header_lists.is_some() =>
+            {
+                header_lists = None;
+                let (to_fetch, notes) = store_headers(store, report, plan, lists?)?;
+                to_download = to_fetch.len() as u64;
+                if contacts.is_some() {
+                    held_notes = notes;
+                } else {
+                    for note in notes {
+                        printer.note(&note);
+                    }
+                    csv_bar = Some(printer.counter(to_download, "invoice CSVs"));
+                }
+                downloads = Some(start_downloads(client, to_fetch, plan.concurrency));
+            }
+            arrived = next_ready(&mut downloads), if downloads.is_some() => match arrived {
+                Some(arrived) => {
+                    let done = store_downloads(store, report, printer, arrived)?;
+                    match &csv_bar {
+                        Some(bar) => (0..done).for_each(|_| bar.inc()),
+                        None => downloaded_before_bar += done,
+                    }
+                }
+                None => downloads = None,
+            },
+            else => break,
+        }
+    }
+    if let Some(bar) = &csv_bar {
+        bar.finish();
+    }
+    report.stored = store.csv_counts(&accounts)?;
+    Ok(())
+}
+
+/// Stores the contact lists that have arrived, in one transaction; a list that
+/// could not be read is a failure of the run.
+fn store_contacts(
+    store: &mut Store,
+    report: &mut RackspaceRun,
+    arrived: Vec<(String, Result<Vec<wire::Contact>, ApiError>)>,
+) -> anyhow::Result<()> {
+    let mut group: Vec<(String, Vec<ContactRow>)> = Vec::with_capacity(arrived.len());
+    for (account, list) in arrived {
+        match list {
+            Ok(contacts) => group.push((account, contacts.iter().map(contact_row).collect())),
+            Err(err) => report.failed(format!("contacts of {account}"), err)?,
+        }
+    }
+    let lists: Vec<(&str, &[ContactRow])> = group
+        .iter()
+        .map(|(a, rows)| (a.as_str(), rows.as_slice()))
+        .collect();
+    tokio::task::block_in_place(|| {
+        store.replace_contacts_of(&lists, Lineage::Run(report.meta.run_id))
+    })?;
+    report.counts.contacts += lists.iter().map(|(_, rows)| rows.len() as u64).sum::<u64>();
+    Ok(())
+}
+
+/// Stores each account's invoice headers and returns the CSVs to download, with a
+/// line to show per account. An id listed under two accounts is one invoice: the
+/// first list names its owner.
+fn store_headers(
+    store: &mut Store,
+    report: &mut RackspaceRun,
+    plan: &Plan,
+    lists: Vec<(String, Result<Vec<InvoiceHeader>, ApiError>)>,
+) -> anyhow::Result<(Vec<Fetch>, Vec<String>)> {
     let mut listed: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut to_fetch: Vec<Fetch> = Vec::new();
-    for account in &accounts {
-        match invoice_headers(client, account, plan.since).await {
+    let mut notes = Vec::new();
+    for (account, headers) in lists {
+        match headers {
             Ok(mut headers) => {
                 headers.retain(|h| listed.insert(h.invoice_id.clone()));
                 tokio::task::block_in_place(|| {
                     store.upsert_invoice_headers(&headers, report.meta.run_id)
                 })?;
                 report.counts.invoices += headers.len() as u64;
-                let ids = store.invoices_to_fetch(account, plan.since, plan.refresh)?;
-                printer.note(&format!(
+                let ids = store.invoices_to_fetch(&account, plan.since, plan.refresh)?;
+                notes.push(format!(
                     "invoices of {account}: {} listed, {} CSV{} to download",
                     headers.len(),
                     ids.len(),
@@ -249,31 +363,53 @@ async fn run(
             Err(err) => report.failed(format!("invoice list of {account}"), err)?,
         }
     }
+    Ok((to_fetch, notes))
+}
 
-    let bar = printer.counter(to_fetch.len() as u64, "invoice CSVs");
-    // Each download runs as its own task so that transfers go on while the store
-    // writes the invoice before it.
-    let mut downloads = futures::stream::iter(to_fetch.into_iter().map(|key| {
-        let client = Arc::clone(client);
-        let span = tracing::debug_span!("invoice", id = %key.invoice_id, account = %key.account);
-        tokio::spawn(tracing::Instrument::instrument(
-            async move {
-                let result = download(&client, &key).await;
-                (key, result)
-            },
-            span,
-        ))
-    }))
-    .buffer_unordered(plan.concurrency);
-    while let Some(joined) = downloads.next().await {
-        bar.inc();
+/// The CSV downloads, in the background: each (and its parsing) a task of its
+/// own, so transfers go on while the store writes.
+fn start_downloads(
+    client: &Arc<Client>,
+    to_fetch: Vec<Fetch>,
+    concurrency: usize,
+) -> tokio::sync::mpsc::Receiver<Arrival> {
+    let shared = Arc::clone(client);
+    in_background(
+        to_fetch.into_iter().map(move |key| {
+            let client = Arc::clone(&shared);
+            let span =
+                tracing::debug_span!("invoice", id = %key.invoice_id, account = %key.account);
+            tokio::spawn(tracing::Instrument::instrument(
+                async move {
+                    let result = download(&client, &key).await;
+                    (key, result)
+                },
+                span,
+            ))
+        }),
+        concurrency,
+    )
+}
+
+/// Stores the invoices that have arrived, in one transaction (each whole or, after
+/// a kill, absent); marks the ones without a CSV. Returns how many were handled.
+fn store_downloads(
+    store: &mut Store,
+    report: &mut RackspaceRun,
+    printer: &Printer,
+    arrived: Vec<Arrival>,
+) -> anyhow::Result<u64> {
+    let done = arrived.len() as u64;
+    let mut writes: Vec<InvoiceWrite> = Vec::new();
+    let mut written: Vec<(String, u64, Decimal)> = Vec::new();
+    for joined in arrived {
         let (key, result) = joined?;
         let what = || format!("invoice {}/{}", key.account, key.invoice_id);
         match result {
             Ok(Downloaded::Lines { csv, items }) => {
-                let lines = items.len() as u64;
                 let sum: Decimal = items.iter().map(|l| l.charge.as_decimal()).sum();
-                let write = InvoiceWrite {
+                written.push((what(), items.len() as u64, sum));
+                writes.push(InvoiceWrite {
                     invoice_id: key.invoice_id.clone(),
                     owner: Some(key.account.clone()),
                     csv: InvoiceCsv {
@@ -282,12 +418,7 @@ async fn run(
                         origin: CsvOrigin::Provider,
                         items,
                     },
-                };
-                tokio::task::block_in_place(|| store.write_invoice(&write))?;
-                printer.info(&format!("{}: {lines} lines", what()));
-                report.counts.csv_downloaded += 1;
-                report.counts.lines += lines;
-                report.counts.sum_charge += sum;
+                });
             }
             Ok(Downloaded::Missing { url }) => {
                 tokio::task::block_in_place(|| store.mark_csv_missing(&key.invoice_id, &url))?;
@@ -300,9 +431,54 @@ async fn run(
             }
         }
     }
-    bar.finish();
-    report.stored = store.csv_counts(&accounts)?;
-    Ok(())
+    let refs: Vec<&InvoiceWrite> = writes.iter().collect();
+    tokio::task::block_in_place(|| store.write_invoices(&refs))?;
+    for (what, lines, sum) in written {
+        printer.info(&format!("{what}: {lines} lines"));
+        report.counts.csv_downloaded += 1;
+        report.counts.lines += lines;
+        report.counts.sum_charge += sum;
+    }
+    Ok(done)
+}
+
+/// [`ready`] on a receiver that is there (`None` when it is not).
+async fn next_ready<T>(results: &mut Option<tokio::sync::mpsc::Receiver<T>>) -> Option<Vec<T>> {
+    ready(results.as_mut()?).await
+}
+
+/// Runs `jobs`, `concurrency` at a time, on a task of their own and hands their
+/// results over as they finish: a store write by the receiver never holds the
+/// requests up. A bounded channel keeps what waits for the store small.
+fn in_background<J>(
+    jobs: impl IntoIterator<Item = J, IntoIter: Send + 'static>,
+    concurrency: usize,
+) -> tokio::sync::mpsc::Receiver<J::Output>
+where
+    J: std::future::Future + Send + 'static,
+    J::Output: Send + 'static,
+{
+    let (send, receive) = tokio::sync::mpsc::channel(concurrency.max(1) * 4);
+    let jobs = jobs.into_iter();
+    tokio::spawn(async move {
+        let mut results = futures::stream::iter(jobs).buffer_unordered(concurrency.max(1));
+        while let Some(result) = results.next().await {
+            if send.send(result).await.is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+/// The next result and every other one already waiting (`None`: all are done).
+async fn ready<T>(results: &mut tokio::sync::mpsc::Receiver<T>) -> Option<Vec<T>> {
+    let first = results.recv().await?;
+    let mut arrived = vec![first];
+    while let Ok(more) = results.try_recv() {
+        arrived.push(more);
+    }
+    Some(arrived)
 }
 
 impl RackspaceRun {
@@ -352,6 +528,10 @@ struct Fetch {
     account: String,
     invoice_id: String,
 }
+
+/// A download task's end: its invoice and what came of it (a task that panicked: the
+/// join error).
+type Arrival = Result<(Fetch, Result<Downloaded, DownloadError>), tokio::task::JoinError>;
 
 enum Downloaded {
     Lines {
