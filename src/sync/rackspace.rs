@@ -131,6 +131,25 @@ async fn run(
     report.reseller = me.account_number.clone();
     let mut rows = vec![customer_row(&me, true, true)];
 
+    // The invoice lists of the chosen accounts are read while the customers and
+    // contacts are (stored after them): at once, unless they include every
+    // sub-account, which the customer list names.
+    let mut accounts = chosen_accounts(plan, &me);
+    let read_lists = |accounts: &[String]| {
+        let client = Arc::clone(client);
+        let accounts = accounts.to_vec();
+        let since = plan.since;
+        tokio::spawn(async move {
+            let mut lists = Vec::with_capacity(accounts.len());
+            for account in accounts {
+                let headers = invoice_headers(&client, &account, since).await;
+                lists.push((account, headers));
+            }
+            lists
+        })
+    };
+    let mut header_lists = (!plan.all_customers).then(|| read_lists(&accounts));
+
     // Customers (sub-accounts).
     let (customers, listed_whole): (Vec<wire::Customer>, bool) =
         match client.customers().try_collect().await {
@@ -141,6 +160,39 @@ async fn run(
             }
         };
     printer.note(&format!("customers: {} listed", customers.len()));
+    if plan.all_customers {
+        accounts.extend(customers.iter().map(|c| c.account_number.clone()));
+        let mut seen = BTreeSet::new();
+        accounts.retain(|a| seen.insert(a.clone()));
+        header_lists = Some(read_lists(&accounts));
+    }
+    report.accounts = accounts.clone();
+
+    // Contacts, one list per account, each stored whole: fetched from here on, in
+    // the background, stored once the customers are.
+    let owners: Vec<String> = if plan.contacts {
+        std::iter::once(me.account_number.clone())
+            .chain(customers.iter().map(|c| c.account_number.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let owner_count = owners.len() as u64;
+    let mut contacts = plan.contacts.then(|| {
+        let shared = Arc::clone(client);
+        in_background(
+            owners.into_iter().map(move |account| {
+                let client = Arc::clone(&shared);
+                async move {
+                    let list: Result<Vec<wire::Contact>, ApiError> =
+                        client.contacts(&account).try_collect().await;
+                    (account, list)
+                }
+            }),
+            plan.concurrency,
+        )
+    });
+
     if plan.customer_details {
         let bar = printer.counter(customers.len() as u64, "customer details");
         let mut details = futures::stream::iter(customers.iter().map(|c| {
@@ -168,72 +220,14 @@ async fn run(
     })?;
     report.counts.customers = customers.len() as u64;
 
-    // Whose invoices: `me` (any case) is the reseller's own number before anything
-    // is stored under it.
-    let mut accounts: Vec<String> = if plan.accounts.is_empty() {
-        vec![me.account_number.clone()]
-    } else {
-        plan.accounts
-            .iter()
-            .map(|a| {
-                if a.eq_ignore_ascii_case("me") {
-                    me.account_number.clone()
-                } else {
-                    a.clone()
-                }
-            })
-            .collect()
-    };
-    if plan.all_customers {
-        accounts.extend(customers.iter().map(|c| c.account_number.clone()));
-    }
-    let mut seen = BTreeSet::new();
-    accounts.retain(|a| seen.insert(a.clone()));
-    report.accounts = accounts.clone();
-
-    // Contacts and invoices go on at once: the invoice lists are read while the
-    // contacts are, the CSVs are downloaded as soon as the lists are stored, and
-    // what has arrived is stored together (contact lists in one transaction,
-    // invoices in another) while the next requests run: the requests share the rate
-    // limit and never wait for the store. The contacts bar comes first; the
-    // invoices' lines and bar follow it.
-    let mut header_lists = Some({
-        let client = Arc::clone(client);
-        let accounts = accounts.clone();
-        let since = plan.since;
-        tokio::spawn(async move {
-            let mut lists = Vec::with_capacity(accounts.len());
-            for account in accounts {
-                let headers = invoice_headers(&client, &account, since).await;
-                lists.push((account, headers));
-            }
-            lists
-        })
-    });
-    let owners: Vec<String> = if plan.contacts {
-        std::iter::once(me.account_number.clone())
-            .chain(customers.iter().map(|c| c.account_number.clone()))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Contacts and invoices go on at once: the CSVs are downloaded as soon as the
+    // invoice lists are stored, and what has arrived is stored together (contact
+    // lists in one transaction, invoices in another) while the next requests run:
+    // the requests share the rate limit and never wait for the store. The contacts
+    // bar comes first; the invoices' lines and bar follow it.
     let contacts_bar = plan
         .contacts
-        .then(|| printer.counter(owners.len() as u64, "contacts"));
-    let mut contacts = plan.contacts.then(|| {
-        let shared = Arc::clone(client);
-        in_background(
-            owners.into_iter().map(move |account| {
-                let client = Arc::clone(&shared);
-                async move {
-                    let list: Result<Vec<wire::Contact>, ApiError> =
-                        client.contacts(&account).try_collect().await;
-                    (account, list)
-                }
-            }),
-            plan.concurrency,
-        )
-    });
+        .then(|| printer.counter(owner_count, "contacts"));
     let mut downloads = None;
     // The invoices' lines and bar, held while the contacts bar shows.
     let mut held_notes: Vec<String> = Vec::new();
@@ -301,6 +295,28 @@ async fn run(
     }
     report.stored = store.csv_counts(&accounts)?;
     Ok(())
+}
+
+/// The accounts whose invoices to read (`--account`, else the caller's own), `me`
+/// (any case) as the reseller's own number, each once.
+fn chosen_accounts(plan: &Plan, me: &wire::Customer) -> Vec<String> {
+    let mut accounts: Vec<String> = if plan.accounts.is_empty() {
+        vec![me.account_number.clone()]
+    } else {
+        plan.accounts
+            .iter()
+            .map(|a| {
+                if a.eq_ignore_ascii_case("me") {
+                    me.account_number.clone()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect()
+    };
+    let mut seen = BTreeSet::new();
+    accounts.retain(|a| seen.insert(a.clone()));
+    accounts
 }
 
 /// Stores the contact lists that have arrived, in one transaction; a list that
