@@ -1,7 +1,8 @@
 //! `tally sync rackspace`: customers (and their address blocks on request),
 //! contacts, invoice headers of the chosen accounts, then every line-item CSV not
-//! stored yet, fetched concurrently within the rate limit and stored one invoice
-//! per transaction. Killed at any moment and run again, it ends where one clean run
+//! stored yet, fetched concurrently within the rate limit (the phases overlap: the
+//! requests never wait for the store) and stored as they arrive, those that arrived
+//! together in one transaction. Killed at any moment and run again, it ends where one clean run
 //! would: headers are upserts, an invoice's lines go in whole or not at all, and
 //! what is stored is never fetched again (unless `--refresh`).
 
