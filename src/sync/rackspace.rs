@@ -191,6 +191,7 @@ async fn run(
                 }
             }),
             plan.concurrency,
+            owner_count as usize,
         )
     });
 
@@ -405,6 +406,7 @@ fn start_downloads(
             ))
         }),
         concurrency,
+        concurrency,
     )
 }
 
@@ -466,16 +468,18 @@ async fn next_ready<T>(results: &mut Option<tokio::sync::mpsc::Receiver<T>>) -> 
 
 /// Runs `jobs`, `concurrency` at a time, on a task of their own and hands their
 /// results over as they finish: a store write by the receiver never holds the
-/// requests up. A bounded channel keeps what waits for the store small.
+/// requests up while fewer than `waiting` results wait for it (the bound on what
+/// is held in memory: parsed invoices wait a few at a time, contact lists all).
 fn in_background<J>(
     jobs: impl IntoIterator<Item = J, IntoIter: Send + 'static>,
     concurrency: usize,
+    waiting: usize,
 ) -> tokio::sync::mpsc::Receiver<J::Output>
 where
     J: std::future::Future + Send + 'static,
     J::Output: Send + 'static,
 {
-    let (send, receive) = tokio::sync::mpsc::channel(concurrency.max(1) * 4);
+    let (send, receive) = tokio::sync::mpsc::channel(waiting.max(1));
     let jobs = jobs.into_iter();
     tokio::spawn(async move {
         let mut results = futures::stream::iter(jobs).buffer_unordered(concurrency.max(1));
