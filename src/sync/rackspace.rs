@@ -233,7 +233,7 @@ async fn run(
     let mut downloads = None;
     // The invoices' lines and bar, held while the contacts bar shows.
     let mut held_notes: Vec<String> = Vec::new();
-    let mut to_download = 0u64;
+    let mut to_download: Option<u64> = None;
     let mut csv_bar: Option<Counter> = None;
     let mut downloaded_before_bar = 0u64;
     loop {
@@ -254,7 +254,8 @@ async fn run(
                     for note in held_notes.drain(..) {
                         printer.note(&note);
                     }
-                    if downloads.is_some() {
+                    // The downloads may have begun (or even ended) meanwhile.
+                    if let Some(to_download) = to_download {
                         let bar = printer.counter(to_download, "invoice CSVs");
                         for _ in 0..downloaded_before_bar {
                             bar.inc();
@@ -268,14 +269,14 @@ async fn run(
             {
                 header_lists = None;
                 let (to_fetch, notes) = store_headers(store, report, plan, lists?)?;
-                to_download = to_fetch.len() as u64;
+                to_download = Some(to_fetch.len() as u64);
                 if contacts.is_some() {
                     held_notes = notes;
                 } else {
                     for note in notes {
                         printer.note(&note);
                     }
-                    csv_bar = Some(printer.counter(to_download, "invoice CSVs"));
+                    csv_bar = Some(printer.counter(to_fetch.len() as u64, "invoice CSVs"));
                 }
                 downloads = Some(start_downloads(client, to_fetch, plan.concurrency));
             }

@@ -624,3 +624,64 @@ fn bad_settings_are_usage_errors_that_say_which() {
         r.stderr
     );
 }
+
+/// Contacts and downloads overlap, but the progress a person (or a log) reads keeps
+/// its order: the customers, the contacts' counter and total, each account's
+/// invoices, then the CSVs' counter, whichever finished first, at any rate limit.
+#[test]
+fn progress_keeps_its_order_while_the_phases_overlap() {
+    let sb = sandbox(SandboxOptions::default());
+    for rpm in ["60000", "6000"] {
+        let w = Workdir::new();
+        let mut cmd = w.command();
+        cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
+            .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
+            .args(["sync", "rackspace", "--base-url"])
+            .arg(sb.sandbox().url())
+            .args(["--requests-per-minute", rpm]);
+        let r = run(cmd);
+        assert_eq!(r.code, 0, "{r:?}");
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        let position = |prefix: &str, contains: &str| {
+            lines
+                .iter()
+                .position(|l| l.starts_with(prefix) && l.contains(contains))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "no line {prefix:?}..{contains:?} at {rpm}/min:\n{}",
+                        r.stderr
+                    )
+                })
+        };
+        let order = [
+            position("customers: ", " listed"),
+            position("contacts: ", "/"),
+            position("contacts: ", " stored"),
+            position("invoices of ", " CSVs to download"),
+            position("invoice CSVs: ", "/"),
+        ];
+        assert!(
+            order.windows(2).all(|p| p[0] < p[1]),
+            "{order:?}:\n{}",
+            r.stderr
+        );
+        let to_download: u64 = lines[order[3]]
+            .split(", ")
+            .nth(1)
+            .and_then(|part| part.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        let counted = lines
+            .iter()
+            .filter(|l| l.starts_with("invoice CSVs: "))
+            .count();
+        assert_eq!(
+            counted, 3,
+            "a line at each quarter of {to_download}:\n{}",
+            r.stderr
+        );
+        let stored =
+            w.query("SELECT count(*) AS n FROM invoices WHERE csv_status IN ('loaded', 'missing')");
+        assert_eq!(stored, format!("n\n{to_download}\n"));
+    }
+}
