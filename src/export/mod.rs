@@ -161,8 +161,8 @@ struct FilePlan {
 }
 
 /// The files a source becomes. Unpartitioned, one file streamed straight from the
-/// query. Partitioned, one file per month: a report is computed once into a TEMP
-/// table (`export_scratch.export_rows`, in an in-memory database both export
+/// query. Partitioned, one file per month: a report is computed once into
+/// `export_scratch.export_rows` (a table of the in-memory database both export
 /// connections see) and each month copied out of it; a table is filtered per
 /// month (DuckDB skips the other months' row groups, and nothing is held in memory).
 fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<FilePlan>> {

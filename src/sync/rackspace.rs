@@ -135,7 +135,6 @@ async fn run(
     // The invoice lists of the chosen accounts are read while the customers and
     // contacts are (stored after them): at once, unless they include every
     // sub-account, which the customer list names.
-    let mut accounts = chosen_accounts(plan, &me);
     let read_lists = |accounts: &[String]| {
         let client = Arc::clone(client);
         let accounts = accounts.to_vec();
@@ -149,7 +148,8 @@ async fn run(
             lists
         })
     };
-    let mut header_lists = (!plan.all_customers).then(|| read_lists(&accounts));
+    let mut header_lists =
+        (!plan.all_customers).then(|| read_lists(&chosen_accounts(plan, &me, &[])));
 
     // Customers (sub-accounts).
     let (customers, listed_whole): (Vec<wire::Customer>, bool) =
@@ -161,10 +161,8 @@ async fn run(
             }
         };
     printer.note(&format!("customers: {} listed", customers.len()));
-    if plan.all_customers {
-        accounts.extend(customers.iter().map(|c| c.account_number.clone()));
-        let mut seen = BTreeSet::new();
-        accounts.retain(|a| seen.insert(a.clone()));
+    let accounts = chosen_accounts(plan, &me, &customers);
+    if header_lists.is_none() {
         header_lists = Some(read_lists(&accounts));
     }
     report.accounts = accounts.clone();
@@ -300,9 +298,10 @@ async fn run(
     Ok(())
 }
 
-/// The accounts whose invoices to read (`--account`, else the caller's own), `me`
-/// (any case) as the reseller's own number, each once.
-fn chosen_accounts(plan: &Plan, me: &wire::Customer) -> Vec<String> {
+/// The accounts whose invoices to read (`--account`, else the caller's own; with
+/// `--all-customers` every one of `customers` too), `me` (any case) as the
+/// reseller's own number, each once.
+fn chosen_accounts(plan: &Plan, me: &wire::Customer, customers: &[wire::Customer]) -> Vec<String> {
     let mut accounts: Vec<String> = if plan.accounts.is_empty() {
         vec![me.account_number.clone()]
     } else {
@@ -317,6 +316,9 @@ fn chosen_accounts(plan: &Plan, me: &wire::Customer) -> Vec<String> {
             })
             .collect()
     };
+    if plan.all_customers {
+        accounts.extend(customers.iter().map(|c| c.account_number.clone()));
+    }
     let mut seen = BTreeSet::new();
     accounts.retain(|a| seen.insert(a.clone()));
     accounts

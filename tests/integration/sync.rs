@@ -25,12 +25,21 @@ fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
 }
 
 fn sync_command(w: &Workdir, sandbox: &BackgroundSandbox, extra: &[&str]) -> Command {
+    sync_command_at(w, sandbox, "60000", extra)
+}
+
+fn sync_command_at(
+    w: &Workdir,
+    sandbox: &BackgroundSandbox,
+    requests_per_minute: &str,
+    extra: &[&str],
+) -> Command {
     let mut cmd = w.command();
     cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
         .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
         .args(["sync", "rackspace", "--base-url"])
         .arg(sandbox.sandbox().url())
-        .args(["--requests-per-minute", "60000"])
+        .args(["--requests-per-minute", requests_per_minute])
         .args(extra);
     cmd
 }
@@ -633,13 +642,7 @@ fn progress_keeps_its_order_while_the_phases_overlap() {
     let sb = sandbox(SandboxOptions::default());
     for rpm in ["60000", "6000"] {
         let w = Workdir::new();
-        let mut cmd = w.command();
-        cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
-            .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
-            .args(["sync", "rackspace", "--base-url"])
-            .arg(sb.sandbox().url())
-            .args(["--requests-per-minute", rpm]);
-        let r = run(cmd);
+        let r = run(sync_command_at(&w, &sb, rpm, &[]));
         assert_eq!(r.code, 0, "{r:?}");
         let lines: Vec<&str> = r.stderr.lines().collect();
         let position = |prefix: &str, contains: &str| {
