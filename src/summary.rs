@@ -9,7 +9,7 @@
 //! charge are `proration`'s.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::NaiveDateTime;
@@ -38,9 +38,9 @@ pub struct InvoiceSums {
 /// Sums over one sub-account's lines of one domain (lowercased: how MailRoute
 /// names match) on an invoice; a sub-account usually bills one domain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AccountSums {
+pub struct AccountSums<'a> {
     /// The domain as written (the least, if it is written several ways).
-    pub domain: String,
+    pub domain: &'a str,
     pub lines: i64,
     pub first_line: u32,
     pub charge: i128,
@@ -86,14 +86,34 @@ pub struct LineCheck {
     pub implausible: bool,
 }
 
-/// Everything the reports need of one invoice's lines; `None` sums for no lines.
+/// Everything the reports need of one invoice's lines (borrowing their text);
+/// `None` sums for no lines. Sub-accounts and products in the order they first
+/// appear.
 #[derive(Debug, Clone, Default)]
-pub struct Summary {
+pub struct Summary<'a> {
     pub invoice: Option<InvoiceSums>,
     /// Keyed by (account, lowercased domain).
-    pub accounts: BTreeMap<(String, String), AccountSums>,
-    pub products: BTreeMap<String, ProductSums>,
+    pub accounts: Vec<((&'a str, Cow<'a, str>), AccountSums<'a>)>,
+    pub products: Vec<(&'a str, ProductSums)>,
     pub checks: Vec<LineCheck>,
+}
+
+impl<'a> Summary<'a> {
+    /// The sums of one sub-account and lowercased domain.
+    pub fn account(&self, account: &str, domain_key: &str) -> Option<&AccountSums<'a>> {
+        self.accounts
+            .iter()
+            .find(|((a, d), _)| *a == account && d == domain_key)
+            .map(|(_, sums)| sums)
+    }
+
+    /// The sums of one product.
+    pub fn product(&self, product: &str) -> Option<&ProductSums> {
+        self.products
+            .iter()
+            .find(|(p, _)| *p == product)
+            .map(|(_, sums)| sums)
+    }
 }
 
 /// A quick hash for the maps of one invoice (keys are the invoice's own fields,
@@ -129,15 +149,80 @@ impl Quick {
 
 type QuickMap<K, V> = HashMap<K, V, BuildHasherDefault<Quick>>;
 
+/// The index of each key's row in a vector of rows, so rows keep the order their
+/// keys first appear in.
+struct Rows<K, V> {
+    index: QuickMap<K, usize>,
+    rows: Vec<(K, V)>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> Rows<K, V> {
+    fn new() -> Self {
+        Rows {
+            index: QuickMap::default(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// The row of `key`, made with `make` if it has none yet.
+    fn row(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        let at = match self.index.entry(key) {
+            std::collections::hash_map::Entry::Occupied(at) => *at.get(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let at = self.rows.len();
+                self.rows.push((slot.key().clone(), make()));
+                slot.insert(at);
+                at
+            }
+        };
+        &mut self.rows[at].1
+    }
+}
+
+/// The first line of each print, and (for the rare prints two different lines
+/// share) the first line of each line: finds a line seen before on the invoice.
+#[derive(Default)]
+struct Seen<'a> {
+    by_print: QuickMap<u64, &'a LineItem>,
+    collided: QuickMap<LineKey<'a>, u32>,
+}
+
+impl<'a> Seen<'a> {
+    /// The line number of the first line equal to `item` (all but the line
+    /// number), or `None` if this is the first.
+    fn first_of(&mut self, item: &'a LineItem, print: u64) -> Option<u32> {
+        match self.by_print.entry(print) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(item);
+                None
+            }
+            std::collections::hash_map::Entry::Occupied(first)
+                if LineKey(first.get()) == LineKey(item) =>
+            {
+                Some(first.get().line_no)
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                match self.collided.entry(LineKey(item)) {
+                    std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(item.line_no);
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Summarises one invoice's lines (in their file order).
-pub fn summarize(items: &[LineItem]) -> Summary {
+pub fn summarize(items: &[LineItem]) -> Summary<'_> {
     let mut summary = Summary::default();
     let mut months_of: QuickMap<(NaiveDateTime, NaiveDateTime), i128> = QuickMap::default();
-    let mut first_of: QuickMap<LineKey<'_>, u32> = QuickMap::default();
-    first_of.reserve(items.len());
+    let mut seen = Seen::default();
+    seen.by_print.reserve(items.len());
     let mut billed: HashSet<(&str, &str), BuildHasherDefault<Quick>> = HashSet::default();
-    let mut accounts: QuickMap<(&str, Cow<'_, str>), AccountSums> = QuickMap::default();
-    let mut products: QuickMap<&str, ProductSums> = QuickMap::default();
+    let mut accounts: Rows<(&str, Cow<'_, str>), AccountSums<'_>> = Rows::new();
+    let mut products: Rows<&str, ProductSums> = Rows::new();
     for (index, item) in items.iter().enumerate() {
         let [term, current, usage, months, rate, charge] = amounts(item);
         let renewal = item.line_type.as_str() == "Renewal";
@@ -162,15 +247,13 @@ pub fn summarize(items: &[LineItem]) -> Summary {
             } else {
                 Cow::Owned(item.domain.to_lowercase())
             };
-        let account = accounts
-            .entry((item.account_no.as_str(), domain_key))
-            .or_insert_with(|| AccountSums {
-                domain: item.domain.clone(),
-                first_line: item.line_no,
-                ..AccountSums::default()
-            });
-        if item.domain < account.domain {
-            account.domain = item.domain.clone();
+        let account = accounts.row((item.account_no.as_str(), domain_key), || AccountSums {
+            domain: &item.domain,
+            first_line: item.line_no,
+            ..AccountSums::default()
+        });
+        if item.domain.as_str() < account.domain {
+            account.domain = &item.domain;
         }
         account.lines += 1;
         account.first_line = account.first_line.min(item.line_no);
@@ -184,7 +267,7 @@ pub fn summarize(items: &[LineItem]) -> Summary {
             account.seats += current;
         }
 
-        let product = products.entry(item.product.as_str()).or_default();
+        let product = products.row(item.product.as_str(), ProductSums::default);
         if billed.insert((&item.product, &item.account_no)) {
             product.accounts += 1;
         }
@@ -200,13 +283,7 @@ pub fn summarize(items: &[LineItem]) -> Summary {
             .or_insert_with(|| billed_months_units(item.service_start, item.service_end));
         let expected_charge = charge_units(usage, rate, months);
         let credit = usage == 0 && charge < 0;
-        let duplicate_of = match first_of.entry(LineKey(item)) {
-            std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(item.line_no);
-                None
-            }
-        };
+        let duplicate_of = seen.first_of(item, print);
         let check = LineCheck {
             index,
             computed_months,
@@ -234,14 +311,8 @@ pub fn summarize(items: &[LineItem]) -> Summary {
             summary.checks.push(check);
         }
     }
-    summary.accounts = accounts
-        .into_iter()
-        .map(|((account, domain), sums)| ((account.to_owned(), domain.into_owned()), sums))
-        .collect();
-    summary.products = products
-        .into_iter()
-        .map(|(product, sums)| (product.to_owned(), sums))
-        .collect();
+    summary.accounts = accounts.rows;
+    summary.products = products.rows;
     summary
 }
 
@@ -365,7 +436,8 @@ mod tests {
     #[test]
     fn the_documented_upgrade_checks_out() {
         // API-NOTES: 2 × 7 × 0.81 = 11.34, months 0.81 from the service dates.
-        let s = summarize(&[line(1, "a", "p", "0.81", "11.34")]);
+        let items = [line(1, "a", "p", "0.81", "11.34")];
+        let s = summarize(&items);
         let c = &s.checks[0];
         assert_eq!(c.computed_months, 8_100);
         assert_eq!(c.expected_charge, Some(113_400));
@@ -396,16 +468,19 @@ mod tests {
                 (3, None, false, true)
             ]
         );
-        let account = |a: &str| &s.accounts[&(a.to_owned(), "example.com".to_owned())];
+        let account = |a: &str| s.account(a, "example.com").unwrap();
         assert_eq!(account("a").lines, 2);
         assert_eq!(account("b").partial, 112_000 + 113_500);
         assert_eq!(account("b").first_line, 3);
         assert_eq!(account("a").domain, "Example.com");
         assert_eq!(
-            (s.products["q"].charge, s.products["q"].accounts),
+            (
+                s.product("q").unwrap().charge,
+                s.product("q").unwrap().accounts
+            ),
             (225_500, 1)
         );
-        assert_eq!(s.products["p"].lines, 2);
+        assert_eq!(s.product("p").unwrap().lines, 2);
         let invoice = s.invoice.unwrap();
         assert_eq!((invoice.lines, invoice.charge), (4, 113_400 * 2 + 225_500));
         // Same lines, other order: same print.
@@ -415,6 +490,38 @@ mod tests {
         assert_eq!(
             (again.print_sum, again.print_xor),
             (invoice.print_sum, invoice.print_xor)
+        );
+    }
+
+    #[test]
+    fn a_line_seen_before_is_found_even_when_prints_collide() {
+        let (a, b) = (line(1, "a", "p", "1", "14"), line(2, "b", "p", "1", "14"));
+        let (a_again, b_again) = (
+            LineItem {
+                line_no: 3,
+                ..a.clone()
+            },
+            LineItem {
+                line_no: 4,
+                ..b.clone()
+            },
+        );
+        let mut seen = Seen::default();
+        // Every line given the same print: the lines themselves decide.
+        assert_eq!(seen.first_of(&a, 42), None);
+        assert_eq!(seen.first_of(&b, 42), None);
+        assert_eq!(seen.first_of(&a_again, 42), Some(1));
+        assert_eq!(seen.first_of(&b_again, 42), Some(2));
+        // With their own prints, as summarize computes them.
+        let items = [a.clone(), b.clone(), a_again.clone(), b_again.clone()];
+        let duplicates: Vec<_> = summarize(&items)
+            .checks
+            .iter()
+            .map(|c| (c.index, c.duplicate_of))
+            .collect();
+        assert_eq!(
+            duplicates,
+            [(0, None), (1, None), (2, Some(1)), (3, Some(2))]
         );
     }
 }

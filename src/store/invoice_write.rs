@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use duckdb::{OptionalExt, Transaction, params};
+use duckdb::{Transaction, params, params_from_iter};
 
 use super::line_batch::line_batch;
 use super::{CsvOrigin, CsvStatus, Store, StoreError, summaries};
@@ -58,25 +58,21 @@ impl Store {
         for (i, w) in writes.iter().enumerate() {
             last_of_id.insert(&w.invoice_id, i);
         }
-        let fail_at = |invoice_id: &str| {
-            let invoice_id = invoice_id.to_owned();
-            move |error| StoreError::WriteInvoice {
-                invoice_id: invoice_id.clone(),
-                error,
-            }
-        };
+        let kept: Vec<&InvoiceWrite> = writes
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| last_of_id[w.invoice_id.as_str()] == *i)
+            .map(|(_, w)| *w)
+            .collect();
         let tx = self
             .conn
             .transaction()
             .map_err(fail_at(&first.invoice_id))?;
         let loaded_at = utc_now_text();
-        let mut batches = Vec::with_capacity(writes.len());
+        write_headers(&tx, &kept, &loaded_at)?;
+        let mut batches = Vec::with_capacity(kept.len());
         let mut sums = Vec::new();
-        for (i, write) in writes.iter().enumerate() {
-            if last_of_id[write.invoice_id.as_str()] != i {
-                continue;
-            }
-            write_header(&tx, write, &loaded_at)?;
+        for write in &kept {
             let conversion =
                 |e| fail_at(&write.invoice_id)(duckdb::Error::ToSqlConversionFailure(Box::new(e)));
             let batch = line_batch(&write.invoice_id, &write.csv.items).map_err(conversion)?;
@@ -103,81 +99,145 @@ impl Store {
     }
 }
 
-/// Creates or updates the invoice's header and removes the lines it had, inside `tx`.
-fn write_header(
+/// A store error that names the invoice being written.
+fn fail_at(invoice_id: &str) -> impl Fn(duckdb::Error) -> StoreError + '_ {
+    move |error| StoreError::WriteInvoice {
+        invoice_id: invoice_id.to_owned(),
+        error,
+    }
+}
+
+/// Ids looked up in one statement: a statement costs about a millisecond, an id a few
+/// microseconds, and the parameters of one stay few.
+const IDS_PER_LOOKUP: usize = 500;
+
+/// A stored header: its owner (`None`: unknown) and how many lines it has (`None`: none).
+type StoredHeader = (Option<String>, Option<i64>);
+
+/// The stored header of each of `writes` that has one, by invoice id.
+fn stored_headers(
     tx: &Transaction<'_>,
-    write: &InvoiceWrite,
+    writes: &[&InvoiceWrite],
+) -> Result<HashMap<String, StoredHeader>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in writes.chunks(IDS_PER_LOOKUP) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let mut stmt = tx
+            .prepare(&format!(
+                "SELECT invoice_id, account_number, line_count FROM invoices
+                  WHERE invoice_id IN ({marks})"
+            ))
+            .map_err(fail_at(&chunk[0].invoice_id))?;
+        let rows = stmt
+            .query_map(
+                params_from_iter(chunk.iter().map(|w| w.invoice_id.as_str())),
+                |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))),
+            )
+            .and_then(|rows| rows.collect::<duckdb::Result<Vec<_>>>())
+            .map_err(fail_at(&chunk[0].invoice_id))?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Creates or updates each invoice's header and removes the lines it had, inside
+/// `tx`: the known ones one by one (their old lines and summaries go), the new ones
+/// in one append.
+fn write_headers(
+    tx: &Transaction<'_>,
+    writes: &[&InvoiceWrite],
     loaded_at: &str,
 ) -> Result<(), StoreError> {
-    let id = &write.invoice_id;
-    let fail = |error| StoreError::WriteInvoice {
-        invoice_id: id.clone(),
-        error,
-    };
-    // None: no header yet. Some((owner, n)): a header; n lines stored (NULL: none).
-    let existing: Option<(Option<String>, Option<i64>)> = tx
-        .prepare_cached("SELECT account_number, line_count FROM invoices WHERE invoice_id = ?")
-        .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-        .map_err(fail)?;
-    if let (Some((Some(stored), _)), Some(given)) = (&existing, &write.owner)
-        && stored != given
-        && write.csv.origin == CsvOrigin::File
-    {
-        return Err(StoreError::OwnerConflict {
-            invoice_id: id.clone(),
-            stored: stored.clone(),
-            given: given.clone(),
-        });
-    }
-    let (csv, line_count) = (&write.csv, write.csv.items.len() as i64);
-    let result = match &existing {
-        Some((_, lines)) => {
-            if lines.is_some_and(|n| n > 0) {
-                tx.prepare_cached("DELETE FROM line_items WHERE invoice_id = ?")
-                    .and_then(|mut s| s.execute([id]))
-                    .map_err(fail)?;
-                summaries::delete_invoice(tx, id).map_err(fail)?;
+    let stored = stored_headers(tx, writes)?;
+    let mut new = Vec::new();
+    for write in writes {
+        let id = &write.invoice_id;
+        match stored.get(id) {
+            Some((owner, lines)) => {
+                if let (Some(stored), Some(given)) = (owner, &write.owner)
+                    && stored != given
+                    && write.csv.origin == CsvOrigin::File
+                {
+                    return Err(StoreError::OwnerConflict {
+                        invoice_id: id.clone(),
+                        stored: stored.clone(),
+                        given: given.clone(),
+                    });
+                }
+                update_header(tx, write, lines.is_some_and(|n| n > 0), loaded_at)
+                    .map_err(fail_at(id))?;
             }
-            tx.prepare_cached(&format!(
-                "UPDATE invoices
-                    SET csv_status = {}, csv_origin = ?, csv_sha256 = ?, csv_source = ?,
-                        line_count = ?, csv_loaded_at = ?::TIMESTAMP,
-                        account_number = coalesce(account_number, ?)
-                  WHERE invoice_id = ?",
-                CsvStatus::Loaded.sql()
-            ))
-            .and_then(|mut s| {
-                s.execute(params![
-                    csv.origin.as_str(),
-                    csv.sha256,
-                    csv.source,
-                    line_count,
-                    loaded_at,
-                    write.owner,
-                    id
-                ])
-            })
+            None => new.push(*write),
         }
-        None => tx
-            .prepare_cached(&format!(
-                "INSERT INTO invoices (invoice_id, account_number, csv_status, csv_origin,
-                                       csv_sha256, csv_source, line_count, csv_loaded_at)
-                 VALUES (?, ?, {}, ?, ?, ?, ?, ?::TIMESTAMP)",
-                CsvStatus::Loaded.sql()
-            ))
-            .and_then(|mut s| {
-                s.execute(params![
-                    id,
-                    write.owner,
-                    csv.origin.as_str(),
-                    csv.sha256,
-                    csv.source,
-                    line_count,
-                    loaded_at
-                ])
-            }),
+    }
+    let Some(first) = new.first() else {
+        return Ok(());
     };
-    result.map(|_| ()).map_err(fail)
+    let mut appender = tx
+        .appender_with_columns(
+            "invoices",
+            &[
+                "invoice_id",
+                "account_number",
+                "csv_status",
+                "csv_origin",
+                "csv_sha256",
+                "csv_source",
+                "line_count",
+                "csv_loaded_at",
+            ],
+        )
+        .map_err(fail_at(&first.invoice_id))?;
+    for write in &new {
+        let csv = &write.csv;
+        appender
+            .append_row(params![
+                write.invoice_id,
+                write.owner,
+                CsvStatus::Loaded.as_str(),
+                csv.origin.as_str(),
+                csv.sha256,
+                csv.source,
+                csv.items.len() as i64,
+                loaded_at
+            ])
+            .map_err(fail_at(&write.invoice_id))?;
+    }
+    appender.flush().map_err(fail_at(&first.invoice_id))
+}
+
+/// Points a known invoice's header at its new lines (keeping its provider fields and
+/// owner) and deletes the lines and summaries it had.
+fn update_header(
+    tx: &Transaction<'_>,
+    write: &InvoiceWrite,
+    had_lines: bool,
+    loaded_at: &str,
+) -> duckdb::Result<()> {
+    let (id, csv) = (&write.invoice_id, &write.csv);
+    if had_lines {
+        tx.prepare_cached("DELETE FROM line_items WHERE invoice_id = ?")?
+            .execute([id])?;
+        summaries::delete_invoice(tx, id)?;
+    }
+    tx.prepare_cached(&format!(
+        "UPDATE invoices
+            SET csv_status = {}, csv_origin = ?, csv_sha256 = ?, csv_source = ?,
+                line_count = ?, csv_loaded_at = ?::TIMESTAMP,
+                account_number = coalesce(account_number, ?)
+          WHERE invoice_id = ?",
+        CsvStatus::Loaded.sql()
+    ))?
+    .execute(params![
+        csv.origin.as_str(),
+        csv.sha256,
+        csv.source,
+        csv.items.len() as i64,
+        loaded_at,
+        write.owner,
+        id
+    ])?;
+    Ok(())
 }
 
 /// The current UTC time as DuckDB `TIMESTAMP` text (no zone, microseconds).

@@ -19,7 +19,7 @@ use super::line_batch::{line_batch, line_no};
 use super::{Store, StoreError};
 use crate::amount::Amount;
 use crate::parse::{LineItem, LineType};
-use crate::summary::{Summary, summarize};
+use crate::summary::{AccountSums, ProductSums, Summary, summarize};
 
 /// The summary tables, in the order they are written.
 pub const TABLES: [&str; 4] = [
@@ -74,45 +74,46 @@ pub(super) fn batches(
 
     let a = &summary.accounts;
     let mut first_line = Int32Builder::new();
-    a.values()
-        .for_each(|s| first_line.append_value(line_no(s.first_line)));
+    a.iter()
+        .for_each(|(_, s)| first_line.append_value(line_no(s.first_line)));
+    let sums_of =
+        |f: &dyn Fn(&AccountSums<'_>) -> i128| sums(a.iter().map(|(_, s)| f(s)).collect(), 4);
     out.push((
         "account_sums",
         RecordBatch::try_from_iter([
             ("invoice_id", ids(a.len())),
-            ("account_no", text(a.keys().map(|k| k.0.as_str()).collect())),
-            ("domain_key", text(a.keys().map(|k| k.1.as_str()).collect())),
+            ("account_no", text(a.iter().map(|((k, _), _)| *k).collect())),
             (
-                "domain",
-                text(a.values().map(|s| s.domain.as_str()).collect()),
+                "domain_key",
+                text(a.iter().map(|((_, d), _)| d.as_ref()).collect()),
             ),
-            ("lines", counts(a.values().map(|s| s.lines).collect())),
+            ("domain", text(a.iter().map(|(_, s)| s.domain).collect())),
+            ("lines", counts(a.iter().map(|(_, s)| s.lines).collect())),
             ("first_line", Arc::new(first_line.finish()) as ArrayRef),
-            ("charge", sums(a.values().map(|s| s.charge).collect(), 4)?),
-            ("renewal", sums(a.values().map(|s| s.renewal).collect(), 4)?),
-            ("partial", sums(a.values().map(|s| s.partial).collect(), 4)?),
-            (
-                "negative",
-                sums(a.values().map(|s| s.negative).collect(), 4)?,
-            ),
-            ("seats", sums(a.values().map(|s| s.seats).collect(), 4)?),
+            ("charge", sums_of(&|s| s.charge)?),
+            ("renewal", sums_of(&|s| s.renewal)?),
+            ("partial", sums_of(&|s| s.partial)?),
+            ("negative", sums_of(&|s| s.negative)?),
+            ("seats", sums_of(&|s| s.seats)?),
         ])?,
     ));
 
     let p = &summary.products;
+    let product_sums =
+        |f: &dyn Fn(&ProductSums) -> i128| sums(p.iter().map(|(_, s)| f(s)).collect(), 4);
     out.push((
         "product_sums",
         RecordBatch::try_from_iter([
             ("invoice_id", ids(p.len())),
-            ("product", text(p.keys().map(String::as_str).collect())),
-            ("accounts", counts(p.values().map(|s| s.accounts).collect())),
-            ("lines", counts(p.values().map(|s| s.lines).collect())),
-            ("charge", sums(p.values().map(|s| s.charge).collect(), 4)?),
+            ("product", text(p.iter().map(|(k, _)| *k).collect())),
             (
-                "renewal_charge",
-                sums(p.values().map(|s| s.renewal_charge).collect(), 4)?,
+                "accounts",
+                counts(p.iter().map(|(_, s)| s.accounts).collect()),
             ),
-            ("seats", sums(p.values().map(|s| s.seats).collect(), 4)?),
+            ("lines", counts(p.iter().map(|(_, s)| s.lines).collect())),
+            ("charge", product_sums(&|s| s.charge)?),
+            ("renewal_charge", product_sums(&|s| s.renewal_charge)?),
+            ("seats", product_sums(&|s| s.seats)?),
         ])?,
     ));
 

@@ -629,3 +629,59 @@ fn the_query_connection_reads_the_database_and_nothing_else() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+/// One group holding a known invoice (its lines replaced, its owner kept) and new
+/// ones (headers appended together): every header and line as if written one by
+/// one, and the summaries in step with the lines.
+#[test]
+fn a_group_of_known_and_new_invoices_stores_each_header_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+    let (one, two) = (Amount::parse("1").unwrap(), Amount::parse("2").unwrap());
+    store
+        .write_invoice(&file_write("7", Some("1100000"), vec![item(1, one)]))
+        .unwrap();
+    let known = file_write("7", None, vec![item(1, two), item(2, two)]);
+    let (new_a, new_b) = (
+        file_write("8", Some("1100000"), vec![item(1, one)]),
+        file_write("9", None, vec![item(1, one), item(2, two), item(3, two)]),
+    );
+    store.write_invoices(&[&new_a, &known, &new_b]).unwrap();
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT invoice_id || ':' || coalesce(account_number, '-') || ':' || line_count
+                    || ':' || csv_status || ':' || csv_origin FROM invoices ORDER BY 1"
+        ),
+        [
+            "7:1100000:2:loaded:file",
+            "8:1100000:1:loaded:file",
+            "9:-:3:loaded:file"
+        ]
+    );
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT invoice_id || ':' || count(*) || ':' || sum(charge) FROM line_items
+              GROUP BY invoice_id ORDER BY 1"
+        ),
+        ["7:2:4.0000", "8:1:1.0000", "9:3:5.0000"]
+    );
+    assert_eq!(
+        crate::store::summaries::differences(store.connection()).unwrap(),
+        Vec::<String>::new()
+    );
+    // A known invoice another account owns fails the whole group, naming it.
+    let conflict = file_write("7", Some("2200000"), vec![item(1, one)]);
+    let other = file_write("10", None, vec![item(1, one)]);
+    let err = store.write_invoices(&[&other, &conflict]).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invoice 7 belongs to account 1100000"),
+        "{err}"
+    );
+    assert_eq!(
+        column_text(&store, "SELECT count(*)::VARCHAR FROM invoices"),
+        ["3"]
+    );
+}
