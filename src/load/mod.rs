@@ -362,7 +362,7 @@ pub fn load(
             each(index, file, outcome);
         }
     });
-    Ok(())
+    store.finish_appends()
 }
 
 #[cfg(test)]

@@ -179,6 +179,15 @@ impl Store {
             .map_err(StoreError::Query)
     }
 
+    /// Ends [`Store::tune_for_appends`]: the checkpoint DuckDB makes when the file
+    /// closes works on every core again (measured: the last second of the load
+    /// benchmark ran on one core; 4.2 – 4.4 s → 3.6 s).
+    pub fn finish_appends(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("RESET threads")
+            .map_err(StoreError::Query)
+    }
+
     /// Another connection to the same open database, for another writer thread.
     pub fn try_clone(&self) -> Result<Store, StoreError> {
         let conn = self.conn.try_clone().map_err(StoreError::Query)?;
