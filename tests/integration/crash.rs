@@ -5,8 +5,11 @@ use std::process::{Command, Stdio};
 
 use crate::common::{Workdir, csv, row};
 
-const FILES: usize = 24;
-const LINES: usize = 3000;
+// Enough lines that each of the load's two workers commits more than one group
+// (a group holds over a row group and a half: 184,320 lines), so the kills land
+// between commits.
+const FILES: usize = 48;
+const LINES: usize = 10_000;
 
 fn write_invoices(w: &Workdir) {
     for f in 0..FILES {
