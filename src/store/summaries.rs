@@ -188,24 +188,29 @@ pub(super) enum Target {
 /// The macros of the reports (for the old prints, in [`fill`]).
 const MACROS: &str = include_str!("../../queries/macros.sql");
 
-/// Appends summary batches to the tables of `target`.
+/// Appends summary batches to the tables of `target`: each table's batches as one
+/// (an append of a batch costs a DuckDB chunk of 2,048 rows, however few it holds).
 pub(super) fn append(
     conn: &Connection,
     target: Target,
     batches: Vec<(&'static str, RecordBatch)>,
 ) -> duckdb::Result<()> {
     for table in TABLES {
-        let mut rows = batches.iter().filter(|(t, _)| *t == table).peekable();
-        if rows.peek().is_none() {
+        let rows: Vec<&RecordBatch> = batches
+            .iter()
+            .filter(|(t, _)| *t == table)
+            .map(|(_, b)| b)
+            .collect();
+        let Some(first) = rows.first() else {
             continue;
-        }
+        };
+        let rows = arrow::compute::concat_batches(&first.schema(), rows.iter().copied())
+            .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
         let mut appender = match target {
             Target::Stored => conn.appender(table)?,
             Target::TempCopies => conn.appender_to_catalog_and_db(table, "temp", "main")?,
         };
-        for (_, batch) in rows {
-            appender.append_record_batch(batch.clone())?;
-        }
+        appender.append_record_batch(rows)?;
         appender.flush()?;
     }
     Ok(())
