@@ -38,8 +38,11 @@ pub fn run(args: &LoadArgs, db: &super::Db, printer: &Printer) -> anyhow::Result
     let (mut loaded, mut lines, mut charge, mut failed) =
         (0usize, 0usize, Decimal::ZERO, plan.rejected.len());
     let mut stored: Vec<(usize, Vec<String>)> = Vec::new();
-    load(&store, &plan, |index, file, outcome| {
-        match outcome {
+    load(
+        &store,
+        &plan,
+        || bar.inc(1),
+        |index, file, outcome| match outcome {
             Ok(done) => {
                 printer.info(&format!(
                     "{}: invoice {} ({} lines, charge {})",
@@ -65,9 +68,8 @@ pub fn run(args: &LoadArgs, db: &super::Db, printer: &Printer) -> anyhow::Result
                 bar.suspend(|| printer.error(&format!("{:#}", anyhow::Error::from(error))));
                 failed += 1;
             }
-        }
-        bar.inc(1);
-    })?;
+        },
+    )?;
     bar.finish_and_clear();
     stored.sort_by_key(|(index, _)| *index);
     let mut table = Table::new(vec![

@@ -291,28 +291,32 @@ fn store_group(
 /// A file's position in the plan, the file, and what became of it.
 type Outcome<'a> = (usize, &'a PlannedFile, Result<Stored, LoadError>);
 
+/// What a worker tells the caller: a file read and parsed (or refused), or what
+/// became of it once its group was committed.
+enum Event<'a> {
+    Read,
+    Done(Outcome<'a>),
+}
+
 /// One worker: takes the next file of the plan, reads and parses it, and commits
 /// what it parsed in groups of whole invoices, reporting each file's outcome.
-fn work<'a>(
-    writer: &mut Store,
-    plan: &'a LoadPlan,
-    next: &AtomicUsize,
-    done: &Sender<Outcome<'a>>,
-) {
+fn work<'a>(writer: &mut Store, plan: &'a LoadPlan, next: &AtomicUsize, done: &Sender<Event<'a>>) {
     let mut group: Vec<(usize, &PlannedFile, InvoiceWrite)> = Vec::new();
     let (mut group_lines, mut group_accounts) = (0, 0);
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
         let file = plan.files.get(index);
         if let Some(file) = file {
-            match prepare(plan, file) {
+            let prepared = prepare(plan, file);
+            let _ = done.send(Event::Read);
+            match prepared {
                 Ok(write) => {
                     group_lines += write.csv.items.len();
                     group_accounts += account_rows(&write.csv.items);
                     group.push((index, file, write));
                 }
                 Err(error) => {
-                    let _ = done.send((index, file, Err(error)));
+                    let _ = done.send(Event::Done((index, file, Err(error))));
                 }
             }
         }
@@ -329,7 +333,7 @@ fn work<'a>(
                         path: file.path.clone(),
                         error,
                     });
-                let _ = done.send((index, file, outcome));
+                let _ = done.send(Event::Done((index, file, outcome)));
             }
             (group_lines, group_accounts) = (0, 0);
         }
@@ -339,11 +343,14 @@ fn work<'a>(
     }
 }
 
-/// Loads every file of the plan into `store`; `each` hears of each file as it is
-/// stored or refused (in the order they finish, with their index in the plan).
+/// Loads every file of the plan into `store`. `read` hears of each file as soon as
+/// it is read and parsed (for progress: a group is committed only once it holds
+/// ~184,000 lines); `each` hears of each file once it is stored or refused (in the
+/// order they finish, with their index in the plan).
 pub fn load(
     store: &Store,
     plan: &LoadPlan,
+    mut read: impl FnMut(),
     mut each: impl FnMut(usize, &PlannedFile, Result<Stored, LoadError>),
 ) -> Result<(), StoreError> {
     store.tune_for_appends()?;
@@ -352,14 +359,17 @@ pub fn load(
         .collect::<Result<Vec<Store>, StoreError>>()?;
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<Outcome<'_>>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Event<'_>>();
         for mut writer in workers {
             let (next, done_tx) = (&next, done_tx.clone());
             scope.spawn(move || work(&mut writer, plan, next, &done_tx));
         }
         drop(done_tx);
-        for (index, file, outcome) in done_rx {
-            each(index, file, outcome);
+        for event in done_rx {
+            match event {
+                Event::Read => read(),
+                Event::Done((index, file, outcome)) => each(index, file, outcome),
+            }
         }
     });
     store.finish_appends()
