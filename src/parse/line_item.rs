@@ -134,7 +134,9 @@ pub fn parse_line_items(source_name: &str, bytes: &[u8]) -> Result<Vec<LineItem>
         )
     })?;
 
-    let mut items = Vec::new();
+    // Lines are ~100 – 200 bytes: room for most files' lines without regrowing.
+    let mut items = Vec::with_capacity(text.len() / 128);
+    let mut dates = [LastDate::default(), LastDate::default()];
     while let Some(line) = lexer.next_record(&mut fields).map_err(lex_error)? {
         if fields.len() != HEADER.len() {
             let kind = ParseErrorKind::FieldCount {
@@ -144,7 +146,7 @@ pub fn parse_line_items(source_name: &str, bytes: &[u8]) -> Result<Vec<LineItem>
             return Err(error(line, None, kind));
         }
         let line_no = u32::try_from(items.len() + 1).expect("fewer than 4 billion lines");
-        let item = parse_row(line_no, &fields)
+        let item = parse_row(line_no, &fields, &mut dates)
             .map_err(|(index, kind)| error(fields[index].line, Some(column(index + 1)), kind))?;
         items.push(item);
     }
@@ -188,11 +190,36 @@ fn check_header(fields: &[Field<'_>]) -> Result<(), (usize, ParseErrorKind)> {
     Ok(())
 }
 
-/// Parses one 13-field row; an error carries the 0-based index of the bad field.
-fn parse_row(line_no: u32, f: &[Field<'_>]) -> Result<LineItem, (usize, ParseErrorKind)> {
+/// The last service date parsed in one column, as written and as read: an
+/// invoice's lines mostly share their dates (parsing them was 5 % of a load's CPU).
+#[derive(Default)]
+struct LastDate {
+    text: String,
+    at: Option<NaiveDateTime>,
+}
+
+impl LastDate {
+    /// `text` as a date: the last one's value if it is written the same.
+    fn parse(&mut self, text: &str) -> Option<NaiveDateTime> {
+        if self.at.is_none() || self.text != text {
+            self.at = parse_service_date(text);
+            self.text.clear();
+            self.text.push_str(text);
+        }
+        self.at
+    }
+}
+
+/// Parses one 13-field row (the service dates through the last ones read); an error
+/// carries the 0-based index of the bad field.
+fn parse_row(
+    line_no: u32,
+    f: &[Field<'_>],
+    dates: &mut [LastDate; 2],
+) -> Result<LineItem, (usize, ParseErrorKind)> {
     let amount = |i: usize| Amount::parse(&f[i].text).map_err(|e| (i, ParseErrorKind::Amount(e)));
-    let date = |i: usize| {
-        parse_service_date(&f[i].text).ok_or_else(|| {
+    let mut date = |i: usize| {
+        dates[i - 5].parse(&f[i].text).ok_or_else(|| {
             (
                 i,
                 ParseErrorKind::Date {

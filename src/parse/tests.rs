@@ -251,3 +251,30 @@ proptest! {
         }
     }
 }
+
+/// Dates repeated from the line before are read as the line before's; a change and
+/// a bad date after good ones are read afresh.
+#[test]
+fn repeated_service_dates_read_like_any_other() {
+    let other = ROW.replace("11/6/2017 7:54:44 PM", "12/1/2017 12:00:00 AM");
+    let items = parse(&with_rows(&[ROW, ROW, &other, ROW])).unwrap();
+    let starts: Vec<String> = items
+        .iter()
+        .map(|i| i.service_start.format("%Y-%m-%d %H:%M:%S").to_string())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2017-11-06 19:54:44",
+            "2017-11-06 19:54:44",
+            "2017-12-01 00:00:00",
+            "2017-11-06 19:54:44"
+        ]
+    );
+    assert!(items.iter().all(|i| i.service_end == items[0].service_end));
+    let bad = ROW.replace("11/6/2017 7:54:44 PM", "11/31/2017 7:54:44 PM");
+    assert_eq!(
+        err(&with_rows(&[ROW, ROW, &bad])),
+        "inv.csv: line 4, column 6 (Service Start): expected a date like \"12/1/2017 12:00:00 AM\", found \"11/31/2017 7:54:44 PM\""
+    );
+}
