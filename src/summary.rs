@@ -9,6 +9,7 @@
 //! charge are `proration`'s.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -98,6 +99,7 @@ pub struct Summary<'a> {
     pub checks: Vec<LineCheck>,
 }
 
+#[cfg(test)]
 impl<'a> Summary<'a> {
     /// The sums of one sub-account and lowercased domain.
     pub fn account(&self, account: &str, domain_key: &str) -> Option<&AccountSums<'a>> {
@@ -167,8 +169,8 @@ impl<K: std::hash::Hash + Eq + Clone, V> Rows<K, V> {
     /// The row of `key`, made with `make` if it has none yet.
     fn row(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
         let at = match self.index.entry(key) {
-            std::collections::hash_map::Entry::Occupied(at) => *at.get(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
+            Entry::Occupied(at) => *at.get(),
+            Entry::Vacant(slot) => {
                 let at = self.rows.len();
                 self.rows.push((slot.key().clone(), make()));
                 slot.insert(at);
@@ -192,24 +194,20 @@ impl<'a> Seen<'a> {
     /// number), or `None` if this is the first.
     fn first_of(&mut self, item: &'a LineItem, print: u64) -> Option<u32> {
         match self.by_print.entry(print) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
+            Entry::Vacant(slot) => {
                 slot.insert(item);
                 None
             }
-            std::collections::hash_map::Entry::Occupied(first)
-                if LineKey(first.get()) == LineKey(item) =>
-            {
+            Entry::Occupied(first) if LineKey(first.get()) == LineKey(item) => {
                 Some(first.get().line_no)
             }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                match self.collided.entry(LineKey(item)) {
-                    std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(item.line_no);
-                        None
-                    }
+            Entry::Occupied(_) => match self.collided.entry(LineKey(item)) {
+                Entry::Occupied(first) => Some(*first.get()),
+                Entry::Vacant(slot) => {
+                    slot.insert(item.line_no);
+                    None
                 }
-            }
+            },
         }
     }
 }

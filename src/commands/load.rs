@@ -38,38 +38,42 @@ pub fn run(args: &LoadArgs, db: &super::Db, printer: &Printer) -> anyhow::Result
     let (mut loaded, mut lines, mut charge, mut failed) =
         (0usize, 0usize, Decimal::ZERO, plan.rejected.len());
     let mut stored: Vec<(usize, Vec<String>)> = Vec::new();
-    load(
-        &store,
-        &plan,
-        || bar.inc(1),
-        |index, file, outcome| match outcome {
-            Ok(done) => {
-                printer.info(&format!(
-                    "{}: invoice {} ({} lines, charge {})",
-                    file.path.display(),
+    // The bar counts files read and checked; the last groups are stored after.
+    let read = || {
+        bar.inc(1);
+        if bar.position() == plan.files.len() as u64 {
+            bar.set_message("read; storing the last invoices");
+            // Drawn even though no file is counted any more.
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        }
+    };
+    load(&store, &plan, read, |index, file, outcome| match outcome {
+        Ok(done) => {
+            printer.info(&format!(
+                "{}: invoice {} ({} lines, charge {})",
+                file.path.display(),
+                done.invoice_id,
+                done.lines,
+                done.charge
+            ));
+            loaded += 1;
+            lines += done.lines;
+            charge += done.charge;
+            stored.push((
+                index,
+                vec![
                     done.invoice_id,
-                    done.lines,
-                    done.charge
-                ));
-                loaded += 1;
-                lines += done.lines;
-                charge += done.charge;
-                stored.push((
-                    index,
-                    vec![
-                        done.invoice_id,
-                        file.path.display().to_string(),
-                        done.lines.to_string(),
-                        done.charge.to_string(),
-                    ],
-                ));
-            }
-            Err(error) => {
-                bar.suspend(|| printer.error(&format!("{:#}", anyhow::Error::from(error))));
-                failed += 1;
-            }
-        },
-    )?;
+                    file.path.display().to_string(),
+                    done.lines.to_string(),
+                    done.charge.to_string(),
+                ],
+            ));
+        }
+        Err(error) => {
+            bar.suspend(|| printer.error(&format!("{:#}", anyhow::Error::from(error))));
+            failed += 1;
+        }
+    })?;
     bar.finish_and_clear();
     stored.sort_by_key(|(index, _)| *index);
     let mut table = Table::new(vec![

@@ -170,9 +170,10 @@ impl Store {
         &self.notes
     }
 
-    /// Tunes the connection for a stream of small appends (`tally load`): DuckDB's
-    /// worker threads only contend over chunks this small (measured with one writer:
-    /// 1,000,000 lines load in ~2.7 s with one DuckDB thread against ~3.4 s with two).
+    /// Tunes the database for `tally load`'s writers, until [`Store::finish_appends`]:
+    /// one DuckDB thread per connection, the writers being the parallelism (measured
+    /// with one writer: 1,000,000 lines loaded in ~2.7 s with one DuckDB thread against
+    /// ~3.4 s with two).
     pub fn tune_for_appends(&self) -> Result<(), StoreError> {
         self.conn
             .execute_batch("SET threads = 1")
