@@ -7,7 +7,10 @@
 //! (the release binary, a fresh database) and DuckDB's `read_csv` (same library,
 //! same explicit types, into the same `line_items` table of a fresh database), and
 //! prints both times, the ratio, and tally's peak memory for half the files and all
-//! of them (it must not grow with the number of files).
+//! of them (it must not grow with the number of files). A third reference, DuckDB
+//! storing the same lines and the reports' summaries set-at-a-time in one
+//! transaction (`time_duckdb_with_summaries`), shows what those summaries cost
+//! DuckDB itself.
 
 mod support;
 
@@ -140,15 +143,10 @@ fn time_tally(db: &Path, paths: &[PathBuf]) -> (Duration, u64) {
     (elapsed, peak)
 }
 
-/// DuckDB alone: `read_csv` over the same files, the same explicit types, into the
-/// same `line_items` table (created by tally's own migrations) of a fresh database.
-fn time_duckdb(db: &Path, dir: &Path) -> (Duration, i64) {
-    let _ = std::fs::remove_file(db);
-    let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
-    drop(tally::store::Store::open(db).unwrap());
-    let conn = duckdb::Connection::open(db).unwrap();
+/// The `read_csv` insert both DuckDB references run: every file, tally's types.
+fn read_csv_insert(dir: &Path) -> String {
     let amount = tally::amount::SQL_TYPE;
-    let sql = format!(
+    format!(
         "INSERT INTO line_items
          SELECT parse_filename(filename, true), 0,
                 \"Account No\", \"Reference No\", \"Domain\", \"Product\", \"Type\",
@@ -163,7 +161,17 @@ fn time_duckdb(db: &Path, dir: &Path) -> (Duration, i64) {
                   'Usage Change': '{amount}', 'Months': '{amount}', 'Rate': '{amount}',
                   'Charge': '{amount}'}})",
         dir.display()
-    );
+    )
+}
+
+/// DuckDB alone: `read_csv` over the same files, the same explicit types, into the
+/// same `line_items` table (created by tally's own migrations) of a fresh database.
+fn time_duckdb(db: &Path, dir: &Path) -> (Duration, i64) {
+    let _ = std::fs::remove_file(db);
+    let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
+    drop(tally::store::Store::open(db).unwrap());
+    let conn = duckdb::Connection::open(db).unwrap();
+    let sql = read_csv_insert(dir);
     let start = Instant::now();
     conn.execute_batch(&sql).unwrap();
     let elapsed = start.elapsed();
@@ -173,10 +181,64 @@ fn time_duckdb(db: &Path, dir: &Path) -> (Duration, i64) {
     (elapsed, n)
 }
 
-fn count_and_sum(db: &Path) -> (i64, String) {
+/// DuckDB alone, doing what part of `tally load` is set-at-a-time: the same
+/// `read_csv` into `line_items`, then the summaries the reports read (migration 7's
+/// tables: per invoice, per invoice × sub-account × domain, per invoice × product,
+/// and the lines the checks flag) grouped from those lines, all in one transaction
+/// (as tally stores an invoice's lines and summaries). A reference for what storing
+/// the summaries costs DuckDB itself: no SHA-256, no line numbers, no strict errors.
+fn time_duckdb_with_summaries(db: &Path, dir: &Path) -> Duration {
+    let _ = std::fs::remove_file(db);
+    let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
+    drop(tally::store::Store::open(db).unwrap());
+    let conn = duckdb::Connection::open(db).unwrap();
+    conn.execute_batch(include_str!("../queries/macros.sql"))
+        .unwrap();
+    let fields = "account_no, reference_no, domain, product, type, service_start, service_end, \
+                  term_committed_usage, current_usage, usage_change, months, rate, charge";
+    let summaries = format!(
+        "INSERT INTO invoice_sums
+           SELECT invoice_id, count(*), sum(charge), max(service_start),
+                  sum(hash({fields})::HUGEINT), bit_xor(hash({fields}))
+             FROM line_items GROUP BY invoice_id;
+         INSERT INTO account_sums
+           SELECT invoice_id, account_no, lower(domain), min(domain), count(*), min(line_no),
+                  sum(charge),
+                  coalesce(sum(charge) FILTER (WHERE type = 'Renewal' AND charge >= 0), 0),
+                  coalesce(sum(charge) FILTER (WHERE type <> 'Renewal' AND charge >= 0), 0),
+                  coalesce(sum(charge) FILTER (WHERE charge < 0), 0),
+                  coalesce(sum(current_usage) FILTER (WHERE type = 'Renewal'), 0)
+             FROM line_items GROUP BY invoice_id, account_no, lower(domain);
+         INSERT INTO product_sums
+           SELECT invoice_id, product, count(DISTINCT account_no), count(*), sum(charge),
+                  coalesce(sum(charge) FILTER (WHERE type = 'Renewal'), 0),
+                  coalesce(sum(current_usage) FILTER (WHERE type = 'Renewal'), 0)
+             FROM line_items GROUP BY invoice_id, product;
+         INSERT INTO line_checks
+           SELECT invoice_id, line_no, {fields}, computed,
+                  line_charge(usage_change, rate, months), line_charge(usage_change, rate, computed),
+                  NULL, charge <> line_charge(usage_change, rate, months), months <> computed,
+                  usage_change = 0 AND charge < 0, false
+             FROM (SELECT *, billed_months(service_start, service_end) AS computed FROM line_items)
+            WHERE months <> 1 OR months <> computed
+               OR charge <> line_charge(usage_change, rate, months)
+               OR (usage_change = 0 AND charge < 0);"
+    );
+    let start = Instant::now();
+    conn.execute_batch("BEGIN").unwrap();
+    conn.execute_batch(&read_csv_insert(dir)).unwrap();
+    conn.execute_batch(&summaries).unwrap();
+    conn.execute_batch("COMMIT").unwrap();
+    start.elapsed()
+}
+
+/// A table's rows and Σ charge (a fixed table name of this file, never input):
+/// tally and DuckDB must agree on `line_items`, and on `account_sums` for the
+/// summaries' reference to be a fair one.
+fn count_and_sum(db: &Path, table: &str) -> (i64, String) {
     let conn = duckdb::Connection::open(db).unwrap();
     conn.query_row(
-        "SELECT count(*), sum(charge)::VARCHAR FROM line_items",
+        &format!("SELECT count(*), sum(charge)::VARCHAR FROM {table}"),
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
@@ -220,16 +282,25 @@ fn main() {
     // tally and DuckDB interleaved, run after run (the baseline itself moves between
     // runs on a small machine); the medians and the median of the ratios.
     let (mut tally_times, mut duck_times, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut summed_times, mut summed_ratios) = (Vec::new(), Vec::new());
     let mut full_peak = 0;
     let (mut tally_n, mut tally_sum) = (0, String::new());
     for _ in 0..runs.max(1) {
         let (tally_time, peak) = time_tally(&work.join("tally.duckdb"), &paths);
         full_peak = full_peak.max(peak);
-        (tally_n, tally_sum) = count_and_sum(&work.join("tally.duckdb"));
+        (tally_n, tally_sum) = count_and_sum(&work.join("tally.duckdb"), "line_items");
         let (duck_time, duck_n) = time_duckdb(&work.join("duckdb.duckdb"), &csv_dir);
-        let (_, duck_sum) = count_and_sum(&work.join("duckdb.duckdb"));
+        let (_, duck_sum) = count_and_sum(&work.join("duckdb.duckdb"), "line_items");
         assert_eq!(tally_n, duck_n, "both loaded every line");
         assert_eq!(tally_sum, duck_sum, "both hold the same Σ charge");
+        let summed_time = time_duckdb_with_summaries(&work.join("summed.duckdb"), &csv_dir);
+        assert_eq!(
+            count_and_sum(&work.join("tally.duckdb"), "account_sums"),
+            count_and_sum(&work.join("summed.duckdb"), "account_sums"),
+            "tally and DuckDB hold the same sub-account summaries"
+        );
+        summed_ratios.push(summed_time.as_secs_f64() / duck_time.as_secs_f64());
+        summed_times.push(summed_time.as_secs_f64());
         ratios.push(tally_time.as_secs_f64() / duck_time.as_secs_f64());
         tally_times.push(tally_time.as_secs_f64());
         duck_times.push(duck_time.as_secs_f64());
@@ -249,11 +320,16 @@ fn main() {
         runs_text(&duck_times, " s"),
         runs_text(&ratios, "x"),
     );
+    let (all_summed, all_summed_ratios) = (
+        runs_text(&summed_times, " s"),
+        runs_text(&summed_ratios, "x"),
+    );
     let (tally_time, duck_time, ratio) = (
         median(&mut tally_times),
         median(&mut duck_times),
         median(&mut ratios),
     );
+    let (summed_time, summed_ratio) = (median(&mut summed_times), median(&mut summed_ratios));
 
     use support::mib;
     println!(
@@ -263,6 +339,14 @@ fn main() {
     println!("  tally load          {tally_time:>8.2} s   median of {all_tally}");
     println!("  duckdb read_csv     {duck_time:>8.2} s   median of {all_duck}");
     println!("  ratio tally/duckdb  {ratio:>8.2}x   median of {all_ratios} (bar <= 1.2x)");
+    println!(
+        "  duckdb read_csv + the same summaries, one transaction {summed_time:.2} s, \
+         {summed_ratio:.2}x read_csv   median of {all_summed}; {all_summed_ratios}"
+    );
+    println!(
+        "  tally / (duckdb + summaries)  {:.2}x",
+        tally_time / summed_time
+    );
     println!(
         "  tally peak memory   {:>8.1} MiB for {} files, {:.1} MiB for {files} files",
         mib(half_peak),

@@ -3,7 +3,8 @@
 //! DuckDB's own `range()`), then each report's time against a plain
 //! `SELECT sum(charge) FROM line_items` in the same session. Bars: ≤ 3× for one
 //! month, ≤ 10× for all months (the reports read the stored summaries; the
-//! benchmark fills them as migration 7 does, and prints how long that took).
+//! benchmark fills them as migration 7 does, and prints how long that took), and
+//! beside each the time DuckDB takes to bind and plan the query alone.
 //! Then the month pack of the latest month (`tally pack`), rendered and written:
 //! the bar is under 1 s; then the FOCUS export beside the plain Parquet export of
 //! `line_items` (medians of interleaved runs): the bar is 2x.
@@ -128,8 +129,8 @@ fn main() {
         baseline.as_secs_f64() * 1000.0
     );
     println!(
-        "  {:<11} {:<7} {:>8} {:>10} {:>7}",
-        "report", "month", "rows", "time ms", "ratio"
+        "  {:<11} {:<7} {:>8} {:>10} {:>7} {:>9} {:>7}",
+        "report", "month", "rows", "time ms", "ratio", "plan ms", "ratio"
     );
     for months in [None, Some(MonthSelection::All)] {
         let month = report::prepare(conn, months, 25).unwrap().unwrap();
@@ -139,18 +140,26 @@ fn main() {
                 let (_, batches) = report::run(conn, r).unwrap();
                 rows = batches.iter().map(|b| b.num_rows()).sum::<usize>();
             });
+            // DuckDB's binding and planning of the query alone (a prepared
+            // statement, not run): the floor under the report's time.
+            let plan = best(runs, || {
+                conn.prepare(r.sql).unwrap();
+            });
             println!(
-                "  {:<11} {:<7} {:>8} {:>10.1} {:>6.1}x",
+                "  {:<11} {:<7} {:>8} {:>10.1} {:>6.1}x {:>9.1} {:>6.1}x",
                 r.name.as_str(),
                 month.to_string(),
                 rows,
                 time.as_secs_f64() * 1000.0,
-                time.as_secs_f64() / baseline.as_secs_f64()
+                time.as_secs_f64() / baseline.as_secs_f64(),
+                plan.as_secs_f64() * 1000.0,
+                plan.as_secs_f64() / baseline.as_secs_f64()
             );
         }
     }
     println!(
-        "  (bars: <= 3x the baseline for one month, <= 10x for all months; margin reads the price book, outside the bars)"
+        "  (bars: <= 3x the baseline for one month, <= 10x for all months; margin reads the price book, outside the bars;\n   \
+         plan: DuckDB binding and planning the query, prepared but not run)"
     );
 
     // The month pack of the latest month, rendered and written whole: its headline
