@@ -218,8 +218,9 @@ fn parse_row(
     dates: &mut [LastDate; 2],
 ) -> Result<LineItem, (usize, ParseErrorKind)> {
     let amount = |i: usize| Amount::parse(&f[i].text).map_err(|e| (i, ParseErrorKind::Amount(e)));
-    let mut date = |i: usize| {
-        dates[i - 5].parse(&f[i].text).ok_or_else(|| {
+    let [start, end] = dates;
+    let date = |last: &mut LastDate, i: usize| {
+        last.parse(&f[i].text).ok_or_else(|| {
             (
                 i,
                 ParseErrorKind::Date {
@@ -235,8 +236,8 @@ fn parse_row(
         domain: f[2].text.to_string(),
         product: f[3].text.to_string(),
         line_type: LineType::from_text(&f[4].text),
-        service_start: date(5)?,
-        service_end: date(6)?,
+        service_start: date(start, 5)?,
+        service_end: date(end, 6)?,
         term_committed_usage: amount(7)?,
         current_usage: amount(8)?,
         usage_change: amount(9)?,

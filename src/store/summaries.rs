@@ -19,7 +19,7 @@ use super::line_batch::{line_batch, line_no};
 use super::{Store, StoreError};
 use crate::amount::Amount;
 use crate::parse::{LineItem, LineType};
-use crate::summary::{AccountSums, ProductSums, Summary, summarize};
+use crate::summary::{Summary, summarize};
 
 /// The summary tables, in the order they are written.
 pub const TABLES: [&str; 4] = [
@@ -46,11 +46,6 @@ pub(super) fn batches(
         Arc::new(b.finish())
     };
     let ids = |n: usize| text(vec![invoice_id; n]);
-    let sums = |values: Vec<i128>, scale: i8| -> Result<ArrayRef, arrow::error::ArrowError> {
-        let mut b = Decimal128Builder::new().with_precision_and_scale(38, scale)?;
-        b.append_slice(&values);
-        Ok(Arc::new(b.finish()))
-    };
     let counts = |values: Vec<i64>| -> ArrayRef {
         let mut b = Int64Builder::new();
         b.append_slice(&values);
@@ -76,8 +71,6 @@ pub(super) fn batches(
     let mut first_line = Int32Builder::new();
     a.iter()
         .for_each(|(_, s)| first_line.append_value(line_no(s.first_line)));
-    let sums_of =
-        |f: &dyn Fn(&AccountSums<'_>) -> i128| sums(a.iter().map(|(_, s)| f(s)).collect(), 4);
     out.push((
         "account_sums",
         RecordBatch::try_from_iter([
@@ -90,17 +83,15 @@ pub(super) fn batches(
             ("domain", text(a.iter().map(|(_, s)| s.domain).collect())),
             ("lines", counts(a.iter().map(|(_, s)| s.lines).collect())),
             ("first_line", Arc::new(first_line.finish()) as ArrayRef),
-            ("charge", sums_of(&|s| s.charge)?),
-            ("renewal", sums_of(&|s| s.renewal)?),
-            ("partial", sums_of(&|s| s.partial)?),
-            ("negative", sums_of(&|s| s.negative)?),
-            ("seats", sums_of(&|s| s.seats)?),
+            ("charge", money(a, |s| s.charge)?),
+            ("renewal", money(a, |s| s.renewal)?),
+            ("partial", money(a, |s| s.partial)?),
+            ("negative", money(a, |s| s.negative)?),
+            ("seats", money(a, |s| s.seats)?),
         ])?,
     ));
 
     let p = &summary.products;
-    let product_sums =
-        |f: &dyn Fn(&ProductSums) -> i128| sums(p.iter().map(|(_, s)| f(s)).collect(), 4);
     out.push((
         "product_sums",
         RecordBatch::try_from_iter([
@@ -111,9 +102,9 @@ pub(super) fn batches(
                 counts(p.iter().map(|(_, s)| s.accounts).collect()),
             ),
             ("lines", counts(p.iter().map(|(_, s)| s.lines).collect())),
-            ("charge", product_sums(&|s| s.charge)?),
-            ("renewal_charge", product_sums(&|s| s.renewal_charge)?),
-            ("seats", product_sums(&|s| s.seats)?),
+            ("charge", money(p, |s| s.charge)?),
+            ("renewal_charge", money(p, |s| s.renewal_charge)?),
+            ("seats", money(p, |s| s.seats)?),
         ])?,
     ));
 
@@ -121,6 +112,21 @@ pub(super) fn batches(
         out.push(("line_checks", checks_batch(invoice_id, items, &summary)?));
     }
     Ok(out)
+}
+
+/// A `DECIMAL(38, scale)` column of exact units.
+fn sums(values: Vec<i128>, scale: i8) -> Result<ArrayRef, arrow::error::ArrowError> {
+    let mut b = Decimal128Builder::new().with_precision_and_scale(38, scale)?;
+    b.append_slice(&values);
+    Ok(Arc::new(b.finish()))
+}
+
+/// One sum of each summary row (`DECIMAL(38,4)`), in the rows' order.
+fn money<K, T>(
+    rows: &[(K, T)],
+    sum: impl Fn(&T) -> i128,
+) -> Result<ArrayRef, arrow::error::ArrowError> {
+    sums(rows.iter().map(|(_, s)| sum(s)).collect(), 4)
 }
 
 /// `line_checks`: each checked line whole (as `line_items`), then what was computed.
