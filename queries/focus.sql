@@ -11,6 +11,9 @@
 -- setting) and the view focus_lines, each stored line with `invoice` (a STRUCT of its
 -- invoice's billing month, billing account, that account's name and billing period,
 -- computed once per invoice) and `customer_name`, in the order the lines are stored.
+-- Provider text in FOCUS columns is ASCII (the validator's StringHandling rules):
+-- focus_text(x) transliterates, focus_domain(x) gives a domain's IDNA ASCII form
+-- (export::ascii; both leave ASCII text as it is); the x_ columns keep the exact text.
 -- Columns of a few fixed values are ENUMs: Parquet stores them as plain strings
 -- (read back VARCHAR), and DuckDB writes a dictionary of them at a quarter of a
 -- string's cost.
@@ -41,9 +44,9 @@ SELECT l.invoice.billing_month AS month,
        CASE WHEN l.product ILIKE 'Office 365%' OR l.product ILIKE 'Microsoft%'
             THEN 'Microsoft' ELSE 'Rackspace' END::ENUM('Microsoft', 'Rackspace') AS PublisherName,
        l.invoice.billing_account AS BillingAccountId,
-       l.invoice.billing_account_name AS BillingAccountName,
+       focus_text(l.invoice.billing_account_name) AS BillingAccountName,
        l.account_no AS SubAccountId,
-       coalesce(l.customer_name, l.account_no) AS SubAccountName,
+       coalesce(focus_text(l.customer_name), l.account_no) AS SubAccountName,
        l.invoice_id AS InvoiceId,
        l.invoice.period_start AS BillingPeriodStart,
        l.invoice.period_end AS BillingPeriodEnd,
@@ -53,11 +56,12 @@ SELECT l.invoice.billing_month AS month,
        NULL::VARCHAR AS ChargeClass,
        CASE WHEN NOT l.credit AND l.type = 'Renewal' THEN 'Recurring' ELSE 'One-Time' END
            ::ENUM('One-Time', 'Recurring') AS ChargeFrequency,
-       l.product || ' ' || lower(l.type) || ', ' || l.domain AS ChargeDescription,
+       focus_text(l.product) || ' ' || lower(focus_text(l.type)) || ', ' || focus_domain(l.domain)
+           AS ChargeDescription,
        'Business Applications'::ENUM('Business Applications') AS ServiceCategory,
        'Productivity and Collaboration'::ENUM('Productivity and Collaboration') AS ServiceSubcategory,
-       l.product AS ServiceName,
-       l.product AS SkuId,
+       focus_text(l.product) AS ServiceName,
+       focus_text(l.product) AS SkuId,
        CASE WHEN NOT l.credit THEN 'Standard' END::ENUM('Standard') AS PricingCategory,
        l.quantity AS PricingQuantity,
        CASE WHEN l.credit THEN NULL WHEN l.arithmetic_holds THEN 'Seat-Months' ELSE 'Units' END
@@ -75,6 +79,8 @@ SELECT l.invoice.billing_month AS month,
        getvariable('currency') AS BillingCurrency,
        -- tally's own columns.
        l.domain AS x_Domain,
+       l.product AS x_ProductName,
+       l.customer_name AS x_SubAccountName,
        l.reference_no AS x_ReferenceNumber,
        l.line_no AS x_LineNumber,
        l.type AS x_LineType,

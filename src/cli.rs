@@ -603,11 +603,13 @@ pub struct HttpArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     tally sandbox --port 8765\n  \
+    tally sandbox --world large --ground-truth > truth.csv\n  \
     tally sandbox --faults heavy --latency-ms 20 --requests-per-minute 600\n  \
     tally sandbox --faults 500=0.1,drop=0.05,slow=0.02,slow-ms=5000\n  \
     tally sandbox --ground-truth > truth.csv\n\n\
-Faults (KIND=PROBABILITY, comma-separated): 500, throttle, drop, truncate, slow,\n\
-slow-ms=N; `heavy` is 500=0.08,throttle=0.08,drop=0.04,truncate=0.05,slow=0.03.")]
+Faults (KIND=PROBABILITY, comma-separated): 500, throttle, throttle-text (a plain-text\n\
+403), throttle-header (only x-error-message), drop, truncate, slow, slow-ms=N;\n\
+`heavy` is 500=0.08,throttle=0.08,drop=0.04,truncate=0.05,slow=0.03.")]
 pub struct SandboxArgs {
     /// The loopback port (0: any free port).
     #[arg(long, default_value_t = 8765)]
@@ -617,17 +619,26 @@ pub struct SandboxArgs {
     #[arg(long, default_value = "127.0.0.1", value_name = "IP")]
     pub bind: std::net::IpAddr,
 
+    /// The world: `small` (40 sub-accounts, 48 months, clean) or `large` (2,000
+    /// sub-accounts, 30 months of several thousand lines each, as messy as a big
+    /// reseller's data: lines billed twice, non-ASCII product and customer names,
+    /// internationalised domains, formula-like reference numbers, credits larger
+    /// than a customer's month, months with prorations on most lines).
+    #[arg(long, default_value = "small", value_name = "SIZE", value_parser = ["small", "large"])]
+    pub world: String,
+
     /// The world's seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 
-    /// How many sub-accounts the world has.
-    #[arg(long, default_value_t = 40, value_name = "N")]
-    pub customers: usize,
+    /// How many sub-accounts the world has [default: the world's].
+    #[arg(long, value_name = "N")]
+    pub customers: Option<usize>,
 
-    /// How many months of invoices (the last one the month before --as-of).
-    #[arg(long, default_value_t = 48, value_name = "N")]
-    pub months: u32,
+    /// How many months of invoices, the last one the month before --as-of
+    /// [default: the world's].
+    #[arg(long, value_name = "N")]
+    pub months: Option<u32>,
 
     /// Date the world as of this month: its last invoice is the month before
     /// [default: this month]. The same month, seed and sizes give the same world.

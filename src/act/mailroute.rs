@@ -132,7 +132,8 @@ fn read_back_contact(
     Ok(contact)
 }
 
-/// The id at the end of a created object's `Location` or in its body.
+/// The id in a created object's body, else at the end of its `Location` (an
+/// absolute `https://` URL on MailRoute's host: read, never followed).
 fn created_id(response: &crate::api::http::Response) -> Option<i64> {
     serde_json::from_slice::<Value>(&response.body)
         .ok()
@@ -185,9 +186,14 @@ pub fn customer_create(ctx: &mut Context<'_>, name: &str, reseller: i64) -> anyh
         });
     }
     let applied = ctx.send(&write)?;
-    let Some(id) = created_id(&applied.response) else {
+    // The id from the answer, else (a 202 with an empty body) by the name.
+    let id = match created_id(&applied.response) {
+        Some(id) => Some(id),
+        None => find(ctx)?.and_then(|id| id.parse().ok()),
+    };
+    let Some(id) = id else {
         anyhow::bail!(
-            "the customer was created (action {}) but its id is not in the answer; run `tally sync mailroute`",
+            "the customer was created (action {}) but its id is neither in the answer nor found by its name; run `tally sync mailroute`",
             applied.action_id
         );
     };
@@ -361,9 +367,14 @@ pub fn contact_create(ctx: &mut Context<'_>, args: &MrContactCreateArgs) -> anyh
         });
     }
     let applied = ctx.send(&write)?;
-    let Some(id) = created_id(&applied.response) else {
+    // The id from the answer, else (a 202 with an empty body) by the e-mail.
+    let id = match created_id(&applied.response) {
+        Some(id) => Some(id),
+        None => find(ctx)?.and_then(|id| id.parse().ok()),
+    };
+    let Some(id) = id else {
         anyhow::bail!(
-            "the contact was created (action {}) but its id is not in the answer; run `tally sync mailroute`",
+            "the contact was created (action {}) but its id is neither in the answer nor found by its e-mail; run `tally sync mailroute`",
             applied.action_id
         );
     };

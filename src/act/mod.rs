@@ -15,13 +15,17 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::api::http::Response;
+use crate::api::http::{Body, Response};
 use crate::api::{ApiError, ApiErrorKind};
 use crate::printer::Printer;
 use crate::store::{ActionOutcome, ActionStart, Store};
 
 /// Shown in place of a secret (a security question or answer).
 pub const HIDDEN: &str = "***";
+
+/// The note of a DELETE whose object was already gone.
+pub const ALREADY_GONE: &str =
+    "already gone: the server answered 404 Not Found, so there was nothing left to delete";
 
 /// The client a write goes through.
 #[derive(Clone)]
@@ -59,11 +63,28 @@ impl Client {
         }
     }
 
+    /// A DELETE answered 404 means the object is already gone (MailRoute's PHP
+    /// client treats it so): the action is settled, not failed.
+    fn gone_means_done(&self, method: &Method, err: &ApiError) -> bool {
+        matches!(self, Client::Mailroute(_))
+            && *method == Method::DELETE
+            && matches!(err.kind, ApiErrorKind::Status { status: 404, .. })
+    }
+
+    /// `fields` encoded as this provider takes them at `path`.
+    fn encode(&self, path: &str, fields: &Value) -> Body {
+        match self {
+            Client::Rackspace(_) => crate::api::rackspace::write_body(path, fields),
+            Client::Mailroute(_) => Body::Json(fields.clone()),
+        }
+    }
+
     async fn write(&self, write: &Write) -> Result<Response, ApiError> {
         let method = write.method.clone();
+        let body = write.body.as_ref().map(|b| self.encode(&write.path, b));
         match self {
-            Client::Rackspace(c) => c.write(method, &write.path, write.body.as_ref()).await,
-            Client::Mailroute(c) => c.write(method, &write.path, write.body.as_ref()).await,
+            Client::Rackspace(c) => c.write(method, &write.path, body.as_ref()).await,
+            Client::Mailroute(c) => c.write(method, &write.path, body.as_ref()).await,
         }
     }
 }
@@ -115,7 +136,10 @@ impl Write {
 pub struct Planned {
     pub method: &'static str,
     pub url: String,
+    /// The fields, secrets as `***`.
     pub body: Option<Value>,
+    /// The same fields as they will be sent: the content type and the encoded body.
+    pub sent: Option<(&'static str, String)>,
 }
 
 /// What a command did: a dry run, or a result to print (an outcome word such as
@@ -164,10 +188,16 @@ impl Context<'_> {
 
     /// The plan of a write, for `--dry-run`.
     pub fn plan(&self, write: &Write) -> Planned {
+        let body = write.shown_body();
+        let sent = body.as_ref().map(|b| {
+            let encoded = self.client.encode(&write.path, b);
+            (encoded.content_type(), encoded.encoded())
+        });
         Planned {
             method: crate::api::http::method_name(&write.method),
             url: crate::api::error::display_url(&self.client.url(&write.path)),
-            body: write.shown_body(),
+            body,
+            sent,
         }
     }
 
@@ -182,7 +212,7 @@ impl Context<'_> {
             target: write.target.clone(),
             method: planned.method,
             url: planned.url.clone(),
-            request: planned.body.as_ref().map(Value::to_string),
+            request: planned.sent.as_ref().map(|(_, text)| text.clone()),
             lookup_key: write.lookup_key.clone(),
             base_url: crate::api::error::display_url(self.client.base_url()),
             is_sandbox: self.client.is_sandbox(),
@@ -201,6 +231,21 @@ impl Context<'_> {
                 Ok(Applied {
                     action_id,
                     response,
+                })
+            }
+            Err(err) if self.client.gone_means_done(&write.method, &err) => {
+                store.finish_action(action_id, Some(404), ActionOutcome::Ok, Some(ALREADY_GONE))?;
+                self.printer.note(&format!(
+                    "{} (action {action_id}): {ALREADY_GONE}",
+                    write.operation
+                ));
+                Ok(Applied {
+                    action_id,
+                    response: Response {
+                        status: 404,
+                        headers: reqwest::header::HeaderMap::new(),
+                        body: bytes::Bytes::new(),
+                    },
                 })
             }
             Err(err) => {

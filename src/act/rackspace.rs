@@ -152,22 +152,26 @@ async fn find_customer(
         .map(|c| c.account_number))
 }
 
-/// The new account's number from an add's answer: a JSON body's `accountNumber`,
-/// else the `Location` header's last segment (the answer is not documented).
+/// The new account's number from an add's answer: a JSON body's `accountNumber`
+/// (a string or a number), a body that is the number as a bare JSON string (some
+/// endpoints answer so), else the `Location` header's last segment (the answer is
+/// not documented; an empty 200 body falls through to the lookup).
 pub fn new_account_number(response: &crate::api::http::Response) -> Option<String> {
+    let number = |v: &Value| match v {
+        Value::String(s) => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
     let from_body = serde_json::from_slice::<Value>(&response.body)
         .ok()
-        .and_then(|v| {
-            v.as_object().and_then(|o| {
-                o.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case("accountNumber"))
-                    .and_then(|(_, v)| match v {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    })
-            })
-        });
+        .and_then(|v| match &v {
+            Value::Object(o) => o
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("accountNumber"))
+                .and_then(|(_, v)| number(v)),
+            other => number(other),
+        })
+        .filter(|n| AccountNumber::parse(n).is_ok());
     from_body
         .or_else(|| {
             let location = response
@@ -739,6 +743,20 @@ mod tests {
             Some("1300502")
         );
         assert_eq!(new_account_number(&response(200, None, "")), None);
+        // A bare JSON string, a number; a string that is no account number falls
+        // through to the Location.
+        assert_eq!(
+            new_account_number(&response(200, None, r#""1300503""#)).as_deref(),
+            Some("1300503")
+        );
+        assert_eq!(
+            new_account_number(&response(200, None, "1300504")).as_deref(),
+            Some("1300504")
+        );
+        assert_eq!(
+            new_account_number(&response(201, Some("/v1/customers/1300505"), r#""OK""#)).as_deref(),
+            Some("1300505")
+        );
         assert_eq!(
             new_account_number(&response(200, Some("/v1/customers/x"), "")),
             None

@@ -91,7 +91,58 @@ pub struct Response {
 pub struct Request<'a> {
     pub method: reqwest::Method,
     pub url: &'a str,
-    pub body: Option<Bytes>,
+    /// The body as sent, with its content type.
+    pub body: Option<(&'static str, Bytes)>,
+}
+
+/// A write's body, encoded as the endpoint takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// `application/json`.
+    Json(serde_json::Value),
+    /// `application/x-www-form-urlencoded`: name=value pairs in order.
+    Form(Vec<(String, String)>),
+}
+
+impl Body {
+    pub const JSON: &'static str = "application/json";
+    pub const FORM: &'static str = "application/x-www-form-urlencoded";
+
+    /// A JSON object's fields as form fields, in order: text as it is, numbers and
+    /// booleans as their JSON text (`true`), nulls left out (a form has no null).
+    pub fn form_of(value: &serde_json::Value) -> Body {
+        let fields = value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, v)| {
+                let text = match v {
+                    serde_json::Value::Null => return None,
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Some((name.clone(), text))
+            })
+            .collect();
+        Body::Form(fields)
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            Body::Json(_) => Body::JSON,
+            Body::Form(_) => Body::FORM,
+        }
+    }
+
+    /// The bytes sent.
+    pub fn encoded(&self) -> String {
+        match self {
+            Body::Json(value) => value.to_string(),
+            Body::Form(fields) => form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish(),
+        }
+    }
 }
 
 impl<'a> Request<'a> {
@@ -103,16 +154,12 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// A write with a JSON body (`None`: no body, as a DELETE).
-    pub fn write(
-        method: reqwest::Method,
-        url: &'a str,
-        body: Option<&serde_json::Value>,
-    ) -> Request<'a> {
+    /// A write with its body (`None`: no body, as a DELETE).
+    pub fn write(method: reqwest::Method, url: &'a str, body: Option<&Body>) -> Request<'a> {
         Request {
             method,
             url,
-            body: body.map(|b| Bytes::from(b.to_string())),
+            body: body.map(|b| (b.content_type(), Bytes::from(b.encoded()))),
         }
     }
 }
@@ -205,7 +252,7 @@ impl Transport {
         self.send(auth, &Request::get(url)).await
     }
 
-    /// Sends a write (POST, PUT, DELETE) with its JSON body. A write is repeated only
+    /// Sends a write (POST, PUT, DELETE) with its body. A write is repeated only
     /// when it provably never reached the server (the connection could not be made);
     /// any other failure after sending (a timeout, a dropped connection, a body cut
     /// short) is [`ApiErrorKind::OutcomeUnknown`], and every response is final (a
@@ -296,9 +343,9 @@ impl Transport {
         for (name, value) in auth.headers() {
             request = request.header(name, value);
         }
-        if let Some(body) = &req.body {
+        if let Some((content_type, body)) = &req.body {
             request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::CONTENT_TYPE, *content_type)
                 .body(body.clone());
         }
         let mut response = request.send().await.map_err(|e| {

@@ -9,8 +9,9 @@
 //! distinct items than its last `total` is reported incomplete. (A list that shrinks
 //! while it is read, its last `total` smaller, is fine.)
 //!
-//! Link paging (Tastypie's `meta.next`): a link already followed, or more pages than
-//! `total_count` allows, is an error.
+//! Link paging (Tastypie's `meta.next`): the list is complete when its items reach
+//! the first page's `total_count`, whatever `next` says (MailRoute links a next page
+//! beside a complete one); a link already followed is an error.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -59,8 +60,6 @@ pub enum PagingError {
     Incomplete { distinct: u64, total: u64 },
     #[error("the server's next link leads back to {url}, a page already read; stopped")]
     LinkLoop { url: String },
-    #[error("{pages} pages read of a list whose total_count is {total}; stopped")]
-    TooManyPages { pages: u64, total: u64 },
     #[error(
         "the server's next link points to {url}, not the configured base URL's host; not followed (keys go only to that host)"
     )]
@@ -141,10 +140,10 @@ where
 }
 
 /// Streams every item of a list whose pages link to the next one (Tastypie's
-/// `meta.next`): `fetch(url)` gets a page. Stops when there is no next page or a
-/// page is empty (whatever the link says); a link back to a page already read, or
-/// more non-empty pages than the first page's `total_count` allows (each holds at
-/// least one item; one more is allowed for a list that grows), is an error.
+/// `meta.next`): `fetch(url)` gets a page. Stops when there is no next page, a
+/// page is empty, or the items read reach the first page's `total_count` (whatever
+/// the link says: so fresh links without end stop there too); a link back to a
+/// page already read is an error.
 pub fn link_stream<T, E, F, Fut>(first: String, fetch: F) -> impl Stream<Item = Result<T, E>>
 where
     E: From<PagingError>,
@@ -156,12 +155,14 @@ where
         next: Option<String>,
         seen: HashSet<String>,
         first_total: Option<u64>,
+        items: u64,
     }
     let state = State {
         fetch,
         next: Some(first),
         seen: HashSet::new(),
         first_total: None,
+        items: 0,
     };
     stream::try_unfold(state, move |mut state| async move {
         let Some(url) = state.next.take() else {
@@ -171,14 +172,12 @@ where
             return Err(E::from(PagingError::LinkLoop { url }));
         }
         let page = (state.fetch)(url).await?;
-        if let Some(total) = state.first_total.or(page.total) {
-            state.first_total = Some(total);
-            let pages = state.seen.len() as u64;
-            if !page.items.is_empty() && pages > total.max(1) + 1 {
-                return Err(E::from(PagingError::TooManyPages { pages, total }));
-            }
-        }
-        state.next = page.next.filter(|_| !page.items.is_empty());
+        state.first_total = state.first_total.or(page.total);
+        state.items += page.items.len() as u64;
+        // Complete at total_count: a `next` link beside it is not followed (MailRoute
+        // sets one on a filtered list that fits on one page).
+        let complete = state.first_total.is_some_and(|total| state.items >= total);
+        state.next = page.next.filter(|_| !page.items.is_empty() && !complete);
         Ok::<_, E>(Some((page.items, state)))
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
@@ -319,19 +318,38 @@ mod tests {
     }
 
     #[test]
-    fn fresh_links_without_end_stop_at_what_total_count_allows() {
-        // Every page links to a new URL and claims 3 items in all.
+    fn a_list_is_complete_at_total_count_whatever_next_says() {
+        // Every page links to a new URL and claims 3 items in all: three pages read.
+        let asked = std::cell::RefCell::new(Vec::new());
         let endless = |url: String| {
             let n: u64 = url.rsplit('=').next().unwrap().parse().unwrap();
+            asked.borrow_mut().push(n);
             page(vec![n], Some(format!("/list/?offset={}", n + 1)), Some(3))
         };
         assert_eq!(
             all(link_stream("/list/?offset=0".into(), endless)),
-            Err(TestError::Paging(PagingError::TooManyPages {
-                pages: 5,
-                total: 3
-            }))
+            Ok(vec![0, 1, 2])
         );
+        assert_eq!(*asked.borrow(), [0, 1, 2]);
+        // As recorded: 3 items of a limit of 20, `next` set all the same; no second
+        // request.
+        let asked = std::cell::Cell::new(0);
+        let recorded = |_url: String| {
+            asked.set(asked.get() + 1);
+            page(
+                vec![1, 2, 3],
+                Some("/api/v1/customer/?limit=20&offset=20".to_owned()),
+                Some(3),
+            )
+        };
+        assert_eq!(
+            all(link_stream(
+                "/api/v1/customer/?limit=20&offset=0".into(),
+                recorded
+            )),
+            Ok(vec![1, 2, 3])
+        );
+        assert_eq!(asked.get(), 1);
     }
 
     /// A server whose pages come from `pages` in turn (offsets ignored), each

@@ -3,9 +3,9 @@
 //! network, printable), CSV or JSON. Built from the billing views, so a closed month's
 //! statement shows its frozen bill and carries its revision in its number.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use duckdb::{Connection, params};
+use duckdb::Connection;
 use rust_decimal::Decimal;
 
 use maud::html;
@@ -94,48 +94,71 @@ pub fn statements(
         .map_err(StoreError::Query)?
         .collect::<Result<_, _>>()
         .map_err(StoreError::Query)?;
+    // Every line and fee of the month in one query each (a query per account cost
+    // ~15 ms, most of it planning: 25 s for 1,600 accounts), then split by account.
     let mut lines_stmt = conn
         .prepare(
-            "SELECT product, type, strftime(service_start, '%Y-%m-%d'), strftime(service_end, '%Y-%m-%d'),
-                    current_usage::VARCHAR, months::VARCHAR, sell_rate::VARCHAR, sell::VARCHAR,
-                    usage_change::VARCHAR, rule = 'price'
-               FROM bill_lines WHERE month = ? AND account_no = ?
-              ORDER BY product, service_start, invoice_id, line_no",
+            "SELECT account_no, product, type, strftime(service_start, '%Y-%m-%d'),
+                    strftime(service_end, '%Y-%m-%d'), current_usage::VARCHAR, months::VARCHAR,
+                    sell_rate::VARCHAR, sell::VARCHAR, usage_change::VARCHAR, rule = 'price'
+               FROM bill_lines WHERE month = ?
+              ORDER BY account_no, product, service_start, invoice_id, line_no",
         )
         .map_err(StoreError::Query)?;
+    let mut lines_of: HashMap<String, Vec<(String, StatementLine)>> = HashMap::new();
+    let all_lines = lines_stmt
+        .query_map([&m], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                StatementLine {
+                    kind: r.get(2)?,
+                    period_start: r.get(3)?,
+                    period_end: r.get(4)?,
+                    seats: decimal(r.get(5)?)?,
+                    months: decimal(r.get(6)?)?,
+                    rate: decimal(r.get::<_, Option<String>>(7)?.unwrap_or_default())
+                        .unwrap_or_default(),
+                    amount: decimal(r.get::<_, Option<String>>(8)?.unwrap_or_default())
+                        .unwrap_or_default(),
+                    usage_change: decimal(r.get(9)?)?,
+                    priced: r.get(10)?,
+                },
+            ))
+        })
+        .map_err(StoreError::Query)?;
+    for row in all_lines {
+        let (account, product, line) = row.map_err(StoreError::Query)?;
+        lines_of.entry(account).or_default().push((product, line));
+    }
     let mut fees_stmt = conn
         .prepare(
-            "SELECT description, amount::VARCHAR FROM bill_fees
-              WHERE month = ? AND account_no = ? ORDER BY description, amount",
+            "SELECT account_no, description, amount::VARCHAR FROM bill_fees
+              WHERE month = ? ORDER BY account_no, description, amount",
         )
         .map_err(StoreError::Query)?;
+    let mut fees_of: HashMap<String, Vec<FeeLine>> = HashMap::new();
+    let all_fees = fees_stmt
+        .query_map([&m], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                FeeLine {
+                    description: r.get(1)?,
+                    amount: decimal(r.get(2)?)?,
+                },
+            ))
+        })
+        .map_err(StoreError::Query)?;
+    for row in all_fees {
+        let (account, fee) = row.map_err(StoreError::Query)?;
+        fees_of.entry(account).or_default().push(fee);
+    }
     let mut out = Vec::new();
     for (account, name, reference) in who {
         if !accounts.is_empty() && !accounts.contains(&account) {
             continue;
         }
-        let rows = lines_stmt
-            .query_map(params![m, account], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    StatementLine {
-                        kind: r.get(1)?,
-                        period_start: r.get(2)?,
-                        period_end: r.get(3)?,
-                        seats: decimal(r.get(4)?)?,
-                        months: decimal(r.get(5)?)?,
-                        rate: decimal(r.get::<_, Option<String>>(6)?.unwrap_or_default())
-                            .unwrap_or_default(),
-                        amount: decimal(r.get::<_, Option<String>>(7)?.unwrap_or_default())
-                            .unwrap_or_default(),
-                        usage_change: decimal(r.get(8)?)?,
-                        priced: r.get(9)?,
-                    },
-                ))
-            })
-            .map_err(StoreError::Query)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(StoreError::Query)?;
+        let rows = lines_of.remove(&account).unwrap_or_default();
         let mut groups: Vec<ProductGroup> = Vec::new();
         for (product, line) in rows {
             match groups.last_mut() {
@@ -150,16 +173,7 @@ pub fn statements(
                 }),
             }
         }
-        let fees = fees_stmt
-            .query_map(params![m, account], |r| {
-                Ok(FeeLine {
-                    description: r.get(0)?,
-                    amount: decimal(r.get(1)?)?,
-                })
-            })
-            .map_err(StoreError::Query)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(StoreError::Query)?;
+        let fees = fees_of.remove(&account).unwrap_or_default();
         // Every amount is already in cents: the total is their sum, never re-rounded.
         let total = groups.iter().map(|g| g.subtotal).sum::<Decimal>()
             + fees.iter().map(|f| f.amount).sum::<Decimal>();

@@ -185,18 +185,25 @@ pub fn write_done(
     match (done, format) {
         (Done::DryRun(p), ActFormat::Table) => {
             writeln!(out, "dry run: nothing was sent\n{} {}", p.method, p.url)?;
-            if let Some(body) = &p.body {
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(body).unwrap_or_default()
-                )?;
+            if let (Some(body), Some((content_type, sent))) = (&p.body, &p.sent) {
+                writeln!(out, "Content-Type: {content_type}")?;
+                if *content_type == crate::api::http::Body::JSON {
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::to_string_pretty(body).unwrap_or_default()
+                    )?;
+                } else {
+                    writeln!(out, "{sent}")?;
+                }
             }
             Ok(())
         }
         (Done::DryRun(p), ActFormat::Json) => {
             let value = serde_json::json!({
                 "dry_run": true, "method": p.method, "url": p.url, "body": p.body,
+                "content_type": p.sent.as_ref().map(|(t, _)| *t),
+                "sent": p.sent.as_ref().map(|(_, b)| b),
             });
             writeln!(
                 out,

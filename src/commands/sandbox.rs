@@ -9,7 +9,9 @@ use crate::cli::SandboxArgs;
 use crate::commands::sync::runtime;
 use crate::month::Month;
 use crate::printer::Printer;
-use crate::sandbox::{FaultSpec, SANDBOX_USER_KEY, SandboxOptions, World, WorldOptions, start};
+use crate::sandbox::{
+    FaultSpec, SANDBOX_USER_KEY, SandboxOptions, World, WorldOptions, WorldSize, start,
+};
 use crate::settings::{API_KEY_ENV, LOGIN_ENV, SECRET_KEY_ENV, USER_KEY_ENV};
 use crate::{ExitStatus, UsageError};
 
@@ -37,7 +39,8 @@ pub fn run(args: &SandboxArgs, printer: &Printer) -> anyhow::Result<ExitStatus> 
         writeln!(out, "tally sandbox listening on {url}")?;
         writeln!(
             out,
-            "  world: seed {}, {} customers, {} monthly invoices ({} to {}); faults: {}; latency {} ms; rate limit: {}",
+            "  world: {}, seed {}, {} customers, {} monthly invoices ({} to {}); faults: {}; latency {} ms; rate limit: {}",
+            args.world,
             options.world.seed,
             options.world.customers,
             options.world.months,
@@ -77,7 +80,16 @@ pub fn run(args: &SandboxArgs, printer: &Printer) -> anyhow::Result<ExitStatus> 
 fn options(args: &SandboxArgs) -> anyhow::Result<SandboxOptions> {
     let faults =
         FaultSpec::parse(&args.faults).map_err(|e| UsageError(format!("--faults: {e}")))?;
-    if args.customers == 0 || args.months == 0 || args.months > 600 {
+    let size: WorldSize = args
+        .world
+        .parse()
+        .map_err(|e| UsageError(format!("--world: {e}")))?;
+    let world = WorldOptions::of(size);
+    let (customers, months) = (
+        args.customers.unwrap_or(world.customers),
+        args.months.unwrap_or(world.months),
+    );
+    if customers == 0 || months == 0 || months > 600 {
         return Err(
             UsageError("--customers must be at least 1 and --months from 1 to 600".into()).into(),
         );
@@ -85,10 +97,10 @@ fn options(args: &SandboxArgs) -> anyhow::Result<SandboxOptions> {
     let mut options = SandboxOptions {
         world: WorldOptions {
             seed: args.seed,
-            customers: args.customers,
+            customers,
             anomalies: args.anomalies,
             altered: args.alter_past_invoice,
-            ..WorldOptions::as_of(args.as_of.unwrap_or_else(Month::current), args.months)
+            ..world.dated(args.as_of.unwrap_or_else(Month::current), months)
         },
         requests_per_minute: match args.requests_per_minute {
             None => None,

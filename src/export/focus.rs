@@ -97,6 +97,7 @@ pub fn prepare_with(
           ORDER BY l.rowid;"
     };
     conn.execute_batch(lines).map_err(StoreError::Query)?;
+    ascii_lookups(conn)?;
     let orphans: Vec<String> = conn
         .prepare(
             "SELECT invoice_id FROM stg_invoices i
@@ -117,6 +118,74 @@ pub fn prepare_with(
             if orphans.len() == 1 { "it" } else { "them" },
         );
     }
+    Ok(())
+}
+
+/// Sets the MAP variables `focus_ascii_text` and `focus_ascii_domain` (provider
+/// text → its ASCII form, [`super::ascii`]) for every stored text that is not ASCII
+/// (product, line type, customer name; domain), and the TEMP macros `focus_text(x)`
+/// and `focus_domain(x)` that read them: FOCUS columns carrying provider text hold
+/// ASCII only, while the `x_` columns keep the exact text. Only non-ASCII values are
+/// keys (usually few; a lookup costs per key), found by bytes ≠ characters.
+fn ascii_lookups(conn: &Connection) -> anyhow::Result<()> {
+    let distinct = |sql: &str| -> anyhow::Result<Vec<String>> {
+        Ok(conn
+            .prepare(sql)?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    };
+    let texts = distinct(
+        "SELECT DISTINCT t FROM (
+             SELECT product AS t FROM line_items WHERE strlen(product) <> length(product)
+             UNION ALL SELECT type FROM line_items WHERE strlen(type) <> length(type)
+             UNION ALL SELECT name FROM customers WHERE strlen(name) <> length(name))",
+    )?;
+    let domains =
+        distinct("SELECT DISTINCT domain FROM line_items WHERE strlen(domain) <> length(domain)")?;
+    let set = |name: &str, pairs: Vec<(String, String)>| -> anyhow::Result<()> {
+        let (keys, values): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
+        let list = |items: Vec<String>| {
+            let quoted: Vec<String> = items
+                .iter()
+                .map(|t| format!("'{}'", t.replace('\'', "''")))
+                .collect();
+            format!("[{}]::VARCHAR[]", quoted.join(", "))
+        };
+        conn.execute_batch(&format!(
+            "SET VARIABLE {name} = map({}, {});",
+            list(keys),
+            list(values)
+        ))
+        .map_err(StoreError::Query)?;
+        Ok(())
+    };
+    set(
+        "focus_ascii_text",
+        texts
+            .into_iter()
+            .map(|t| {
+                let ascii = super::ascii::text(&t).into_owned();
+                (t, ascii)
+            })
+            .collect(),
+    )?;
+    set(
+        "focus_ascii_domain",
+        domains
+            .into_iter()
+            .map(|d| {
+                let ascii = super::ascii::domain(&d).into_owned();
+                (d, ascii)
+            })
+            .collect(),
+    )?;
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP MACRO focus_text(x) AS
+             coalesce(getvariable('focus_ascii_text')[x], x);
+         CREATE OR REPLACE TEMP MACRO focus_domain(x) AS
+             coalesce(getvariable('focus_ascii_domain')[x], x);",
+    )
+    .map_err(StoreError::Query)?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use duckdb::Connection;
 
 pub mod accounting;
+pub mod ascii;
 pub mod focus;
 pub mod manifest;
 

@@ -15,19 +15,26 @@ use super::rng::Rng;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fault {
     ServerError,
+    /// A throttle as the provider documents it (Rackspace: a 403 `unauthorizedFault`).
     Throttle,
     Drop,
     Truncate,
     Slow,
+    /// A Rackspace throttle as a plain-text body (`Exceeded request limits`).
+    ThrottleText,
+    /// A Rackspace throttle said only in the `x-error-message` header.
+    ThrottleHeader,
 }
 
 impl Fault {
-    const ALL: [Fault; 5] = [
+    const ALL: [Fault; 7] = [
         Fault::ServerError,
         Fault::Throttle,
         Fault::Drop,
         Fault::Truncate,
         Fault::Slow,
+        Fault::ThrottleText,
+        Fault::ThrottleHeader,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +44,8 @@ impl Fault {
             Fault::Drop => "drop",
             Fault::Truncate => "truncate",
             Fault::Slow => "slow",
+            Fault::ThrottleText => "throttle-text",
+            Fault::ThrottleHeader => "throttle-header",
         }
     }
 }
@@ -44,14 +53,14 @@ impl Fault {
 /// Probabilities in parts per 10,000, so that the spec is exact and comparable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultSpec {
-    per_10k: [u32; 5],
+    per_10k: [u32; 7],
     pub slow: Duration,
 }
 
 impl Default for FaultSpec {
     fn default() -> FaultSpec {
         FaultSpec {
-            per_10k: [0; 5],
+            per_10k: [0; 7],
             slow: Duration::from_millis(3000),
         }
     }
@@ -87,7 +96,7 @@ impl FaultSpec {
             }
             let Some(index) = Fault::ALL.iter().position(|f| f.name() == key) else {
                 return Err(format!(
-                    "unknown fault \"{key}\": expected one of 500, throttle, drop, truncate, slow, slow-ms"
+                    "unknown fault \"{key}\": expected one of 500, throttle, throttle-text, throttle-header, drop, truncate, slow, slow-ms"
                 ));
             };
             spec.per_10k[index] = probability_per_10k(value).ok_or_else(|| {
@@ -165,7 +174,9 @@ mod tests {
     #[test]
     fn specs_parse_or_say_why_not() {
         let spec = FaultSpec::parse("500=0.1, throttle=.05,slow-ms=250").unwrap();
-        assert_eq!(spec.per_10k, [1000, 500, 0, 0, 0]);
+        assert_eq!(spec.per_10k, [1000, 500, 0, 0, 0, 0, 0]);
+        let shapes = FaultSpec::parse("throttle-text=0.2,throttle-header=0.3").unwrap();
+        assert_eq!(shapes.per_10k, [0, 0, 0, 0, 0, 2000, 3000]);
         assert_eq!(spec.slow, Duration::from_millis(250));
         assert_eq!(FaultSpec::parse("none").unwrap(), FaultSpec::default());
         assert_eq!(
@@ -177,7 +188,7 @@ mod tests {
         assert_eq!(heavy_fast.per_10k, FaultSpec::parse(HEAVY).unwrap().per_10k);
         assert_eq!(
             FaultSpec::parse("502=0.1").unwrap_err(),
-            "unknown fault \"502\": expected one of 500, throttle, drop, truncate, slow, slow-ms"
+            "unknown fault \"502\": expected one of 500, throttle, throttle-text, throttle-header, drop, truncate, slow, slow-ms"
         );
         assert_eq!(
             FaultSpec::parse("drop=1.5").unwrap_err(),

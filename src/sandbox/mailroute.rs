@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{Value, json};
 
 use super::world::World;
@@ -91,10 +91,16 @@ impl MrWorld {
             if i % 9 == 4 {
                 continue; // on Rackspace only
             }
-            let mut name = c.domain.clone();
-            if i % 5 == 0 {
-                name[..1].make_ascii_uppercase(); // the same domain in another case
-            }
+            let name = if i % 5 == 0 {
+                // The same domain in another case (its first letter, whatever script).
+                let mut letters = c.domain.chars();
+                letters
+                    .next()
+                    .map(|first| first.to_uppercase().chain(letters).collect())
+                    .unwrap_or_default()
+            } else {
+                c.domain.clone()
+            };
             let billed = seats.get(c.account_number.as_str()).copied().unwrap_or(0);
             let reported_user_count = match i % 11 {
                 3 => None,
@@ -103,9 +109,11 @@ impl MrWorld {
             };
             customers.push(customer(1000 + i as i64, name, reported_user_count, i));
         }
+        // Ids after the Rackspace-derived ones (2000 and 2001 in the small world).
+        let first_own = 2000.max(1000 + world.customers.len() as i64);
         for k in 0..2 {
             customers.push(customer(
-                2000 + k,
+                first_own + k,
                 format!("mronly{}.example", k + 1),
                 Some(5 + k),
                 100 + k as usize,
@@ -125,7 +133,7 @@ fn customer(id: i64, name: String, reported_user_count: Option<i64>, i: usize) -
         (0..1 + i % 2)
             .map(|k| MrContact {
                 id: 5000 + 10 * id + k as i64,
-                email: format!("contact{k}@{}", name.to_ascii_lowercase()),
+                email: format!("contact{k}@{}", name.to_lowercase()),
                 first_name: format!("First{k}"),
                 last_name: format!("Last{i}"),
                 is_billing: k == 0 && i % 8 != 1,
@@ -138,7 +146,7 @@ fn customer(id: i64, name: String, reported_user_count: Option<i64>, i: usize) -
     let admins = (0..1 + i % 2)
         .map(|k| MrAdmin {
             id: 90_000 + 10 * id + k as i64,
-            username: format!("admin{k}@{}", name.to_ascii_lowercase()),
+            username: format!("admin{k}@{}", name.to_lowercase()),
             is_active: k == 0,
         })
         .collect();
@@ -151,14 +159,21 @@ fn customer(id: i64, name: String, reported_user_count: Option<i64>, i: usize) -
     }
 }
 
-/// A fixed creation date per id, in RFC 2822 with a -08:00 zone as the API sends.
+/// A fixed creation date per id, as MailRoute writes them (recorded): RFC 2822 in US
+/// Pacific time, the day without a leading zero (`Thu, 7 Jun 2012 15:29:27 -0700`),
+/// -0700 from April to October, -0800 otherwise.
 fn date(id: i64) -> String {
     let base = NaiveDate::from_ymd_opt(2013, 2, 18)
         .expect("date")
         .and_hms_opt(10, 10, 15)
         .expect("time");
-    let at = base + Duration::hours(id % 5000);
-    format!("{} -0800", at.format("%a, %d %b %Y %H:%M:%S"))
+    let at = base + Duration::hours((id * 13) % 9000);
+    let offset = if (4..=10).contains(&at.month()) {
+        "-0700"
+    } else {
+        "-0800"
+    };
+    format!("{} {offset}", at.format("%a, %-d %b %Y %H:%M:%S"))
 }
 
 fn customer_json(c: &MrCustomer) -> Value {
@@ -177,13 +192,21 @@ fn customer_json(c: &MrCustomer) -> Value {
     })
 }
 
+/// A contact as MailRoute lists it: `city`, `state`, `country` and names `""` when
+/// empty; `address`, `address2`, `zipcode` and `phone` `null` or `""` (both occur in
+/// one recorded list; here by the contact's id).
 fn contact_json(customer: i64, k: &MrContact) -> Value {
+    let empty = if k.id % 2 == 0 {
+        json!("")
+    } else {
+        Value::Null
+    };
     let text = |name: &str, empty: Value| k.extra.get(name).map_or(empty, |v| json!(v));
     json!({
         "state": text("state", json!("")), "city": text("city", json!("")),
-        "country": text("country", json!("")), "address": text("address", Value::Null),
-        "address2": text("address2", Value::Null), "zipcode": text("zipcode", Value::Null),
-        "phone": text("phone", Value::Null),
+        "country": text("country", json!("")), "address": text("address", empty.clone()),
+        "address2": text("address2", empty.clone()), "zipcode": text("zipcode", empty.clone()),
+        "phone": text("phone", empty),
         "last_name": k.last_name, "first_name": k.first_name, "email": k.email,
         "is_technical": k.is_technical, "is_billing": k.is_billing, "is_emergency": k.is_emergency,
         "created_at": date(k.id), "updated_at": date(k.id + 1),
@@ -207,6 +230,16 @@ fn admin_json(customer: i64, a: &MrAdmin) -> Value {
 pub fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "",
+    )
+        .into_response()
+}
+
+/// 400 and 501 as MailRoute sends them (recorded): an empty HTML body.
+pub fn empty_error(status: StatusCode) -> Response {
+    (
+        status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         "",
     )
@@ -278,7 +311,10 @@ fn page(
         q.push(format!("offset={at}"));
         format!("{path}?{}", q.join("&"))
     };
-    let next = (offset + limit < total).then(|| link(offset + limit));
+    // As recorded, a filtered list that fits on its first page still links a next
+    // page (total_count is what says the list is complete).
+    let links_on = offset + limit < total || (offset == 0 && !filters.is_empty());
+    let next = links_on.then(|| link(offset + limit));
     let previous = (offset > 0).then(|| link(offset.saturating_sub(limit)));
     json(
         StatusCode::OK,
@@ -383,6 +419,8 @@ pub fn route(world: &MrWorld, path: &str, query: &HashMap<String, String>) -> Re
             }
             page(path, &filters, all, query)
         }
+        // Admins are listed per customer only (recorded: 400, empty body).
+        ["admins"] => empty_error(StatusCode::BAD_REQUEST),
         ["admins", "customer", id] => match find(id) {
             Some(c) => page(
                 path,
@@ -426,10 +464,15 @@ fn field_error(resource: &str, field: &str, message: &str) -> Response {
     )
 }
 
-/// 201 with the object and its `Location`.
-fn created(host: &str, uri: &str, body: &Value) -> Response {
+/// The host MailRoute's `Location` headers name.
+pub const PRODUCTION_HOST: &str = "admin.mailroute.net";
+
+/// 201 with the object and its `Location`: an absolute `https://` URL on MailRoute's
+/// own host, as recorded (a client takes the id from it and never follows it).
+fn created(uri: &str, body: &Value) -> Response {
     let mut response = json(StatusCode::CREATED, body);
-    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("http://{host}{uri}")) {
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("https://{PRODUCTION_HOST}{uri}"))
+    {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
@@ -491,13 +534,12 @@ pub fn check_username(username: &str) -> Result<(), String> {
 }
 
 /// Routes a POST, PUT or DELETE under `/api/v1/` with its JSON body (`None`: no
-/// body or not a JSON object); `host` makes the `Location` of a created object.
+/// body or not a JSON object).
 pub fn write(
     world: &mut MrWorld,
     method: &axum::http::Method,
     path: &str,
     body: Option<&serde_json::Map<String, Value>>,
-    host: &str,
 ) -> Response {
     let rest = path.trim_start_matches("/api/v1/");
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
@@ -554,7 +596,7 @@ pub fn write(
             };
             let shown = customer_json(&c);
             world.customers.push(c);
-            created(host, &format!("/api/v1/customer/{id}/"), &shown)
+            created(&format!("/api/v1/customer/{id}/"), &shown)
         }
         ("PUT", ["customer", id]) => {
             let Some(at) = customer_at(world, id) else {
@@ -613,7 +655,7 @@ pub fn write(
             let c = &mut world.customers[at];
             let shown = contact_json(c.id, &contact);
             c.contacts.push(contact);
-            created(host, &format!("/api/v1/contact_customer/{id}/"), &shown)
+            created(&format!("/api/v1/contact_customer/{id}/"), &shown)
         }
         ("PUT", ["contact_customer", id]) => {
             let Some((at, k)) =
@@ -683,7 +725,6 @@ pub fn write(
             let shown = admin_json(c.id, &admin);
             c.admins.push(admin);
             created(
-                host,
                 &format!("/api/v1/admins/customer/{}/admin/{admin_id}/", c.id),
                 &shown,
             )
@@ -702,7 +743,8 @@ pub fn write(
                 None => not_found(),
             }
         }
-        (_, ["admins", ..]) => (StatusCode::METHOD_NOT_ALLOWED, "").into_response(),
+        // Admins allow only get, post and delete (recorded: 501, empty body).
+        (_, ["admins", ..]) => empty_error(StatusCode::NOT_IMPLEMENTED),
         _ => not_found(),
     }
 }
@@ -876,8 +918,16 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_rfc_2822_with_a_zone() {
+    fn dates_are_rfc_2822_in_pacific_time_with_one_digit_days() {
         assert_eq!(date(0), "Mon, 18 Feb 2013 10:10:15 -0800");
-        assert!(chrono::DateTime::parse_from_rfc2822(&date(1234)).is_ok());
+        let all: Vec<String> = (0..2_000).map(date).collect();
+        assert!(
+            all.iter()
+                .all(|d| chrono::DateTime::parse_from_rfc2822(d).is_ok())
+        );
+        let one_digit_day = |d: &&String| d.as_bytes()[6] == b' ';
+        assert!(all.iter().filter(one_digit_day).count() > 100);
+        assert!(all.iter().any(|d| d.ends_with("-0700")));
+        assert!(all.iter().any(|d| d.ends_with("-0800")));
     }
 }

@@ -17,4 +17,4 @@ pub use faults::FaultSpec;
 pub use mailroute::{MrWorld, SANDBOX_API_KEY, SANDBOX_LOGIN};
 pub use rackspace::{SANDBOX_SECRET_KEY, SANDBOX_USER_KEY};
 pub use server::{BackgroundSandbox, RunningSandbox, SandboxOptions, SandboxStats, start};
-pub use world::{World, WorldOptions};
+pub use world::{World, WorldOptions, WorldSize};

@@ -50,6 +50,22 @@ impl Payload {
         }
     }
 
+    /// A v1 write's form fields (`application/x-www-form-urlencoded`), as text
+    /// values; any other body (JSON among them) reads as no fields at all, so a
+    /// required field is then missing (how a form-reading server takes it).
+    pub(super) fn form(content_type: Option<&str>, body: &[u8]) -> Payload {
+        let is_form =
+            content_type.is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        let fields = if is_form {
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect()
+        } else {
+            serde_json::Map::new()
+        };
+        Payload::Object(fields)
+    }
+
     /// The object, or the provider's 400 for a missing or mistyped payload.
     #[allow(clippy::result_large_err)]
     fn object(&self) -> Result<&serde_json::Map<String, Value>, Response> {
@@ -385,6 +401,27 @@ pub(super) fn throttled() -> Response {
         "unauthorizedFault",
         "Exceeded request limits",
     )
+}
+
+/// A throttle as a plain-text body (another public client matches the text there).
+pub(super) fn throttled_as_text() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Exceeded request limits",
+    )
+        .into_response()
+}
+
+/// A throttle said only in the `x-error-message` header, the body empty (as older
+/// servers answer; both official clients read the header).
+pub(super) fn throttled_in_header() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [("x-error-message", "Exceeded request limits")],
+        "",
+    )
+        .into_response()
 }
 
 fn not_found_account(account: &str) -> Response {

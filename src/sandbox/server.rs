@@ -46,6 +46,9 @@ pub struct SandboxOptions {
     /// The first N writes (POST, PUT, DELETE) are applied, then their connection is
     /// dropped without an answer: a write whose outcome the client cannot know.
     pub lose_write_answers: u32,
+    /// MailRoute DELETEs find their object already deleted by someone else between
+    /// the client's read and its delete: the object goes, the answer is 404.
+    pub deleted_elsewhere: bool,
 }
 
 impl Default for SandboxOptions {
@@ -61,6 +64,7 @@ impl Default for SandboxOptions {
             latency: Duration::ZERO,
             corrupt_csv: Vec::new(),
             lose_write_answers: 0,
+            deleted_elsewhere: false,
         }
     }
 }
@@ -353,6 +357,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             );
         }
         Some(Fault::Throttle) => return throttled(),
+        Some(Fault::ThrottleText | Fault::ThrottleHeader) if is_mailroute => return throttled(),
+        Some(Fault::ThrottleText) => return rackspace::throttled_as_text(),
+        Some(Fault::ThrottleHeader) => return rackspace::throttled_in_header(),
         Some(Fault::Drop) => return dropped(),
         Some(Fault::Slow) => tokio::time::sleep(shared.options.faults.slow).await,
         _ => {}
@@ -389,12 +396,6 @@ async fn write(shared: &Shared, request: Request, is_mailroute: bool) -> Respons
         );
     }
     let path = request.uri().path().to_owned();
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1")
-        .to_owned();
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -414,14 +415,24 @@ async fn write(shared: &Shared, request: Request, is_mailroute: bool) -> Respons
         .writes
         .entry(format!("{method} {path}"))
         .or_default() += 1;
-    let payload = rackspace::Payload::read(content_type.as_deref(), &body);
+    // Rackspace's v1 writes take form fields, everything else JSON.
+    let payload = if !is_mailroute && path.starts_with("/v1/") {
+        rackspace::Payload::form(content_type.as_deref(), &body)
+    } else {
+        rackspace::Payload::read(content_type.as_deref(), &body)
+    };
     let response = if is_mailroute {
         let object = match &payload {
             rackspace::Payload::Object(map) => Some(map),
             _ => None,
         };
         let mut world = shared.mailroute.lock().expect("mailroute lock");
-        mailroute::write(&mut world, &method, &path, object, &host)
+        let response = mailroute::write(&mut world, &method, &path, object);
+        if method == Method::DELETE && shared.options.deleted_elsewhere {
+            mailroute::not_found()
+        } else {
+            response
+        }
     } else {
         rackspace::write(shared, &method, &path, &payload)
     };

@@ -5,6 +5,15 @@
 //! the provider's before July 2017); one later invoice claims a CSV but 404s, as
 //! the real API sometimes does. [`WorldOptions::as_of`] dates a world so that its
 //! last invoice is the month before a given one (the command line: today's month).
+//!
+//! Two sizes ([`WorldSize`]): the small clean world of most tests, and a large messy
+//! one as a big reseller's data is ([`WorldOptions::large`]): about 2,000
+//! sub-accounts, invoices of several thousand lines, lines the provider bills
+//! twice, non-ASCII product and customer names, internationalised domains
+//! (`bücher.example`), reference numbers that look like spreadsheet formulas,
+//! credits larger than a customer's month, and months with prorations on most
+//! lines. Every line still obeys the provider's arithmetic but the credits
+//! (usage change 0, a negative charge), and each TotalDue is its lines' sum.
 
 use std::fmt::Write as _;
 
@@ -25,6 +34,34 @@ const PRODUCTS: [(&str, &str); 5] = [
     ("Office 365 Business Premium", "14"),
 ];
 
+/// Products only the messy world sells (names as a European or Asian reseller's
+/// catalogue writes them), with their monthly rate per seat.
+const MESSY_PRODUCTS: [(&str, &str); 4] = [
+    ("Büro Mail", "3.25"),
+    ("Exchange – 50 GB", "9.5"),
+    ("Archivierung für E-Mail", "1.75"),
+    ("メール Plus", "4.2"),
+];
+
+/// Customer names of the messy world (every seventh customer's, in turn).
+const MESSY_NAMES: [&str; 6] = [
+    "Bücher & Söhne",
+    "Café Zürich",
+    "Łódź Dental",
+    "Ñandú Viajes",
+    "Øresund Shipping",
+    "Straßenbau Köln",
+];
+
+/// Reference numbers of the messy world that a spreadsheet would take for a formula.
+const FORMULA_REFERENCES: [&str; 5] = [
+    "=1+2",
+    "=HYPERLINK(\"x\")",
+    "+15550100",
+    "-PO-17",
+    "@SUM(A1)",
+];
+
 /// How many months from the world's first have no line-item CSV (the fixed world:
 /// January 2016 to June 2017, as the provider's invoices before July 2017).
 const MONTHS_WITHOUT_CSV: u32 = 18;
@@ -43,18 +80,74 @@ pub struct WorldOptions {
     /// credit line of −10.00 (Hosted Exchange, its first sub-account) and its TotalDue
     /// follows (what `closed_month_changed` must notice).
     pub altered: bool,
+    /// Real data's mess (the large world's): see the module's doc.
+    pub messy: bool,
+}
+
+/// The two worlds: small and clean (the default), or large and messy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WorldSize {
+    #[default]
+    Small,
+    Large,
+}
+
+impl std::str::FromStr for WorldSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<WorldSize, String> {
+        match text {
+            "small" => Ok(WorldSize::Small),
+            "large" => Ok(WorldSize::Large),
+            other => Err(format!("expected small or large, found {other:?}")),
+        }
+    }
 }
 
 impl WorldOptions {
     /// The default world dated so that its last invoice is the month before
     /// `month` (the sandbox as of that month): `months` invoices ending there.
     pub fn as_of(month: crate::month::Month, months: u32) -> WorldOptions {
+        WorldOptions::default().dated(month, months)
+    }
+
+    /// The world of `size`, at the fixed date of the tests.
+    pub fn of(size: WorldSize) -> WorldOptions {
+        match size {
+            WorldSize::Small => WorldOptions::default(),
+            WorldSize::Large => WorldOptions::large(),
+        }
+    }
+
+    /// The large, messy world: 2,000 sub-accounts over 30 months from January 2016
+    /// (the last 12 with line-item CSVs, one of which 404s), several thousand lines
+    /// an invoice.
+    pub fn large() -> WorldOptions {
+        WorldOptions {
+            customers: 2_000,
+            months: 30,
+            messy: true,
+            ..WorldOptions::default()
+        }
+    }
+
+    /// These options with `months` invoices, the last the month before `month`.
+    pub fn dated(self, month: crate::month::Month, months: u32) -> WorldOptions {
         let first = month.first_day() - chrono::Months::new(months);
         WorldOptions {
             first_month: (first.year(), first.month()),
             months,
-            ..WorldOptions::default()
+            ..self
         }
+    }
+
+    /// The products sold: the clean world's five, and the messy world's own.
+    fn products(&self) -> Vec<(&'static str, &'static str)> {
+        let mut all = PRODUCTS.to_vec();
+        if self.messy {
+            all.extend(MESSY_PRODUCTS);
+        }
+        all
     }
 
     /// The month of the first invoice, as `YYYY-MM`.
@@ -85,6 +178,7 @@ impl Default for WorldOptions {
             months: 48,
             anomalies: false,
             altered: false,
+            messy: false,
         }
     }
 }
@@ -175,6 +269,7 @@ fn amount(value: Decimal) -> Amount {
 /// One invoice's lines as they are written, numbered in order.
 struct InvoiceLines<'a> {
     customers: &'a [Customer],
+    products: &'a [(&'static str, &'static str)],
     lines: Vec<LineItem>,
 }
 
@@ -194,14 +289,15 @@ struct Line {
 impl InvoiceLines<'_> {
     /// Adds a line, its charge computed as the provider computes it.
     fn push(&mut self, line: Line) {
-        let rate: Decimal = PRODUCTS[line.product].1.parse().expect("rate");
+        let (product, rate) = self.products[line.product];
+        let rate: Decimal = rate.parse().expect("rate");
         let customer = &self.customers[line.customer];
         self.lines.push(LineItem {
             line_no: self.lines.len() as u32 + 1,
             account_no: customer.account_number.clone(),
             reference_no: customer.reference_number.clone().unwrap_or_default(),
             domain: customer.domain.clone(),
-            product: PRODUCTS[line.product].0.to_owned(),
+            product: product.to_owned(),
             line_type: line.kind,
             service_start: line.start,
             service_end: line.end,
@@ -221,6 +317,7 @@ impl InvoiceLines<'_> {
 struct Generator {
     rng: Rng,
     options: WorldOptions,
+    products: Vec<(&'static str, &'static str)>,
     /// Per customer, the months it is active: [start, end).
     spans: Vec<(u32, u32)>,
     subscriptions: Vec<Subscription>,
@@ -254,9 +351,30 @@ impl Generator {
             return;
         }
         let (prev_year, prev_month) = add_months(self.options.first_month, m - 1);
+        // The messy world reorganises twice a year: most subscriptions change seats
+        // twice that month, so prorated lines outnumber the renewals.
+        let (percent, rounds) = if self.options.messy && m % 6 == 3 {
+            (85, 2)
+        } else {
+            (15, 1)
+        };
+        for _ in 0..rounds {
+            self.change_seats(m, percent, (prev_year, prev_month), lines);
+        }
+    }
+
+    /// One round of seat changes during the month before `m`: each subscription
+    /// active then changes with probability `percent`, billed prorated.
+    fn change_seats(
+        &mut self,
+        m: u32,
+        percent: u64,
+        (prev_year, prev_month): (i32, u32),
+        lines: &mut InvoiceLines<'_>,
+    ) {
         for s in self.subscriptions.iter_mut() {
             let active_last_month = self.spans[s.customer].0 < m && m <= self.spans[s.customer].1;
-            if !(active_last_month && self.rng.chance(15)) {
+            if !(active_last_month && self.rng.chance(percent)) {
                 continue;
             }
             let rng = &mut self.rng;
@@ -327,11 +445,12 @@ impl Generator {
 
     /// New customers subscribe from month `m` on, to one or two products.
     fn new_subscriptions(&mut self, m: u32) {
+        let most = if self.options.messy { 4 } else { 2 };
         for (c, span) in self.spans.iter().enumerate() {
             if span.0 == m {
-                let products = 1 + self.rng.below(2) as usize;
+                let products = 1 + self.rng.below(most) as usize;
                 for k in 0..products {
-                    let product = (c + k * 2) % PRODUCTS.len();
+                    let product = (c + k * 2) % self.products.len();
                     self.subscriptions.push(Subscription {
                         customer: c,
                         product,
@@ -363,25 +482,81 @@ impl Generator {
         }
     }
 
+    /// A credit larger than the customer's whole month for about one customer in a
+    /// hundred: usage change 0, one month, a negative charge of two to four times
+    /// the customer's renewals on this invoice.
+    fn credit_some(&mut self, lines: &mut Vec<LineItem>) {
+        // Per customer, in the order they first renew: Σ renewals, the first renewal.
+        let mut month: Vec<(Decimal, LineItem)> = Vec::new();
+        let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for l in lines.iter().filter(|l| l.line_type == LineType::Renewal) {
+            match at.get(&l.account_no) {
+                Some(&i) => month[i].0 += l.charge.as_decimal(),
+                None => {
+                    at.insert(l.account_no.clone(), month.len());
+                    month.push((l.charge.as_decimal(), l.clone()));
+                }
+            }
+        }
+        for (sum, renewal) in month {
+            if self.rng.below(100) != 0 {
+                continue;
+            }
+            let times = Decimal::from(2 + self.rng.below(3));
+            lines.push(LineItem {
+                line_no: lines.len() as u32 + 1,
+                line_type: LineType::Other("Credit".into()),
+                usage_change: Amount::ZERO,
+                months: Amount::parse("1").expect("an amount"),
+                charge: amount(-(sum * times).round_dp(2)),
+                ..renewal
+            });
+        }
+    }
+
+    /// About one line in two hundred billed twice (the copy right after it), then
+    /// every line numbered again in order.
+    fn bill_some_twice(&mut self, lines: Vec<LineItem>) -> Vec<LineItem> {
+        let mut out = Vec::with_capacity(lines.len() + lines.len() / 100);
+        for line in lines {
+            let twice = self.rng.below(200) == 0;
+            if twice {
+                out.push(line.clone());
+            }
+            out.push(line);
+        }
+        for (i, line) in out.iter_mut().enumerate() {
+            line.line_no = i as u32 + 1;
+        }
+        out
+    }
+
     /// Month `m`'s invoice: its lines, total, id, date, and whether a CSV is served.
     fn invoice(&mut self, m: u32, customers: &[Customer]) -> Invoice {
+        let products = self.products.clone();
         let mut lines = InvoiceLines {
             customers,
+            products: &products,
             lines: Vec::new(),
         };
         self.prorated_changes(m, &mut lines);
         self.cancellations(m, &mut lines);
         self.new_subscriptions(m);
         self.renewals(m, &mut lines);
-        let lines = lines.lines;
+        let mut lines = lines.lines;
+        if self.options.messy {
+            self.credit_some(&mut lines);
+            lines = self.bill_some_twice(lines);
+        }
         let (year, month) = add_months(self.options.first_month, m);
         let total: Decimal = lines.iter().map(|l| l.charge.as_decimal()).sum();
         let first_csv_month = self.options.first_csv_month();
         let csv_available = (year, month) >= first_csv_month;
+        // One invoice 404s: drawn month by month, the last one if none was.
         let missing = csv_available
             && !self.missing_chosen
             && (year, month) > first_csv_month
-            && self.rng.chance(20);
+            && (self.rng.chance(20) || m + 1 == self.options.months);
         self.missing_chosen |= missing;
         Invoice {
             invoice_id: (9_000_000 + m * 1_117 + self.rng.below(1_000) as u32).to_string(),
@@ -401,11 +576,12 @@ impl World {
     pub fn generate(options: WorldOptions) -> World {
         let mut rng = Rng::new(options.seed);
         let customers: Vec<Customer> = (0..options.customers)
-            .map(|i| make_customer(&mut rng, i))
+            .map(|i| make_customer(&mut rng, i, options.messy))
             .collect();
         let spans = Generator::spans(&mut rng, &options);
         let mut generator = Generator {
             rng,
+            products: options.products(),
             options,
             spans,
             subscriptions: Vec::new(),
@@ -578,7 +754,11 @@ impl World {
     }
 }
 
-fn make_customer(rng: &mut Rng, i: usize) -> Customer {
+/// Customer `i`: its name, account number, domain (the name's letters and digits,
+/// lowercased: an internationalised domain for a non-ASCII name), reference number
+/// and contacts. A messy world gives every seventh customer a non-ASCII name and
+/// every eleventh a reference number that looks like a formula.
+fn make_customer(rng: &mut Rng, i: usize, messy: bool) -> Customer {
     const NAMES: [&str; 8] = [
         "Harbor Dental",
         "Smith, Jones & Partners",
@@ -589,16 +769,20 @@ fn make_customer(rng: &mut Rng, i: usize) -> Customer {
         "Orbit Labs",
         "Maple Clinic",
     ];
-    let base = NAMES[i % NAMES.len()];
+    let base = if messy && i % 7 == 3 {
+        MESSY_NAMES[(i / 7) % MESSY_NAMES.len()]
+    } else {
+        NAMES[i % NAMES.len()]
+    };
     let name = if i < NAMES.len() {
         base.to_owned()
     } else {
         format!("{base} {}", i / NAMES.len() + 1)
     };
     let slug: String = name
-        .to_ascii_lowercase()
+        .to_lowercase()
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(|c| c.is_alphanumeric())
         .collect();
     let contacts = (0..rng.below(3))
         .map(|k| Contact {
@@ -612,7 +796,12 @@ fn make_customer(rng: &mut Rng, i: usize) -> Customer {
     Customer {
         account_number: (1_300_000 + 17 * i as u64 + rng.below(17)).to_string(),
         name,
-        reference_number: rng.chance(30).then(|| format!("PO-{}", 1000 + i)),
+        reference_number: match rng.chance(30).then(|| format!("PO-{}", 1000 + i)) {
+            _ if messy && i % 11 == 5 => {
+                Some(FORMULA_REFERENCES[(i / 11) % FORMULA_REFERENCES.len()].to_owned())
+            }
+            reference => reference,
+        },
         domain: format!("{slug}.example"),
         contacts,
     }
@@ -660,6 +849,8 @@ pub fn line_items_csv(lines: &[LineItem]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use crate::parse::parse_line_items;
 
@@ -752,5 +943,90 @@ mod tests {
                 parse_line_items(&inv.invoice_id, line_items_csv(&inv.lines).as_bytes()).unwrap();
             assert_eq!(parsed, inv.lines);
         }
+    }
+
+    #[test]
+    fn the_large_world_is_as_messy_as_a_big_resellers_data() {
+        let w = World::generate(WorldOptions::large());
+        assert_eq!(w.customers.len(), 2_000);
+        let served: Vec<&Invoice> = w.invoices.iter().filter(|i| i.csv_served).collect();
+        assert_eq!(served.len(), 11, "12 months with CSVs, one 404");
+        let smallest = served.iter().map(|i| i.lines.len()).min().unwrap();
+        assert!(
+            smallest >= 3_000,
+            "several thousand lines an invoice: {smallest}"
+        );
+        let (mut twice, mut credits, mut kinds) = (0, 0, std::collections::BTreeSet::new());
+        let mut mostly_prorated = 0;
+        for inv in &served {
+            let sum: Decimal = inv.lines.iter().map(|l| l.charge.as_decimal()).sum();
+            assert_eq!(sum, inv.total_due.as_decimal(), "{}", inv.invoice_id);
+            let mut month: HashMap<&str, Decimal> = HashMap::new();
+            for l in &inv.lines {
+                if l.line_type == LineType::Renewal {
+                    *month.entry(&l.account_no).or_default() += l.charge.as_decimal();
+                }
+            }
+            for (i, l) in inv.lines.iter().enumerate() {
+                assert_eq!(l.line_no as usize, i + 1);
+                kinds.insert(l.line_type.as_str().to_owned());
+                if l.line_type.as_str() == "Credit" {
+                    credits += 1;
+                    assert!(l.usage_change.as_decimal().is_zero());
+                    assert!(-l.charge.as_decimal() > month[l.account_no.as_str()]);
+                    continue;
+                }
+                let months = billed_months(l.service_start, l.service_end);
+                assert_eq!(months, l.months.as_decimal());
+                let expected = charge(l.usage_change.as_decimal(), l.rate.as_decimal(), months);
+                assert_eq!(expected, l.charge.as_decimal());
+                if i > 0
+                    && inv.lines[i - 1]
+                        == (LineItem {
+                            line_no: l.line_no - 1,
+                            ..l.clone()
+                        })
+                {
+                    twice += 1;
+                }
+            }
+            let partial = inv
+                .lines
+                .iter()
+                .filter(|l| l.months.as_decimal() != Decimal::ONE);
+            if partial.count() * 2 > inv.lines.len() {
+                mostly_prorated += 1;
+            }
+            let parsed =
+                parse_line_items(&inv.invoice_id, line_items_csv(&inv.lines).as_bytes()).unwrap();
+            assert_eq!(parsed, inv.lines);
+        }
+        assert!(twice >= 20, "lines billed twice: {twice}");
+        assert!(credits >= 20, "credits: {credits}");
+        assert!(
+            mostly_prorated >= 1,
+            "a month with prorations on most lines"
+        );
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            ["Cancellation", "Credit", "Downgrade", "Renewal", "Upgrade"]
+        );
+        let products: std::collections::BTreeSet<&str> = served
+            .iter()
+            .flat_map(|i| i.lines.iter().map(|l| l.product.as_str()))
+            .collect();
+        for p in MESSY_PRODUCTS {
+            assert!(products.contains(p.0), "{p:?} sold");
+        }
+        assert!(
+            w.customers
+                .iter()
+                .any(|c| c.domain == "büchersöhne.example")
+        );
+        assert!(
+            w.customers
+                .iter()
+                .any(|c| c.reference_number.as_deref() == Some("=1+2"))
+        );
     }
 }

@@ -13,6 +13,8 @@ pub mod summaries;
 mod sync_write;
 
 #[cfg(test)]
+mod grouping_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::{Path, PathBuf};

@@ -29,6 +29,24 @@ pub const TABLES: [&str; 4] = [
     "line_checks",
 ];
 
+/// The summary columns that may hold NULL (migration 7); every other is NOT NULL.
+const NULLABLE: [&str; 3] = ["expected_charge", "recomputed_charge", "duplicate_of"];
+
+/// A summary table's rows as a batch whose schema is the table's alone: each
+/// column nullable exactly when the table's is, whatever the values. The batches
+/// of a group of invoices are concatenated under the first one's schema (in
+/// [`append`]), so a schema read off the values (a column without a NULL taken
+/// for NOT NULL) would refuse a later invoice's NULLs, and whether a group could
+/// be stored would depend on which invoice came first.
+fn table_batch<N: AsRef<str>>(
+    columns: impl IntoIterator<Item = (N, ArrayRef)>,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    RecordBatch::try_from_iter_with_nullable(columns.into_iter().map(|(name, values)| {
+        let nullable = NULLABLE.contains(&name.as_ref());
+        (name, values, nullable)
+    }))
+}
+
 /// The rows one invoice adds to each summary table (in [`TABLES`] order; a table
 /// with no row for it has none).
 pub(super) fn batches(
@@ -57,7 +75,7 @@ pub(super) fn batches(
     xor.append_value(invoice.print_xor);
     out.push((
         "invoice_sums",
-        RecordBatch::try_from_iter([
+        table_batch([
             ("invoice_id", ids(1)),
             ("lines", counts(vec![invoice.lines])),
             ("charge", sums(vec![invoice.charge], 4)?),
@@ -73,7 +91,7 @@ pub(super) fn batches(
         .for_each(|(_, s)| first_line.append_value(line_no(s.first_line)));
     out.push((
         "account_sums",
-        RecordBatch::try_from_iter([
+        table_batch([
             ("invoice_id", ids(a.len())),
             ("account_no", text(a.iter().map(|((k, _), _)| *k).collect())),
             (
@@ -94,7 +112,7 @@ pub(super) fn batches(
     let p = &summary.products;
     out.push((
         "product_sums",
-        RecordBatch::try_from_iter([
+        table_batch([
             ("invoice_id", ids(p.len())),
             ("product", text(p.iter().map(|(k, _)| *k).collect())),
             (
@@ -181,7 +199,7 @@ fn checks_batch(
         ("credit".to_owned(), flag(&|c| c.credit)),
         ("implausible".to_owned(), flag(&|c| c.implausible)),
     ]);
-    RecordBatch::try_from_iter(columns)
+    table_batch(columns)
 }
 
 /// Which summary tables rows go to: the database's, or TEMP copies of them.

@@ -9,14 +9,14 @@ use tally::sandbox::{BackgroundSandbox, SandboxOptions};
 
 use crate::common::{Run, Workdir, run};
 
-const USER_KEY: &str = "act-user-key";
-const SECRET_KEY: &str = "Act-Secret/Key+77";
+pub(crate) const USER_KEY: &str = "act-user-key";
+pub(crate) const SECRET_KEY: &str = "Act-Secret/Key+77";
 const LOGIN: &str = "act-login";
 const API_KEY: &str = "Act-ApiKey/xyz+5";
 /// The security answer of the contact tests: it must appear nowhere.
 const ANSWER: &str = "zebra-crossing-4471";
 
-fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
+pub(crate) fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
     BackgroundSandbox::start(SandboxOptions {
         user_key: USER_KEY.into(),
         secret_key: SECRET_KEY.into(),
@@ -28,7 +28,7 @@ fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
 }
 
 /// A work directory whose tally.toml points both providers at the sandbox.
-fn workdir(sb: &BackgroundSandbox) -> Workdir {
+pub(crate) fn workdir(sb: &BackgroundSandbox) -> Workdir {
     let w = Workdir::new();
     w.write(
         "tally.toml",
@@ -42,7 +42,7 @@ fn workdir(sb: &BackgroundSandbox) -> Workdir {
 }
 
 /// `tally ARGS` with both providers' keys and the security answer in the environment.
-fn tally(w: &Workdir, args: &[&str]) -> Run {
+pub(crate) fn tally(w: &Workdir, args: &[&str]) -> Run {
     let mut cmd = w.command();
     cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
         .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
@@ -53,7 +53,7 @@ fn tally(w: &Workdir, args: &[&str]) -> Run {
     run(cmd)
 }
 
-fn ok(w: &Workdir, args: &[&str]) -> Run {
+pub(crate) fn ok(w: &Workdir, args: &[&str]) -> Run {
     let r = tally(w, args);
     assert_eq!(r.code, 0, "{args:?}: {r:?}");
     r

@@ -124,11 +124,12 @@ fn a_full_sync_equals_the_sandbox_and_a_resync_mirrors_changes() {
         "{}",
         r.stdout
     );
-    // Dates arrive with a -08:00 zone and are stored in UTC: customer 1000 was
-    // created "Mon, 01 Apr 2013 02:10:15 -0800" (the sandbox's date for id 1000).
+    // Dates arrive in Pacific time, days not zero-padded, and are stored in UTC:
+    // customer 1000 was created "Sun, 4 Aug 2013 02:10:15 -0700" (the sandbox's date
+    // for id 1000), customer 2000 "Fri, 17 Jan 2014 18:10:15 -0800".
     assert_eq!(
-        w.query("SELECT strftime(created_at, '%Y-%m-%d %H:%M:%S') AS utc FROM mr_customers WHERE id = 1000"),
-        "utc\n2013-04-01 10:10:15\n"
+        w.query("SELECT id, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS utc FROM mr_customers WHERE id IN (1000, 2000) ORDER BY id"),
+        "id,utc\n1000,2013-08-04 09:10:15\n2000,2014-01-18 02:10:15\n"
     );
 
     // MailRoute deletes a customer and a contact, renames another customer.

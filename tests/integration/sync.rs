@@ -8,14 +8,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
-use tally::sandbox::{BackgroundSandbox, FaultSpec, SandboxOptions};
+use tally::sandbox::{BackgroundSandbox, FaultSpec, SandboxOptions, WorldOptions};
 
 use crate::common::{Run, Workdir, run};
 
 const USER_KEY: &str = "test-user-key";
 const SECRET_KEY: &str = "Sup3r-Secret/Key+42";
 
-fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
+pub(crate) fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
     BackgroundSandbox::start(SandboxOptions {
         user_key: USER_KEY.into(),
         secret_key: SECRET_KEY.into(),
@@ -24,7 +24,7 @@ fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
     .unwrap()
 }
 
-fn sync_command(w: &Workdir, sandbox: &BackgroundSandbox, extra: &[&str]) -> Command {
+pub(crate) fn sync_command(w: &Workdir, sandbox: &BackgroundSandbox, extra: &[&str]) -> Command {
     sync_command_at(w, sandbox, "60000", extra)
 }
 
@@ -44,14 +44,14 @@ fn sync_command_at(
     cmd
 }
 
-fn sync(w: &Workdir, sandbox: &BackgroundSandbox, extra: &[&str]) -> Run {
+pub(crate) fn sync(w: &Workdir, sandbox: &BackgroundSandbox, extra: &[&str]) -> Run {
     run(sync_command(w, sandbox, extra))
 }
 
 /// Per invoice: (date, lines stored, Σ stored charge, TotalDue, csv_status).
-type Invoices = BTreeMap<String, (String, u64, Decimal, Decimal, String)>;
+pub(crate) type Invoices = BTreeMap<String, (String, u64, Decimal, Decimal, String)>;
 
-fn stored(w: &Workdir) -> Invoices {
+pub(crate) fn stored(w: &Workdir) -> Invoices {
     let csv = w.query(
         "SELECT i.invoice_id, strftime(i.invoice_date, '%Y-%m-%d'),
                 count(l.line_no), coalesce(sum(l.charge), 0), i.total_due, coalesce(i.csv_status, 'pending')
@@ -78,7 +78,7 @@ fn stored(w: &Workdir) -> Invoices {
 }
 
 /// The sandbox's ground truth in the same shape: what a complete sync must store.
-fn truth(sandbox: &BackgroundSandbox) -> Invoices {
+pub(crate) fn truth(sandbox: &BackgroundSandbox) -> Invoices {
     let text = sandbox.sandbox().world().ground_truth();
     text.lines()
         .skip(1)
@@ -106,7 +106,7 @@ fn truth(sandbox: &BackgroundSandbox) -> Invoices {
 }
 
 /// Everything a sync stores, without the times it was stored at.
-fn snapshot(w: &Workdir) -> String {
+pub(crate) fn snapshot(w: &Workdir) -> String {
     [
         "SELECT account_number, invoice_id, invoice_date, invoice_type, total_due, is_paid, csv_available,
                 csv_status, csv_sha256, line_count FROM invoices ORDER BY ALL",
@@ -251,12 +251,50 @@ fn heavy_faults_end_in_the_same_result() {
 
 #[test]
 fn kill_9_mid_sync_then_rerun_equals_a_clean_run() {
-    let clean_sb = sandbox(SandboxOptions::default());
+    kill_9_mid_sync_then_rerun_in(WorldOptions::default());
+}
+
+/// The same on a world with repeated lines, non-ASCII text and big credits (the
+/// large world's mess on 200 sub-accounts over the small world's 48 months):
+/// invoices whose lines repeat arrive and are stored together.
+#[test]
+fn kill_9_mid_sync_of_a_messy_world_then_rerun_equals_a_clean_run() {
+    let world = WorldOptions {
+        customers: 200,
+        months: 48,
+        ..WorldOptions::large()
+    };
+    let repeated = tally::sandbox::World::generate(world)
+        .invoices
+        .iter()
+        .filter(|i| i.csv_served)
+        .filter(|i| {
+            i.lines.windows(2).any(|p| {
+                p[1] == tally::parse::LineItem {
+                    line_no: p[1].line_no,
+                    ..p[0].clone()
+                }
+            })
+        })
+        .count();
+    assert!(
+        repeated >= 3,
+        "{repeated} invoices with a line billed twice"
+    );
+    kill_9_mid_sync_then_rerun_in(world);
+}
+
+fn kill_9_mid_sync_then_rerun_in(world: WorldOptions) {
+    let clean_sb = sandbox(SandboxOptions {
+        world,
+        ..SandboxOptions::default()
+    });
     let clean = Workdir::new();
     assert_eq!(sync(&clean, &clean_sb, &[]).code, 0);
     let total = clean_sb.sandbox().stats().csv_served;
 
     let sb = sandbox(SandboxOptions {
+        world,
         latency: Duration::from_millis(25),
         ..SandboxOptions::default()
     });

@@ -152,7 +152,7 @@ impl Client {
         &self,
         method: reqwest::Method,
         path: &str,
-        body: Option<&serde_json::Value>,
+        body: Option<&crate::api::http::Body>,
     ) -> Result<Response, ApiError> {
         let url = self.url(path);
         let request = Request::write(method.clone(), &url, body);
@@ -328,5 +328,81 @@ mod tests {
         assert!(!format!("{headers:?}").contains("k3y"));
         assert!(c.auth.is_throttle(429, &HeaderMap::new(), b""));
         assert!(!c.auth.is_throttle(401, &HeaderMap::new(), b""));
+    }
+
+    /// Errors as recorded against MailRoute's servers: 400, 404 and 501 with an empty
+    /// `text/html` body, a 500 with `{"error_message": ...}`; a POST answered 202
+    /// with an empty body is a success.
+    #[tokio::test]
+    async fn recorded_error_shapes_say_method_url_status_and_message() {
+        use axum::http::StatusCode;
+        use axum::response::IntoResponse;
+        let empty = |status: StatusCode| {
+            (status, [("content-type", "text/html; charset=utf-8")], "").into_response()
+        };
+        let app = axum::Router::new()
+            .route(
+                "/api/v1/admins/",
+                axum::routing::post(move || async move { empty(StatusCode::BAD_REQUEST) }),
+            )
+            .route(
+                "/api/v1/customer/9/",
+                axum::routing::put(move || async move { empty(StatusCode::NOT_FOUND) }),
+            )
+            .route(
+                "/api/v1/admins/customer/1/admin/2/",
+                axum::routing::put(move || async move { empty(StatusCode::NOT_IMPLEMENTED) }),
+            )
+            .route(
+                "/api/v1/customer/",
+                axum::routing::post(|| async {
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        [("content-type", "application/json")],
+                        r#"{"error_message": "Sorry, this request could not be processed."}"#,
+                    )
+                        .into_response()
+                }),
+            )
+            .route(
+                "/api/v1/customer/1/action/",
+                axum::routing::post(|| async { (StatusCode::ACCEPTED, "").into_response() }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/api/v1/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let c = client(&base);
+        let body = crate::api::http::Body::Json(serde_json::json!({"name": "x"}));
+        let error = |method: reqwest::Method, path: &'static str| {
+            let c = Arc::clone(&c);
+            let body = body.clone();
+            async move {
+                c.write(method, path, Some(&body))
+                    .await
+                    .unwrap_err()
+                    .to_string()
+            }
+        };
+        assert_eq!(
+            error(reqwest::Method::POST, "admins/").await,
+            format!("POST {base}admins/: HTTP 400")
+        );
+        assert_eq!(
+            error(reqwest::Method::PUT, "customer/9/").await,
+            format!("PUT {base}customer/9/: HTTP 404")
+        );
+        assert_eq!(
+            error(reqwest::Method::PUT, "admins/customer/1/admin/2/").await,
+            format!("PUT {base}admins/customer/1/admin/2/: HTTP 501")
+        );
+        assert_eq!(
+            error(reqwest::Method::POST, "customer/").await,
+            format!("POST {base}customer/: HTTP 500: Sorry, this request could not be processed.")
+        );
+        let accepted = c
+            .write(reqwest::Method::POST, "customer/1/action/", Some(&body))
+            .await
+            .unwrap();
+        assert_eq!((accepted.status, accepted.body.len()), (202, 0));
     }
 }

@@ -44,17 +44,21 @@ pub struct Customer {
     pub updated_at: Option<NaiveDateTime>,
 }
 
+/// A contact. MailRoute writes an empty text field as `null` or `""` (both occur
+/// for the same field in one list): both read as `None`, so they are stored alike
+/// (NULL).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Contact {
     pub id: i64,
     /// The customer's resource URI.
     pub customer: Option<String>,
+    #[serde(default, deserialize_with = "text")]
     pub email: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub first_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub last_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub phone: Option<String>,
     #[serde(default)]
     pub is_billing: bool,
@@ -76,6 +80,11 @@ pub struct Admin {
     pub date_joined: Option<NaiveDateTime>,
     #[serde(default, deserialize_with = "rfc2822")]
     pub last_login: Option<NaiveDateTime>,
+}
+
+/// Optional text: `null`, `""` and blanks all read as `None`.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|t| !t.trim().is_empty()))
 }
 
 /// An RFC 2822 date with its zone, as UTC; null → None.
@@ -153,6 +162,64 @@ mod tests {
         let admin = br#"{ "last_login" : "Mon, 18 Feb 2013 10:10:13 -0800", "send_welcome" : null, "username" : "email@domain.com", "date_joined" : "Mon, 18 Feb 2013 10:10:13 -0800", "email" : "email@domain.com", "resource_uri" : "/api/v1/admins/customer/157/admin/50/", "is_active" : true, "customer" : null, "id" : 50, "reseller" : null }"#;
         let a: Admin = serde_json::from_slice(admin).unwrap();
         assert_eq!(a.last_login.unwrap().to_string(), "2013-02-18 18:10:13");
+    }
+
+    /// Shapes recorded against MailRoute's servers (API-NOTES, "Evidence from the
+    /// providers' own clients"), in fixtures of our own.
+    #[test]
+    fn recorded_shapes_read_as_they_mean() {
+        // One-digit days and Pacific offsets, summer and winter.
+        let list = br#"{"meta": {"limit": 20, "next": "/api/v1/customer/?limit=20&offset=20&reseller=7", "offset": 0, "previous": null, "total_count": 3},
+            "objects": [
+              {"absolute_url": "/customer/1/", "created_at": "Thu, 7 Jun 2012 15:29:27 -0700", "id": 1, "name": "a.example", "reported_user_count": null, "reseller": "/api/v1/reseller/7/", "updated_at": "Mon, 3 Dec 2012 09:05:01 -0800", "contacts": null, "domains": null},
+              {"absolute_url": "/customer/2/", "created_at": "Fri, 15 Jun 2012 08:00:00 -0700", "id": 2, "name": "b.example", "reported_user_count": null, "reseller": "/api/v1/reseller/7/", "updated_at": null, "pk": "2"},
+              {"absolute_url": "/customer/3/", "created_at": "Sat, 1 Dec 2012 23:30:00 -0800", "id": 3, "name": "c.example", "reported_user_count": null, "reseller": "/api/v1/reseller/7/"}
+            ]}"#;
+        let list: List<Customer> = serde_json::from_slice(list).unwrap();
+        let created: Vec<String> = list
+            .objects
+            .iter()
+            .map(|c| c.created_at.unwrap().to_string())
+            .collect();
+        assert_eq!(
+            created,
+            [
+                "2012-06-07 22:29:27",
+                "2012-06-15 15:00:00",
+                "2012-12-02 07:30:00"
+            ]
+        );
+        assert_eq!(
+            list.objects[0].updated_at.unwrap().to_string(),
+            "2012-12-03 17:05:01"
+        );
+        // reported_user_count null on every customer: unknown, never 0.
+        assert!(list.objects.iter().all(|c| c.reported_user_count.is_none()));
+        assert_eq!(list.meta.total_count, Some(3));
+        // null and "" for the same field in one list read alike.
+        let contacts = br#"{"meta": {"limit": 20, "next": null, "offset": 0, "previous": null, "total_count": 2},
+            "objects": [
+              {"address": null, "address2": null, "city": "", "country": "", "customer": "/api/v1/customer/1/", "email": "a@a.example", "first_name": "", "id": 11, "is_billing": true, "is_emergency": false, "is_technical": false, "last_name": "", "phone": null, "state": "", "zipcode": null, "absolute_url": "/contacts/customer/11/"},
+              {"address": "", "address2": "", "city": "", "country": "", "customer": "/api/v1/customer/1/", "email": "b@a.example", "first_name": "Bo", "id": 12, "is_billing": false, "is_emergency": true, "is_technical": true, "last_name": "Lee", "phone": "", "state": "", "zipcode": "", "absolute_url": "/contacts/customer/12/"}
+            ]}"#;
+        let list: List<Contact> = serde_json::from_slice(contacts).unwrap();
+        let (a, b) = (&list.objects[0], &list.objects[1]);
+        assert_eq!((a.phone.as_deref(), b.phone.as_deref()), (None, None));
+        assert_eq!(
+            (a.first_name.as_deref(), a.last_name.as_deref()),
+            (None, None)
+        );
+        assert_eq!(b.first_name.as_deref(), Some("Bo"));
+        // A filter that matches nothing: 200, no objects.
+        let none: List<Contact> = serde_json::from_slice(
+            br#"{"meta": {"limit": 20, "next": null, "offset": 0, "previous": null, "total_count": 0}, "objects": []}"#,
+        )
+        .unwrap();
+        assert!(none.objects.is_empty());
+        // Admins listed under a customer: customer, reseller, send_welcome null.
+        let admin = br#"{"customer": null, "date_joined": "Tue, 5 Feb 2013 10:10:13 -0800", "email": "a@a.example", "id": 9, "is_active": true, "last_login": null, "reseller": null, "resource_uri": "/api/v1/admins/customer/1/admin/9/", "send_welcome": null, "username": "a@a.example"}"#;
+        let a: Admin = serde_json::from_slice(admin).unwrap();
+        assert_eq!(a.date_joined.unwrap().to_string(), "2013-02-05 18:10:13");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::signature::{signature_header, timestamp};
 use super::wire::{self, Contact, Customer, CustomerList, FullContact, Invoice, ItemList};
 use crate::api::error::{ApiError, ApiErrorKind, ListError, response_message};
-use crate::api::http::{Auth, Request, Response, Transport, TransportStats};
+use crate::api::http::{Auth, Body, Request, Response, Transport, TransportStats};
 use crate::api::paging::{Keyed, Page, offset_stream};
 use crate::api::secret::Secret;
 
@@ -64,10 +64,20 @@ impl Auth for Signer {
     }
 
     fn is_throttle(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> bool {
-        status == 403
-            && response_message(headers, wire::fault_message(body))
-                .is_some_and(|m| wire::is_throttle_message(&m))
+        status == 403 && is_throttle(headers, body)
     }
+}
+
+/// A throttle ("Exceeded request limits") in any shape the providers' clients look
+/// for: the message of any `*Fault` object, the whole plain-text body (or a bare
+/// JSON string), or the `x-error-message` header alone (which both official clients
+/// read), whatever the other says.
+fn is_throttle(headers: &HeaderMap, body: &[u8]) -> bool {
+    let header = response_message(headers, None);
+    [header, wire::error_message(body)]
+        .iter()
+        .flatten()
+        .any(|m| wire::is_throttle_message(m))
 }
 
 /// A downloaded line-item CSV.
@@ -133,10 +143,8 @@ impl Client {
     }
 
     fn status_error(&self, url: &str, response: &Response) -> ApiError {
-        let message = response_message(&response.headers, wire::fault_message(&response.body));
-        let kind = if response.status == 403
-            && !message.as_deref().is_some_and(wire::is_throttle_message)
-        {
+        let message = response_message(&response.headers, wire::error_message(&response.body));
+        let kind = if response.status == 403 && !is_throttle(&response.headers, &response.body) {
             ApiErrorKind::Unauthorized {
                 status: 403,
                 hint: SIGNATURE_HINT,
@@ -216,7 +224,7 @@ impl Client {
         &self,
         method: reqwest::Method,
         path: &str,
-        body: Option<&serde_json::Value>,
+        body: Option<&Body>,
     ) -> Result<Response, ApiError> {
         let url = self.url(path);
         let request = Request::write(method.clone(), &url, body);
@@ -224,7 +232,7 @@ impl Client {
         if (200..300).contains(&response.status) {
             return Ok(response);
         }
-        let message = response_message(&response.headers, wire::fault_message(&response.body));
+        let message = response_message(&response.headers, wire::error_message(&response.body));
         Err(ApiError::new(
             crate::api::http::method_name(&method),
             &url,
@@ -314,6 +322,18 @@ impl Client {
     }
 }
 
+/// A write's fields as the endpoint at `path` takes them: v1 writes as form fields
+/// (`application/x-www-form-urlencoded`), as both official clients send them and the
+/// documentation's examples show; v2 contacts as JSON, as their page requires
+/// (API-NOTES: "Evidence from the providers' own clients").
+pub fn write_body(path: &str, fields: &serde_json::Value) -> Body {
+    if path.starts_with("/v1/") {
+        Body::form_of(fields)
+    } else {
+        Body::Json(fields.clone())
+    }
+}
+
 /// Pages through `list_url` with `size`/`offset`; `fetch` gets each page's URL.
 fn paged<T, F, Fut>(list_url: String, fetch: F) -> impl Stream<Item = Result<T, ApiError>>
 where
@@ -396,5 +416,15 @@ mod tests {
             "Exceeded request limits".parse().unwrap(),
         );
         assert!(signer.is_throttle(403, &h, b""));
+        // The header alone decides even when the body names another fault.
+        assert!(signer.is_throttle(
+            403,
+            &h,
+            br#"{"unauthorizedFault":{"message":"Not authorized"}}"#
+        ));
+        // A plain-text body, as another public client meets it.
+        assert!(signer.is_throttle(403, &HeaderMap::new(), b"Exceeded request limits"));
+        assert!(!signer.is_throttle(403, &HeaderMap::new(), b"Forbidden"));
+        assert!(!signer.is_throttle(500, &h, b"Exceeded request limits"));
     }
 }

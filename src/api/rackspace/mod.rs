@@ -7,5 +7,5 @@ pub mod wire;
 
 pub use client::{
     Client, ClientOptions, Credentials, CsvDownload, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE,
-    DEFAULT_USER_AGENT, PAGE_SIZE, SIGNATURE_HINT, segment,
+    DEFAULT_USER_AGENT, PAGE_SIZE, SIGNATURE_HINT, segment, write_body,
 };

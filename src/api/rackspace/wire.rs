@@ -194,20 +194,45 @@ pub fn parse_full_contact(body: &[u8]) -> Result<FullContact, serde_json::Error>
     })
 }
 
-/// The message of a Rackspace fault body: `{"<anything>Fault": {"message": ...}}`.
-pub fn fault_message(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    value.as_object()?.iter().find_map(|(key, inner)| {
-        if !key.to_ascii_lowercase().ends_with("fault") {
-            return None;
+/// What a Rackspace error body says: a fault's message
+/// (`{"<anything>Fault": {"message": ...}}`) with its `details` and `resourceType`
+/// beside it when it has them, a bare JSON string, or a short plain-text body
+/// (another client matches the throttle text anywhere in one). An HTML page or an
+/// empty body says nothing.
+pub fn error_message(body: &[u8]) -> Option<String> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => map.iter().find_map(|(key, inner)| {
+            if !key.to_ascii_lowercase().ends_with("fault") {
+                return None;
+            }
+            let inner = inner.as_object()?;
+            let text = |name: &str| {
+                inner
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .and_then(|(_, v)| v.as_str())
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+            };
+            let message = text("message")?;
+            let beside: Vec<String> = [("details", "details"), ("resourceType", "resource type")]
+                .iter()
+                .filter_map(|(key, label)| text(key).map(|v| format!("{label}: {v}")))
+                .collect();
+            Some(if beside.is_empty() {
+                message.to_owned()
+            } else {
+                format!("{message} ({})", beside.join("; "))
+            })
+        }),
+        Ok(Value::String(text)) => Some(text.trim().to_owned()).filter(|t| !t.is_empty()),
+        Ok(_) => None,
+        Err(_) => {
+            let text = std::str::from_utf8(body).ok()?.trim();
+            let plain = !text.is_empty() && !text.starts_with('<') && text.len() <= 1_000;
+            plain.then(|| text.to_owned())
         }
-        let inner = inner.as_object()?;
-        inner
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("message"))
-            .and_then(|(_, m)| m.as_str())
-            .map(str::to_owned)
-    })
+    }
 }
 
 /// True when a 403 is throttling ("Exceeded request limits"), not an auth failure.
@@ -313,21 +338,83 @@ mod tests {
     }
 
     #[test]
+    fn error_bodies_in_every_shape_the_clients_meet() {
+        // Any *Fault root, with details and resourceType beside the message.
+        let body = br#"{"itemNotFoundFault":{"code":404,"details":"Account 1234567 was not found","message":"Customer not found","resourceType":"customer"}}"#;
+        assert_eq!(
+            error_message(body).as_deref(),
+            Some(
+                "Customer not found (details: Account 1234567 was not found; resource type: customer)"
+            )
+        );
+        let body = br#"{"validationFault":{"message":"Name too long: 100 characters or fewer","code":400,"additionalData":{"isRecoverable":false}}}"#;
+        assert_eq!(
+            error_message(body).as_deref(),
+            Some("Name too long: 100 characters or fewer")
+        );
+        // A plain-text body, a bare JSON string, `\/` escapes.
+        assert_eq!(
+            error_message(b"Exceeded request limits\r\n").as_deref(),
+            Some("Exceeded request limits")
+        );
+        assert_eq!(
+            error_message(br#""Exceeded request limits""#).as_deref(),
+            Some("Exceeded request limits")
+        );
+        assert_eq!(
+            error_message(br#"{"badRequestFault":{"message":"Bad path \/v1\/customers"}}"#)
+                .as_deref(),
+            Some("Bad path /v1/customers")
+        );
+        // Nothing said: empty, whitespace, HTML, JSON without a fault.
+        for silent in [
+            &b""[..],
+            b"  \n",
+            b"<html><body>403</body></html>",
+            b"{}",
+            b"null",
+        ] {
+            assert_eq!(error_message(silent), None, "{silent:?}");
+        }
+    }
+
+    #[test]
+    fn tolerant_reads_of_customers() {
+        // accountNumber as a number or a string; referenceNumber null, a number or
+        // absent; `\/` escapes; keys in alphabetical order as the API sends them.
+        let body = br#"{"accountNumber":460182,"city":"San Antonio","email":"billing@example.com","name":"Cedar \/ Law","referenceNumber":null}"#;
+        let c: Customer = parse(body).unwrap();
+        assert_eq!(
+            (
+                c.account_number.as_str(),
+                c.name.as_deref(),
+                c.reference_number
+            ),
+            ("460182", Some("Cedar / Law"), None)
+        );
+        let body = br#"{"accountNumber":"460183","name":"Orbit Labs","referenceNumber":49}"#;
+        let c: Customer = parse(body).unwrap();
+        assert_eq!(c.reference_number.as_deref(), Some("49"));
+        let c: Customer = parse(br#"{"accountNumber":"460184"}"#).unwrap();
+        assert_eq!((c.name, c.reference_number), (None, None));
+    }
+
+    #[test]
     fn fault_messages_and_throttling() {
         let throttled =
             br#"{"unauthorizedFault":{"message":"Exceeded request limits","code":403}}"#;
         assert_eq!(
-            fault_message(throttled).as_deref(),
+            error_message(throttled).as_deref(),
             Some("Exceeded request limits")
         );
         assert!(is_throttle_message("Exceeded request limits"));
         let auth = br#"{"unauthorizedFault":{"message":"Authentication failed","code":403}}"#;
-        assert!(!is_throttle_message(&fault_message(auth).unwrap()));
+        assert!(!is_throttle_message(&error_message(auth).unwrap()));
         assert_eq!(
-            fault_message(br#"{"itemNotFoundFault":{"Message":"No such invoice"}}"#).as_deref(),
+            error_message(br#"{"itemNotFoundFault":{"Message":"No such invoice"}}"#).as_deref(),
             Some("No such invoice")
         );
-        assert_eq!(fault_message(b"<html>oops</html>"), None);
-        assert_eq!(fault_message(br#"{"error":"x"}"#), None);
+        assert_eq!(error_message(b"<html>oops</html>"), None);
+        assert_eq!(error_message(br#"{"error":"x"}"#), None);
     }
 }
