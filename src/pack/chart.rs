@@ -20,6 +20,8 @@ const HEIGHT: u32 = 360;
 /// A bar chart grows by this much per bar past ten, so labels never overlap.
 const BAR_PITCH: u32 = 26;
 const FONT: &str = "sans-serif";
+/// About how wide a character of a 12 px label is (to see whether a label fits).
+const LABEL_CHAR_PX: i32 = 7;
 
 /// Series colours (colour-blind-safe Okabe–Ito order), cycled.
 const PALETTE: [RGBColor; 7] = [
@@ -160,19 +162,24 @@ pub fn bars(
                 .map_err(drawing)?;
             let (xv, _) = chart.backend_coord(&(f(*value), row));
             let (x_zero, _) = chart.backend_coord(&(0.0, row));
-            let (at, pos) = if xv >= x_zero {
+            let (x_hi, _) = chart.backend_coord(&(hi, row));
+            // Beyond the bar's end, or (when the plot's edge leaves too little room
+            // there, as for a credit far larger than the other moves) inside it, in white.
+            let text = Kind::Money.decimal(*value);
+            let width = LABEL_CHAR_PX * text.chars().count() as i32 + 4;
+            let outward = xv >= x_zero;
+            let room = if outward { x_hi - xv } else { xv - x0 };
+            let inside = room < width;
+            let (at, pos) = if outward != inside {
                 (xv + 4, HPos::Left)
             } else {
                 (xv - 4, HPos::Right)
             };
-            let value_style = (FONT, 12).into_font().color(&INK);
+            let ink = if inside { &WHITE } else { &INK };
+            let value_style = (FONT, 12).into_font().color(ink);
             let value_style = value_style.pos(Pos::new(pos, VPos::Center));
-            root.draw(&Text::new(
-                Kind::Money.decimal(*value),
-                (at, y),
-                value_style,
-            ))
-            .map_err(drawing)?;
+            root.draw(&Text::new(text, (at, y), value_style))
+                .map_err(drawing)?;
         }
         Ok(())
     })?;
@@ -404,6 +411,47 @@ mod tests {
         assert!(
             bars.contains(">\n-5.25\n<") && bars.contains(">\n12.00\n<"),
             "{bars}"
+        );
+    }
+
+    /// A value label goes beyond its bar's end, or inside the bar in white where
+    /// the plot's edge leaves no room for it (a credit far larger than the other
+    /// moves ran into the sub-accounts' names).
+    #[test]
+    fn a_value_label_without_room_outside_goes_inside_its_bar() {
+        let labels = Labels {
+            id: "movers",
+            title: "Moves",
+            desc: "Moves",
+            x: "change",
+            y: "sub-account",
+        };
+        let svg = bars(
+            &labels,
+            &[
+                ("1300063 Harbor Dental 222".into(), d("1928.50")),
+                ("1332899 Bücher & Söhne 242".into(), d("-1721.27")),
+                ("1317357 Cedar Law 128".into(), d("-1030.46")),
+            ],
+            true,
+        )
+        .unwrap()
+        .into_string();
+        // The text element holding a value, with its attributes.
+        let text_of = |value: &str| {
+            let end = svg.find(&format!(">\n{value}\n<")).expect(value);
+            let start = svg[..end].rfind("<text").unwrap();
+            svg[start..end].to_owned()
+        };
+        let inside = text_of("-1,721.27");
+        assert!(
+            inside.contains("fill=\"#FFFFFF\"") && inside.contains("text-anchor=\"start\""),
+            "{inside}"
+        );
+        let outside = text_of("-1,030.46");
+        assert!(
+            !outside.contains("#FFFFFF") && outside.contains("text-anchor=\"end\""),
+            "{outside}"
         );
     }
 }
