@@ -145,6 +145,7 @@ async fn run(
     }
     bar.finish();
     snapshot.customers = customers.into_iter().map(customer_row).collect();
+    refuse_repeated_ids(&snapshot, client.base_url())?;
     report.resellers = snapshot.resellers.len() as u64;
     report.customers = snapshot.customers.len() as u64;
     report.contacts = snapshot.contacts.len() as u64;
@@ -197,6 +198,42 @@ pub(crate) fn admin_row(a: Admin, customer_id: i64) -> MrAdminRow {
 }
 
 /// Keys refused: the run stops.
+/// The first id that occurs twice in `ids`, if any.
+fn first_repeated(ids: impl Iterator<Item = i64>) -> Option<i64> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter().find(|id| !seen.insert(*id))
+}
+
+/// A snapshot that names one object twice (MailRoute's ids are its keys) is refused
+/// as a whole, saying which list and id, before anything is stored.
+fn refuse_repeated_ids(snapshot: &MrSnapshot, base_url: &str) -> anyhow::Result<()> {
+    let lists = [
+        (
+            "customer",
+            "customer/",
+            first_repeated(snapshot.customers.iter().map(|c| c.id)),
+        ),
+        (
+            "contact",
+            "contact_customer/",
+            first_repeated(snapshot.contacts.iter().map(|k| k.id)),
+        ),
+        (
+            "admin",
+            "admins/customer/ID/",
+            first_repeated(snapshot.admins.iter().map(|a| a.id)),
+        ),
+    ];
+    for (what, path, repeated) in lists {
+        if let Some(id) = repeated {
+            anyhow::bail!(
+                "MailRoute listed {what} {id} twice ({base_url}{path}); its ids are unique, so the lists are not trustworthy: nothing was stored"
+            );
+        }
+    }
+    Ok(())
+}
+
 fn fatal(err: ApiError) -> anyhow::Error {
     anyhow::Error::from(err)
 }
@@ -210,4 +247,35 @@ fn failure(what: &str, err: ApiError) -> anyhow::Result<Failure> {
         what: what.to_owned(),
         why: err.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_naming_an_id_twice_is_refused_by_list_and_id() {
+        let customer = |id| {
+            customer_row(Customer {
+                id,
+                name: format!("c{id}.example"),
+                reported_user_count: None,
+                reseller: None,
+                created_at: None,
+                updated_at: None,
+            })
+        };
+        let mut snapshot = MrSnapshot {
+            customers: vec![customer(1000), customer(2000), customer(1001)],
+            ..MrSnapshot::default()
+        };
+        assert!(refuse_repeated_ids(&snapshot, "https://admin.mailroute.net/api/v1/").is_ok());
+        snapshot.customers.push(customer(2000));
+        assert_eq!(
+            refuse_repeated_ids(&snapshot, "https://admin.mailroute.net/api/v1/")
+                .unwrap_err()
+                .to_string(),
+            "MailRoute listed customer 2000 twice (https://admin.mailroute.net/api/v1/customer/); its ids are unique, so the lists are not trustworthy: nothing was stored"
+        );
+    }
 }
