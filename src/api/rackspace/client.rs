@@ -427,4 +427,95 @@ mod tests {
         assert!(!signer.is_throttle(403, &HeaderMap::new(), b"Forbidden"));
         assert!(!signer.is_throttle(500, &h, b"Exceeded request limits"));
     }
+
+    /// Answers as the providers' own clients meet them, at the wire: an empty 200
+    /// and a bare JSON string on writes are successes; a fault's details and
+    /// resource type are shown beside its message; a plain-text throttle on a write
+    /// is reported as the throttle it is (a write is never repeated), not as a bad
+    /// signature; the header alone says it too.
+    #[tokio::test]
+    async fn write_answers_in_every_recorded_shape() {
+        use axum::http::StatusCode;
+        use axum::response::IntoResponse;
+        use axum::routing::{post, put};
+        let app = axum::Router::new()
+            .route("/v1/customers", post(|| async { (StatusCode::OK, "").into_response() }))
+            .route(
+                "/v1/customers/1300001",
+                put(|| async { (StatusCode::OK, r#""OK""#).into_response() }),
+            )
+            .route(
+                "/v1/customers/1300002",
+                put(|| async {
+                    (
+                        StatusCode::NOT_FOUND,
+                        r#"{"itemNotFoundFault":{"code":404,"details":"Account 1300002 is not yours","message":"Customer not found","resourceType":"customer"}}"#,
+                    )
+                        .into_response()
+                }),
+            )
+            .route(
+                "/v1/customers/1300003/enable",
+                post(|| async {
+                    (StatusCode::FORBIDDEN, [("content-type", "text/plain")], "Exceeded request limits")
+                        .into_response()
+                }),
+            )
+            .route(
+                "/v1/customers/1300004/enable",
+                post(|| async {
+                    (StatusCode::FORBIDDEN, [("x-error-message", "Exceeded request limits")], "")
+                        .into_response()
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let client = Client::new(
+            ClientOptions::new(Credentials {
+                user_key: "k".into(),
+                secret_key: Secret::new("s"),
+            })
+            .at(base.clone(), 60_000),
+        )
+        .unwrap();
+        let form = write_body("/v1/customers", &serde_json::json!({"name": "Acme"}));
+        let ok = client
+            .write(reqwest::Method::POST, "/v1/customers", Some(&form))
+            .await
+            .unwrap();
+        assert_eq!((ok.status, ok.body.len()), (200, 0));
+        let ok = client
+            .write(reqwest::Method::PUT, "/v1/customers/1300001", Some(&form))
+            .await
+            .unwrap();
+        assert_eq!(&ok.body[..], br#""OK""#);
+        let error = |method: reqwest::Method, path: &'static str| {
+            let client = Arc::clone(&client);
+            async move {
+                client
+                    .write(method, path, None)
+                    .await
+                    .unwrap_err()
+                    .to_string()
+            }
+        };
+        assert_eq!(
+            error(reqwest::Method::PUT, "/v1/customers/1300002").await,
+            format!(
+                "PUT {base}/v1/customers/1300002: HTTP 404: Customer not found (details: Account 1300002 is not yours; resource type: customer)"
+            )
+        );
+        for account in ["1300003", "1300004"] {
+            let path: &'static str = if account == "1300003" {
+                "/v1/customers/1300003/enable"
+            } else {
+                "/v1/customers/1300004/enable"
+            };
+            assert_eq!(
+                error(reqwest::Method::POST, path).await,
+                format!("POST {base}{path}: HTTP 403: Exceeded request limits")
+            );
+        }
+    }
 }
