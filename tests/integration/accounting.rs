@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::common::Workdir;
-use crate::report::{rows, synced};
+use crate::common::synced;
+use crate::report::rows;
 
 const BOOK: &str = include_str!("../data/prices.toml");
 

@@ -7,49 +7,22 @@ use std::collections::BTreeMap;
 
 use tally::sandbox::{BackgroundSandbox, SandboxOptions};
 
-use crate::common::{Run, Workdir, run};
+use crate::common::{Run, Workdir, run, sandbox};
 
-pub(crate) const USER_KEY: &str = "act-user-key";
-pub(crate) const SECRET_KEY: &str = "Act-Secret/Key+77";
-const LOGIN: &str = "act-login";
-const API_KEY: &str = "Act-ApiKey/xyz+5";
 /// The security answer of the contact tests: it must appear nowhere.
 const ANSWER: &str = "zebra-crossing-4471";
-
-pub(crate) fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
-    BackgroundSandbox::start(SandboxOptions {
-        user_key: USER_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-        mailroute_login: LOGIN.into(),
-        mailroute_api_key: API_KEY.into(),
-        ..options
-    })
-    .unwrap()
-}
 
 /// A work directory whose tally.toml points both providers at the sandbox.
 pub(crate) fn workdir(sb: &BackgroundSandbox) -> Workdir {
     let w = Workdir::new();
-    w.write(
-        "tally.toml",
-        format!(
-            "[rackspace]\nbase_url = \"{}\"\nrequests_per_minute = 60000\n\n[mailroute]\nbase_url = \"{}\"\nrequests_per_minute = 60000\n",
-            sb.sandbox().url(),
-            sb.sandbox().mailroute_url()
-        ),
-    );
+    w.configure(sb);
     w
 }
 
 /// `tally ARGS` with both providers' keys and the security answer in the environment.
 pub(crate) fn tally(w: &Workdir, args: &[&str]) -> Run {
-    let mut cmd = w.command();
-    cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
-        .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
-        .env("TALLY_MAILROUTE_LOGIN", LOGIN)
-        .env("TALLY_MAILROUTE_API_KEY", API_KEY)
-        .env("CONTACT_ANSWER", ANSWER)
-        .args(args);
+    let mut cmd = w.keyed();
+    cmd.env("CONTACT_ANSWER", ANSWER).args(args);
     run(cmd)
 }
 

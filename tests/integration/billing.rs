@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use tally::sandbox::{BackgroundSandbox, SandboxOptions, WorldOptions};
+use tally::sandbox::{SandboxOptions, WorldOptions};
 
-use crate::common::{HEADER, Workdir};
+use crate::common::{HEADER, Workdir, sandbox};
 
 const PRICES: &str = r#"currency = "USD"
 markup_percent = "25"
@@ -592,25 +592,20 @@ fn sell_by_hand(
 
 #[test]
 fn on_the_sandbox_world_statements_margin_and_a_hand_count_agree_and_a_close_holds() {
-    let sb = BackgroundSandbox::start(SandboxOptions::default()).unwrap();
+    let sb = sandbox(SandboxOptions::default());
     let w = Workdir::new();
     let sync = |w: &Workdir, url: String| {
-        let mut cmd = w.command();
-        cmd.env("TALLY_RACKSPACE_USER_KEY", tally::sandbox::SANDBOX_USER_KEY)
-            .env(
-                "TALLY_RACKSPACE_SECRET_KEY",
-                tally::sandbox::SANDBOX_SECRET_KEY,
-            )
-            .args([
-                "-q",
-                "sync",
-                "rackspace",
-                "--no-contacts",
-                "--requests-per-minute",
-                "60000",
-                "--base-url",
-            ])
-            .arg(url);
+        let mut cmd = w.keyed();
+        cmd.args([
+            "-q",
+            "sync",
+            "rackspace",
+            "--no-contacts",
+            "--requests-per-minute",
+            "60000",
+            "--base-url",
+        ])
+        .arg(url);
         crate::common::run(cmd)
     };
     assert_eq!(sync(&w, sb.sandbox().url()).code, 0);
@@ -679,14 +674,13 @@ fn on_the_sandbox_world_statements_margin_and_a_hand_count_agree_and_a_close_hol
     let r = w.tally(&["close", "2019-12"]);
     assert_eq!(r.code, 0, "{r:?}");
     let before = w.query_report(&["margin", "--month", "2019-12", "--format", "csv"]);
-    let altered = BackgroundSandbox::start(SandboxOptions {
+    let altered = sandbox(SandboxOptions {
         world: WorldOptions {
             altered: true,
             ..WorldOptions::default()
         },
         ..SandboxOptions::default()
-    })
-    .unwrap();
+    });
     assert_eq!(sync(&w, altered.sandbox().url()).code, 0);
     let findings = w.query_report(&["reconcile", "--month", "2019-12", "--format", "csv"]);
     let changed: Vec<&str> = findings

@@ -3,7 +3,54 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use tally::sandbox::{BackgroundSandbox, SandboxOptions, WorldOptions};
+
 pub const HEADER: &str = "Account No,Reference No,Domain,Product,Type,Service Start,Service End,Term Committed Usage,Current Usage,Usage Change,Months,Rate,Charge";
+
+/// The keys the test sandboxes check and the test commands send (not the sandbox's
+/// defaults, so every test proves the configured keys are the ones used).
+pub const USER_KEY: &str = "test-user-key";
+pub const SECRET_KEY: &str = "Sup3r-Secret/Key+42";
+pub const LOGIN: &str = "test-login";
+pub const API_KEY: &str = "Test-ApiKey/xyz+5";
+
+/// A sandbox started in this process on a loopback port, checking the test keys.
+pub fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
+    BackgroundSandbox::start(SandboxOptions {
+        user_key: USER_KEY.into(),
+        secret_key: SECRET_KEY.into(),
+        mailroute_login: LOGIN.into(),
+        mailroute_api_key: API_KEY.into(),
+        ..options
+    })
+    .unwrap()
+}
+
+/// The sandbox's small world (with its anomalies if asked), synced from both
+/// providers into a fresh work directory (Rackspace with customer details).
+pub fn synced(anomalies: bool) -> (Workdir, BackgroundSandbox) {
+    let sb = sandbox(SandboxOptions {
+        world: WorldOptions {
+            anomalies,
+            ..WorldOptions::default()
+        },
+        ..SandboxOptions::default()
+    });
+    let w = Workdir::new();
+    let mut cmd = w.keyed();
+    cmd.args(["-q", "sync", "rackspace", "--base-url"])
+        .arg(sb.sandbox().url())
+        .args(["--requests-per-minute", "60000", "--customer-details"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{r:?}");
+    let mut cmd = w.keyed();
+    cmd.args(["-q", "sync", "mailroute", "--base-url"])
+        .arg(sb.sandbox().mailroute_url())
+        .args(["--requests-per-minute", "60000"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{r:?}");
+    (w, sb)
+}
 
 /// A temporary directory holding one test's database and files.
 pub struct Workdir {
@@ -62,17 +109,55 @@ impl Workdir {
         run(cmd)
     }
 
-    /// `tally --db <this db>` in this directory, with no database, config file or
-    /// memory limit named by the environment: add the environment and arguments a test needs.
-    pub fn command(&self) -> Command {
+    /// `tally` in this directory with nothing from the test's own environment that
+    /// tally reads (database, config file, profile, memory limit, provider keys) and
+    /// no `--db`: every run of the binary starts here.
+    pub fn bare_command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-        cmd.current_dir(self.path())
-            .env_remove("TALLY_DB")
-            .env_remove("TALLY_CONFIG")
-            .env_remove("TALLY_MEMORY_LIMIT")
-            .arg("--db")
-            .arg(self.db());
+        cmd.current_dir(self.path());
+        for name in [
+            "TALLY_DB",
+            "TALLY_CONFIG",
+            "TALLY_PROFILE",
+            "TALLY_MEMORY_LIMIT",
+            "TALLY_RACKSPACE_USER_KEY",
+            "TALLY_RACKSPACE_SECRET_KEY",
+            "TALLY_MAILROUTE_LOGIN",
+            "TALLY_MAILROUTE_API_KEY",
+        ] {
+            cmd.env_remove(name);
+        }
         cmd
+    }
+
+    /// [`Workdir::bare_command`] with `--db <this db>`: add the environment and
+    /// arguments a test needs.
+    pub fn command(&self) -> Command {
+        let mut cmd = self.bare_command();
+        cmd.arg("--db").arg(self.db());
+        cmd
+    }
+
+    /// [`Workdir::command`] with both providers' test keys ([`sandbox`]'s).
+    pub fn keyed(&self) -> Command {
+        let mut cmd = self.command();
+        cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
+            .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
+            .env("TALLY_MAILROUTE_LOGIN", LOGIN)
+            .env("TALLY_MAILROUTE_API_KEY", API_KEY);
+        cmd
+    }
+
+    /// A `tally.toml` here pointing both providers at `sb`, 60,000 requests a minute.
+    pub fn configure(&self, sb: &BackgroundSandbox) {
+        self.write(
+            "tally.toml",
+            format!(
+                "[rackspace]\nbase_url = \"{}\"\nrequests_per_minute = 60000\n\n[mailroute]\nbase_url = \"{}\"\nrequests_per_minute = 60000\n",
+                sb.sandbox().url(),
+                sb.sandbox().mailroute_url()
+            ),
+        );
     }
 
     /// A query's CSV output (header included), for exact comparisons.

@@ -1,7 +1,7 @@
 //! `kill -9` at any moment, then a re-run, gives exactly the result of one clean run.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::common::{Workdir, csv, row};
 
@@ -74,10 +74,8 @@ fn kill_9_mid_load_then_rerun_equals_a_clean_run() {
     for kill_after in [1, 5, 12] {
         let w = Workdir::new();
         write_invoices(&w);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
-            .current_dir(w.path())
-            .arg("--db")
-            .arg(w.db())
+        let mut child = w
+            .command()
             .args(["-v", "load", "in"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

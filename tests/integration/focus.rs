@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::Workdir;
-use crate::report::synced;
+use crate::common::synced;
 
 /// What the provider's data supports (README "FOCUS 1.2"): sub-accounts, account
 /// names, negotiated (reseller) prices, seat usage.

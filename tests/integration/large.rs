@@ -12,9 +12,10 @@ use std::time::Instant;
 use tally::sandbox::world::line_items_csv;
 use tally::sandbox::{FaultSpec, SandboxOptions, WorldOptions};
 
+use crate::common::sandbox;
 use crate::common::{Workdir, query_files};
 use crate::focus::{assert_no_failed_rule_applies, passed};
-use crate::sync::{sandbox, snapshot, stored, sync, truth};
+use crate::sync::{snapshot, stored, sync, truth};
 
 /// What every path must store the same: lines, summaries, and the CSV facts of
 /// every invoice with lines (a loaded file knows no date or total).
@@ -116,11 +117,8 @@ fn the_large_world_stores_the_same_by_every_path_and_runs_every_command() {
         .sum();
     assert!(twice > 0 && duplicates >= twice, "{duplicates} < {twice}");
 
-    let mr = one.command();
-    let mut mr = mr;
-    mr.env("TALLY_MAILROUTE_LOGIN", tally::sandbox::SANDBOX_LOGIN)
-        .env("TALLY_MAILROUTE_API_KEY", tally::sandbox::SANDBOX_API_KEY)
-        .args(["sync", "mailroute", "--base-url"])
+    let mut mr = one.keyed();
+    mr.args(["sync", "mailroute", "--base-url"])
         .arg(sb.sandbox().mailroute_url())
         .args(["--requests-per-minute", "60000", "--retry-delay-ms", "10"]);
     let r = crate::common::run(mr);

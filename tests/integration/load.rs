@@ -255,11 +255,8 @@ fn a_database_that_cannot_be_created_says_where() {
     let w = Workdir::new();
     w.write("1.csv", csv(&[row("1", "A", "2")]));
     let db = w.path().join("no/such/dir/t.duckdb");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path())
-        .arg("--db")
-        .arg(&db)
-        .args(["load", "1.csv"]);
+    let mut cmd = w.bare_command();
+    cmd.arg("--db").arg(&db).args(["load", "1.csv"]);
     let run = crate::common::run(cmd);
     assert_eq!(run.code, 1);
     assert_eq!(

@@ -9,31 +9,13 @@ use std::process::Command;
 
 use tally::sandbox::{BackgroundSandbox, FaultSpec, MrWorld, SandboxOptions};
 
-use crate::common::{Run, Workdir, run};
+use crate::common::{API_KEY, LOGIN, Run, Workdir, run, sandbox};
 
-const LOGIN: &str = "mr-login";
-const API_KEY: &str = "Mr-ApiKey/xyz+9";
-
-fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
-    BackgroundSandbox::start(SandboxOptions {
-        mailroute_login: LOGIN.into(),
-        mailroute_api_key: API_KEY.into(),
-        ..options
-    })
-    .unwrap()
-}
-
+/// `tally ARGS` with the MailRoute test keys only (no Rackspace key).
 fn command(w: &Workdir, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path())
-        .env_remove("TALLY_DB")
-        .env_remove("TALLY_CONFIG")
-        .env_remove("TALLY_RACKSPACE_USER_KEY")
-        .env_remove("TALLY_RACKSPACE_SECRET_KEY")
-        .env("TALLY_MAILROUTE_LOGIN", LOGIN)
+    let mut cmd = w.command();
+    cmd.env("TALLY_MAILROUTE_LOGIN", LOGIN)
         .env("TALLY_MAILROUTE_API_KEY", API_KEY)
-        .arg("--db")
-        .arg(w.db())
         .args(args);
     cmd
 }
@@ -50,18 +32,6 @@ fn sync(w: &Workdir, sb: &BackgroundSandbox, extra: &[&str]) -> Run {
     ];
     args.extend_from_slice(extra);
     run(command(w, &args))
-}
-
-/// A tally.toml pointing both providers at the sandbox.
-fn write_config(w: &Workdir, sb: &BackgroundSandbox) {
-    w.write(
-        "tally.toml",
-        format!(
-            "[rackspace]\nbase_url = \"{}\"\nrequests_per_minute = 60000\n\n[mailroute]\nbase_url = \"{}\"\nrequests_per_minute = 60000\n",
-            sb.sandbox().url(),
-            sb.sandbox().mailroute_url()
-        ),
-    );
 }
 
 /// The stored snapshot as text.
@@ -229,13 +199,9 @@ fn faults_end_in_the_same_snapshot_and_the_key_goes_nowhere() {
 fn sync_alone_syncs_every_configured_provider() {
     let sb = sandbox(SandboxOptions::default());
     let w = Workdir::new();
-    write_config(&w, &sb);
-    let mut cmd = command(&w, &["sync"]);
-    cmd.env("TALLY_RACKSPACE_USER_KEY", tally::sandbox::SANDBOX_USER_KEY)
-        .env(
-            "TALLY_RACKSPACE_SECRET_KEY",
-            tally::sandbox::SANDBOX_SECRET_KEY,
-        );
+    w.configure(&sb);
+    let mut cmd = w.keyed();
+    cmd.arg("sync");
     let r = run(cmd);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
@@ -259,13 +225,9 @@ fn sync_alone_syncs_every_configured_provider() {
 fn coverage_and_the_mailroute_findings_match_the_world() {
     let sb = sandbox(SandboxOptions::default());
     let w = Workdir::new();
-    let mut both = command(&w, &["sync"]);
-    both.env("TALLY_RACKSPACE_USER_KEY", tally::sandbox::SANDBOX_USER_KEY)
-        .env(
-            "TALLY_RACKSPACE_SECRET_KEY",
-            tally::sandbox::SANDBOX_SECRET_KEY,
-        );
-    write_config(&w, &sb);
+    let mut both = w.keyed();
+    both.arg("sync");
+    w.configure(&sb);
     assert_eq!(run(both).code, 0);
     // The expectation, from the world itself: the latest invoice with lines.
     let world = sb.sandbox().world();

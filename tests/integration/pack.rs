@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 use scraper::{ElementRef, Html, Selector};
 
 use crate::common::Workdir;
-use crate::report::{rows, synced};
+use crate::common::synced;
+use crate::report::rows;
 
 fn select<'a>(page: &'a Html, css: &str) -> Vec<ElementRef<'a>> {
     let selector = Selector::parse(css).unwrap();

@@ -4,12 +4,10 @@
 //! report on a fixed world is a snapshot.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use rust_decimal::Decimal;
-use tally::sandbox::{BackgroundSandbox, SandboxOptions, WorldOptions};
 
-use crate::common::{Workdir, run};
+use crate::common::{Workdir, synced};
 
 const REPORTS: [&str; 6] = [
     "customers",
@@ -19,46 +17,6 @@ const REPORTS: [&str; 6] = [
     "coverage",
     "months",
 ];
-
-/// A database synced from both sides of a sandbox world (seed 1, 48 months), with or
-/// without anomalies.
-pub(crate) fn synced(anomalies: bool) -> (Workdir, BackgroundSandbox) {
-    let sb = BackgroundSandbox::start(SandboxOptions {
-        world: WorldOptions {
-            anomalies,
-            ..WorldOptions::default()
-        },
-        ..SandboxOptions::default()
-    })
-    .unwrap();
-    let w = Workdir::new();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path())
-        .env("TALLY_RACKSPACE_USER_KEY", tally::sandbox::SANDBOX_USER_KEY)
-        .env(
-            "TALLY_RACKSPACE_SECRET_KEY",
-            tally::sandbox::SANDBOX_SECRET_KEY,
-        )
-        .arg("--db")
-        .arg(w.db())
-        .args(["-q", "sync", "rackspace", "--base-url"])
-        .arg(sb.sandbox().url())
-        .args(["--requests-per-minute", "60000", "--customer-details"]);
-    let r = run(cmd);
-    assert_eq!(r.code, 0, "{r:?}");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path())
-        .env("TALLY_MAILROUTE_LOGIN", tally::sandbox::SANDBOX_LOGIN)
-        .env("TALLY_MAILROUTE_API_KEY", tally::sandbox::SANDBOX_API_KEY)
-        .arg("--db")
-        .arg(w.db())
-        .args(["-q", "sync", "mailroute", "--base-url"])
-        .arg(sb.sandbox().mailroute_url())
-        .args(["--requests-per-minute", "60000"]);
-    let r = run(cmd);
-    assert_eq!(r.code, 0, "{r:?}");
-    (w, sb)
-}
 
 /// A CSV report as rows of column → value.
 pub(crate) fn rows(csv: &str) -> Vec<BTreeMap<String, String>> {

@@ -6,9 +6,9 @@
 
 use tally::sandbox::{BackgroundSandbox, FaultSpec, SandboxOptions};
 
-use crate::act::{SECRET_KEY, USER_KEY, ok, sandbox as both, tally, workdir};
-use crate::common::Workdir;
-use crate::sync::{sandbox, stored, sync, truth};
+use crate::act::{ok, tally, workdir};
+use crate::common::{SECRET_KEY, USER_KEY, Workdir, sandbox};
+use crate::sync::{stored, sync, truth};
 
 /// `tally rackspace customer add` with text a form must encode.
 const ADD: [&str; 9] = [
@@ -56,7 +56,7 @@ fn signed_post(
 
 #[test]
 fn rackspace_v1_writes_are_form_fields_and_v2_contacts_json() {
-    let sb = both(SandboxOptions::default());
+    let sb = sandbox(SandboxOptions::default());
     let w = workdir(&sb);
     // The dry run shows the body as it will be sent.
     let dry = ok(&w, &[&ADD[..], &["--dry-run"]].concat());
@@ -164,7 +164,7 @@ fn a_throttle_in_any_shape_is_waited_out_never_taken_for_a_bad_signature() {
 
 #[test]
 fn mailroute_as_recorded_syncs_whole_and_asks_no_page_past_total_count() {
-    let sb = both(SandboxOptions::default());
+    let sb = sandbox(SandboxOptions::default());
     let w = workdir(&sb);
     ok(&w, &["sync", "mailroute"]);
     // The sandbox sends one-digit days and Pacific offsets; stored as UTC.
@@ -200,7 +200,7 @@ fn mailroute_as_recorded_syncs_whole_and_asks_no_page_past_total_count() {
 
 #[test]
 fn mailroute_errors_locations_and_a_delete_already_gone() {
-    let sb = both(SandboxOptions {
+    let sb = sandbox(SandboxOptions {
         deleted_elsewhere: true,
         ..SandboxOptions::default()
     });

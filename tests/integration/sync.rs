@@ -10,19 +10,7 @@ use std::time::{Duration, Instant};
 use rust_decimal::Decimal;
 use tally::sandbox::{BackgroundSandbox, FaultSpec, SandboxOptions, WorldOptions};
 
-use crate::common::{Run, Workdir, run};
-
-const USER_KEY: &str = "test-user-key";
-const SECRET_KEY: &str = "Sup3r-Secret/Key+42";
-
-pub(crate) fn sandbox(options: SandboxOptions) -> BackgroundSandbox {
-    BackgroundSandbox::start(SandboxOptions {
-        user_key: USER_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-        ..options
-    })
-    .unwrap()
-}
+use crate::common::{Run, SECRET_KEY, USER_KEY, Workdir, run, sandbox};
 
 pub(crate) fn sync_command(w: &Workdir, sandbox: &BackgroundSandbox, extra: &[&str]) -> Command {
     sync_command_at(w, sandbox, "60000", extra)
@@ -34,10 +22,8 @@ fn sync_command_at(
     requests_per_minute: &str,
     extra: &[&str],
 ) -> Command {
-    let mut cmd = w.command();
-    cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
-        .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
-        .args(["sync", "rackspace", "--base-url"])
+    let mut cmd = w.keyed();
+    cmd.args(["sync", "rackspace", "--base-url"])
         .arg(sandbox.sandbox().url())
         .args(["--requests-per-minute", requests_per_minute])
         .args(extra);
@@ -377,13 +363,8 @@ fn an_unreachable_server_is_a_failure_that_says_where() {
         .unwrap()
         .port();
     let r = run({
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-        cmd.current_dir(w.path())
-            .env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
-            .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
-            .arg("--db")
-            .arg(w.db())
-            .args(["sync", "rackspace", "--base-url"])
+        let mut cmd = w.keyed();
+        cmd.args(["sync", "rackspace", "--base-url"])
             .arg(format!("http://127.0.0.1:{port}"))
             .args(["--retries", "2"]);
         cmd
@@ -468,15 +449,9 @@ fn config_file_profiles() {
             sb.sandbox().url()
         ),
     );
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path())
-        .env_remove("TALLY_RACKSPACE_USER_KEY")
-        .env_remove("TALLY_RACKSPACE_SECRET_KEY")
-        .env_remove("TALLY_CONFIG")
-        .env_remove("TALLY_PROFILE")
-        .arg("--db")
-        .arg(w.db())
-        .args(["--profile", "main", "sync", "rackspace", "--no-contacts"]);
+    // No key in the environment: the profile's own.
+    let mut cmd = w.command();
+    cmd.args(["--profile", "main", "sync", "rackspace", "--no-contacts"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(stored(&w), truth(&sb));
@@ -634,13 +609,8 @@ fn a_broken_csv_is_refused_whole_and_fetched_again_next_time() {
 fn bad_settings_are_usage_errors_that_say_which() {
     let sb = sandbox(SandboxOptions::default());
     let w = Workdir::new();
-    let mut zero = Command::new(env!("CARGO_BIN_EXE_tally"));
-    zero.current_dir(w.path())
-        .env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
-        .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
-        .arg("--db")
-        .arg(w.db())
-        .args(["sync", "rackspace", "--requests-per-minute", "0"]);
+    let mut zero = w.keyed();
+    zero.args(["sync", "rackspace", "--requests-per-minute", "0"]);
     let r = run(zero);
     assert_eq!(
         (r.code, r.stderr.as_str()),

@@ -13,28 +13,16 @@ use std::time::{Duration, Instant};
 use tally::sandbox::world::line_items_csv;
 use tally::sandbox::{BackgroundSandbox, SandboxOptions};
 
-use crate::common::{HEADER, Run, Workdir, csv, row, run};
-
-const USER_KEY: &str = "trust-user-key";
-const SECRET_KEY: &str = "Trust-Secret/Key+99";
+use crate::common::{HEADER, Run, SECRET_KEY, Workdir, csv, row, run};
 
 fn sandbox() -> BackgroundSandbox {
-    BackgroundSandbox::start(SandboxOptions {
-        user_key: USER_KEY.into(),
-        secret_key: SECRET_KEY.into(),
-        ..SandboxOptions::default()
-    })
-    .unwrap()
+    crate::common::sandbox(SandboxOptions::default())
 }
 
-/// `tally --db W/tally.duckdb ARGS` with Rackspace keys in the environment.
+/// `tally --db W/tally.duckdb ARGS` with both providers' test keys.
 fn with_keys(w: &Workdir, args: &[&str]) -> Run {
-    let mut cmd = w.command();
-    cmd.env("TALLY_RACKSPACE_USER_KEY", USER_KEY)
-        .env("TALLY_RACKSPACE_SECRET_KEY", SECRET_KEY)
-        .env("TALLY_MAILROUTE_LOGIN", "login")
-        .env("TALLY_MAILROUTE_API_KEY", SECRET_KEY)
-        .args(args);
+    let mut cmd = w.keyed();
+    cmd.args(args);
     run(cmd)
 }
 
@@ -475,8 +463,8 @@ fn report_and_export_refuse_to_write_over_the_database() {
     let odd = w.path().join("exp/invoices/data.csv");
     std::fs::create_dir_all(odd.parent().unwrap()).unwrap();
     std::fs::copy(&db, &odd).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path()).env_remove("TALLY_DB").args([
+    let mut cmd = w.bare_command();
+    cmd.args([
         "--db",
         odd.to_str().unwrap(),
         "export",
@@ -633,17 +621,15 @@ fn with_since_earlier_months_stay() {
 #[test]
 fn the_demo_uses_its_own_file_and_refuses_real_data() {
     let w = Workdir::new();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    cmd.current_dir(w.path())
-        .env_remove("TALLY_DB")
-        .args(["-q", "demo"]);
+    let mut cmd = w.bare_command();
+    cmd.args(["-q", "demo"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(w.path().join("tally-demo.duckdb").exists());
     assert!(!w.path().join("tally.duckdb").exists());
     let demo = w.path().join("tally-demo.duckdb");
-    let mut q = Command::new(env!("CARGO_BIN_EXE_tally"));
-    q.current_dir(w.path()).args([
+    let mut q = w.bare_command();
+    q.args([
         "--db",
         demo.to_str().unwrap(),
         "sql",
