@@ -195,7 +195,7 @@ impl Context<'_> {
         });
         Planned {
             method: crate::api::http::method_name(&write.method),
-            url: crate::api::error::display_url(&self.client.url(&write.path)),
+            url: crate::api::base_url::display_url(&self.client.url(&write.path)),
             body,
             sent,
         }
@@ -214,7 +214,7 @@ impl Context<'_> {
             url: planned.url.clone(),
             request: planned.sent.as_ref().map(|(_, text)| text.clone()),
             lookup_key: write.lookup_key.clone(),
-            base_url: crate::api::error::display_url(self.client.base_url()),
+            base_url: crate::api::base_url::display_url(self.client.base_url()),
             is_sandbox: self.client.is_sandbox(),
         };
         let store = self

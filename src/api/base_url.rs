@@ -30,7 +30,7 @@ pub enum BaseUrlError {
 impl BaseUrl {
     pub fn parse(text: &str) -> Result<BaseUrl, BaseUrlError> {
         let text = text.trim();
-        let shown = super::error::display_url(text);
+        let shown = display_url(text);
         let url = Url::parse(text).map_err(|_| BaseUrlError::NotAUrl(shown.clone()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return Err(BaseUrlError::NotAUrl(shown));
@@ -90,6 +90,19 @@ impl std::str::FromStr for BaseUrl {
     type Err = BaseUrlError;
     fn from_str(s: &str) -> Result<BaseUrl, BaseUrlError> {
         BaseUrl::parse(s)
+    }
+}
+
+/// The URL as it may be shown: any `user:password@` cut out.
+pub fn display_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]),
+        None => url.to_owned(),
     }
 }
 
@@ -172,5 +185,18 @@ mod tests {
         assert!(!base.same_origin("https://admin.mailroute.net:8443/api/v1/"));
         assert!(!base.same_origin("https://admin.mailroute.net.evil.example/"));
         assert!(!base.same_origin("https://u:p@admin.mailroute.net/"));
+    }
+
+    #[test]
+    fn urls_lose_their_credentials() {
+        assert_eq!(
+            display_url("https://user:s3cret@api.example.com/v1/customers?size=5"),
+            "https://api.example.com/v1/customers?size=5"
+        );
+        assert_eq!(
+            display_url("http://127.0.0.1:8080/x?email=a@b.c"),
+            "http://127.0.0.1:8080/x?email=a@b.c"
+        );
+        assert_eq!(display_url("not a url"), "not a url");
     }
 }

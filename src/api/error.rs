@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::base_url::display_url;
 use super::paging::PagingError;
 use super::retry::Attempt;
 
@@ -139,19 +140,6 @@ fn attempts_text(attempts: u32) -> String {
     }
 }
 
-/// The URL as it may be shown: any `user:password@` cut out.
-pub fn display_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]),
-        None => url.to_owned(),
-    }
-}
-
 /// The message of an error response: the `x-error-message` header (older servers)
 /// or the provider's body format, whichever says something.
 pub fn response_message(
@@ -171,19 +159,6 @@ pub fn response_message(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_lose_their_credentials() {
-        assert_eq!(
-            display_url("https://user:s3cret@api.example.com/v1/customers?size=5"),
-            "https://api.example.com/v1/customers?size=5"
-        );
-        assert_eq!(
-            display_url("http://127.0.0.1:8080/x?email=a@b.c"),
-            "http://127.0.0.1:8080/x?email=a@b.c"
-        );
-        assert_eq!(display_url("not a url"), "not a url");
-    }
 
     #[test]
     fn messages_read_well() {

@@ -302,7 +302,7 @@ impl Transport {
                 // or a body.
                 tracing::debug!(
                     "{method} {} -> {result} in {} ms (attempt {attempt})",
-                    super::error::display_url(request.url),
+                    super::base_url::display_url(request.url),
                     started.elapsed().as_millis()
                 );
             }
@@ -366,7 +366,7 @@ impl Transport {
                 .and_then(|v| v.to_str().ok())
                 .map_or_else(
                     || "(no Location header)".to_owned(),
-                    super::error::display_url,
+                    super::base_url::display_url,
                 );
             return Err(ApiErrorKind::Redirect { status, location });
         }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::line_item::HEADER_LINE;
+use super::header::HEADER_LINE;
 use crate::amount::AmountError;
 
 /// Where in a line the problem is.

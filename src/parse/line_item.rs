@@ -5,29 +5,10 @@ use std::fmt;
 use chrono::NaiveDateTime;
 
 use super::error::{Column, ParseError, ParseErrorKind};
+use super::header::HEADER;
 use super::lexer::{Field, LexError, Lexer};
 use super::service_date::parse_service_date;
 use crate::amount::Amount;
-
-/// The header every line-item CSV starts with, in this order.
-pub const HEADER: [&str; 13] = [
-    "Account No",
-    "Reference No",
-    "Domain",
-    "Product",
-    "Type",
-    "Service Start",
-    "Service End",
-    "Term Committed Usage",
-    "Current Usage",
-    "Usage Change",
-    "Months",
-    "Rate",
-    "Charge",
-];
-
-/// [`HEADER`] as it appears on the first line of the file.
-pub const HEADER_LINE: &str = "Account No,Reference No,Domain,Product,Type,Service Start,Service End,Term Committed Usage,Current Usage,Usage Change,Months,Rate,Charge";
 
 /// The `Type` column. Values tally has not seen are kept as written.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

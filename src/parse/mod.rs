@@ -2,6 +2,7 @@
 //! and errors that name the file, line and column.
 
 mod error;
+mod header;
 mod lexer;
 mod line_item;
 mod service_date;
@@ -10,5 +11,6 @@ mod service_date;
 mod tests;
 
 pub use error::{Column, ParseError, ParseErrorKind};
-pub use line_item::{HEADER, HEADER_LINE, LineItem, LineType, parse_line_items};
+pub use header::{HEADER, HEADER_LINE};
+pub use line_item::{LineItem, LineType, parse_line_items};
 pub use service_date::parse_service_date;

@@ -13,151 +13,14 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{Value, json};
 
-use super::world::World;
-use crate::parse::LineType;
+pub use super::mailroute_world::{CONTACT_TEXT_FIELDS, MrAdmin, MrContact, MrCustomer, MrWorld};
+use super::respond::MAX_OFFSET;
 
 /// The most objects the sandbox puts on one page (Tastypie's max_limit; real
 /// servers default to 1000, the sandbox is stingy so that paging is exercised).
 pub const MAX_LIMIT: u64 = 25;
 pub const DEFAULT_LIMIT: u64 = 20;
-pub const SANDBOX_LOGIN: &str = "sandbox-login";
-pub const SANDBOX_API_KEY: &str = "sandbox-api-key";
-pub const RESELLER_ID: i64 = 371;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MrWorld {
-    pub reseller_name: String,
-    pub customers: Vec<MrCustomer>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MrCustomer {
-    pub id: i64,
-    pub name: String,
-    pub reported_user_count: Option<i64>,
-    pub contacts: Vec<MrContact>,
-    pub admins: Vec<MrAdmin>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MrContact {
-    pub id: i64,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub is_billing: bool,
-    pub is_technical: bool,
-    pub is_emergency: bool,
-    /// The optional fields: phone, address, address2, city, state, zipcode, country.
-    pub extra: std::collections::BTreeMap<String, String>,
-}
-
-/// The optional text fields of a contact, as the schema names them.
-pub const CONTACT_TEXT_FIELDS: [&str; 9] = [
-    "first_name",
-    "last_name",
-    "phone",
-    "address",
-    "address2",
-    "city",
-    "state",
-    "zipcode",
-    "country",
-];
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MrAdmin {
-    pub id: i64,
-    pub username: String,
-    pub is_active: bool,
-}
-
-impl MrWorld {
-    pub fn generate(world: &World) -> MrWorld {
-        // Seats per account on the latest invoice with line items.
-        let mut seats: HashMap<&str, i64> = HashMap::new();
-        if let Some(latest) = world.invoices.iter().find(|i| i.csv_served) {
-            for l in latest
-                .lines
-                .iter()
-                .filter(|l| l.line_type == LineType::Renewal)
-            {
-                *seats.entry(l.account_no.as_str()).or_default() +=
-                    l.current_usage.as_decimal().trunc().mantissa() as i64;
-            }
-        }
-        let mut customers = Vec::new();
-        for (i, c) in world.customers.iter().enumerate() {
-            if i % 9 == 4 {
-                continue; // on Rackspace only
-            }
-            let name = if i % 5 == 0 {
-                // The same domain in another case (its first letter, whatever script).
-                let mut letters = c.domain.chars();
-                letters
-                    .next()
-                    .map(|first| first.to_uppercase().chain(letters).collect())
-                    .unwrap_or_default()
-            } else {
-                c.domain.clone()
-            };
-            let billed = seats.get(c.account_number.as_str()).copied().unwrap_or(0);
-            let reported_user_count = match i % 11 {
-                3 => None,
-                6 => Some(billed + 2),
-                _ => Some(billed),
-            };
-            customers.push(customer(1000 + i as i64, name, reported_user_count, i));
-        }
-        // Ids after the Rackspace-derived ones (2000 and 2001 in the small world).
-        let first_own = 2000.max(1000 + world.customers.len() as i64);
-        for k in 0..2 {
-            customers.push(customer(
-                first_own + k,
-                format!("mronly{}.example", k + 1),
-                Some(5 + k),
-                100 + k as usize,
-            ));
-        }
-        MrWorld {
-            reseller_name: "Sandbox Reseller".into(),
-            customers,
-        }
-    }
-}
-
-fn customer(id: i64, name: String, reported_user_count: Option<i64>, i: usize) -> MrCustomer {
-    let contacts = if i % 6 == 2 {
-        Vec::new()
-    } else {
-        (0..1 + i % 2)
-            .map(|k| MrContact {
-                id: 5000 + 10 * id + k as i64,
-                email: format!("contact{k}@{}", name.to_lowercase()),
-                first_name: format!("First{k}"),
-                last_name: format!("Last{i}"),
-                is_billing: k == 0 && i % 8 != 1,
-                is_technical: k == 1 || i % 8 == 1,
-                is_emergency: k == 1,
-                extra: Default::default(),
-            })
-            .collect()
-    };
-    let admins = (0..1 + i % 2)
-        .map(|k| MrAdmin {
-            id: 90_000 + 10 * id + k as i64,
-            username: format!("admin{k}@{}", name.to_lowercase()),
-            is_active: k == 0,
-        })
-        .collect();
-    MrCustomer {
-        id,
-        name,
-        reported_user_count,
-        contacts,
-        admins,
-    }
-}
+pub use super::mailroute_world::RESELLER_ID;
 
 /// A fixed creation date per id, as MailRoute writes them (recorded): RFC 2822 in US
 /// Pacific time, the day without a leading zero (`Thu, 7 Jun 2012 15:29:27 -0700`),
@@ -263,9 +126,6 @@ fn json(status: StatusCode, value: &Value) -> Response {
     )
         .into_response()
 }
-
-/// The largest offset the sandbox accepts (a bound, so no arithmetic on it can overflow).
-pub const MAX_OFFSET: u64 = 1_000_000_000;
 
 /// One page of `all`, with Tastypie's meta and a `next` link keeping the filters.
 fn page(
@@ -840,7 +700,7 @@ fn schema(resource: &str) -> Option<Value> {
 /// MailRoute: `Authorization: ApiKey login:key`; anything else gets 401, empty.
 #[allow(clippy::result_large_err)]
 pub(super) fn check_api_key(
-    options: &super::server::SandboxOptions,
+    options: &super::state::SandboxOptions,
     headers: &HeaderMap,
 ) -> Result<(), Response> {
     let expected = format!(
@@ -859,7 +719,7 @@ pub(super) fn check_api_key(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::WorldOptions;
+    use crate::sandbox::{World, WorldOptions};
 
     #[test]
     fn the_mailroute_world_overlaps_the_rackspace_one() {

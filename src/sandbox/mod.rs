@@ -7,14 +7,17 @@
 pub mod accounts;
 pub mod faults;
 pub mod mailroute;
+mod mailroute_world;
 pub mod rackspace;
+mod respond;
 mod rng;
 pub mod server;
+mod state;
 pub mod world;
 
 pub use accounts::RsAccounts;
 pub use faults::FaultSpec;
-pub use mailroute::{MrWorld, SANDBOX_API_KEY, SANDBOX_LOGIN};
-pub use rackspace::{SANDBOX_SECRET_KEY, SANDBOX_USER_KEY};
+pub use mailroute_world::MrWorld;
 pub use server::{BackgroundSandbox, RunningSandbox, SandboxOptions, SandboxStats, start};
+pub use state::{SANDBOX_API_KEY, SANDBOX_LOGIN, SANDBOX_SECRET_KEY, SANDBOX_USER_KEY};
 pub use world::{World, WorldOptions, WorldSize};

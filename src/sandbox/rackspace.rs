@@ -16,12 +16,11 @@ use sha1::{Digest, Sha1};
 use super::accounts::{
     Answer, EMPTY_PAYLOAD, RsAccounts, WRONG_CONTENT_TYPE, contact_json, customer_json,
 };
-use super::server::{SandboxOptions, Shared, json_response, text};
+use super::respond::{MAX_OFFSET, json_response, text};
+use super::state::{SandboxOptions, Shared};
 use super::world::{World, line_items_csv};
 
 /// The keys the sandbox accepts unless told others (they are not secrets).
-pub const SANDBOX_USER_KEY: &str = "sandbox-user-key";
-pub const SANDBOX_SECRET_KEY: &str = "sandbox-secret-key";
 /// How far a signature's timestamp may be from the server's clock.
 const MAX_CLOCK_SKEW_SECS: i64 = 300;
 /// The largest page the sandbox sends, whatever is asked (public clients ask 250).
@@ -315,11 +314,11 @@ fn paging(query: &HashMap<String, String>) -> Result<(u64, u64), Response> {
         }),
     };
     let offset = number("offset", 0)?;
-    if offset > super::mailroute::MAX_OFFSET {
+    if offset > MAX_OFFSET {
         return Err(fault(
             StatusCode::BAD_REQUEST,
             "badRequestFault",
-            &format!("offset must be at most {}", super::mailroute::MAX_OFFSET),
+            &format!("offset must be at most {}", MAX_OFFSET),
         ));
     }
     let size = number("size", 50)?.clamp(1, MAX_PAGE_SIZE);
@@ -466,6 +465,7 @@ mod signature_tests {
 
     use super::*;
     use crate::sandbox::server::start;
+    use crate::sandbox::state::{SANDBOX_SECRET_KEY, SANDBOX_USER_KEY};
 
     async fn status(url: &str, user_agent: &str, signature: &str) -> u16 {
         reqwest::Client::new()

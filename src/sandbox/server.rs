@@ -4,7 +4,7 @@
 //! `/_sandbox/ground-truth`, `/_sandbox/anomalies` and `/_sandbox/stats` are the
 //! sandbox's own (no auth, no faults).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,94 +16,20 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use serde_json::{Value, json};
+use governor::{Quota, RateLimiter};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::accounts::RsAccounts;
-use super::faults::{Fault, FaultSpec};
-use super::mailroute::{self, MrWorld, SANDBOX_API_KEY, SANDBOX_LOGIN};
-use super::rackspace::{self, SANDBOX_SECRET_KEY, SANDBOX_USER_KEY};
+use super::faults::Fault;
+use super::mailroute::{self, MrWorld};
+use super::rackspace;
+use super::respond::{json_response, text};
 use super::rng::Rng;
-use super::world::{World, WorldOptions};
-
-#[derive(Debug, Clone)]
-pub struct SandboxOptions {
-    pub world: WorldOptions,
-    pub user_key: String,
-    pub secret_key: String,
-    /// The MailRoute side's `ApiKey login:key`.
-    pub mailroute_login: String,
-    pub mailroute_api_key: String,
-    /// The server's request limit; `None`: unlimited.
-    pub requests_per_minute: Option<NonZeroU32>,
-    pub faults: FaultSpec,
-    /// Added to every API response.
-    pub latency: Duration,
-    /// Invoices whose CSV is served with a broken last row (to test refusals).
-    pub corrupt_csv: Vec<String>,
-    /// The first N writes (POST, PUT, DELETE) are applied, then their connection is
-    /// dropped without an answer: a write whose outcome the client cannot know.
-    pub lose_write_answers: u32,
-    /// MailRoute DELETEs find their object already deleted by someone else between
-    /// the client's read and its delete: the object goes, the answer is 404.
-    pub deleted_elsewhere: bool,
-}
-
-impl Default for SandboxOptions {
-    fn default() -> SandboxOptions {
-        SandboxOptions {
-            world: WorldOptions::default(),
-            user_key: SANDBOX_USER_KEY.to_owned(),
-            secret_key: SANDBOX_SECRET_KEY.to_owned(),
-            mailroute_login: SANDBOX_LOGIN.to_owned(),
-            mailroute_api_key: SANDBOX_API_KEY.to_owned(),
-            requests_per_minute: None,
-            faults: FaultSpec::default(),
-            latency: Duration::ZERO,
-            corrupt_csv: Vec::new(),
-            lose_write_answers: 0,
-            deleted_elsewhere: false,
-        }
-    }
-}
-
-/// What the server has seen, for tests and the benchmark.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SandboxStats {
-    /// API requests received (the sandbox's own paths not counted).
-    pub requests: u64,
-    /// Requests refused by the rate limit (injected throttles not counted).
-    pub throttled: u64,
-    /// Requests refused for a bad signature.
-    pub unauthorized: u64,
-    /// Line-item CSVs sent whole.
-    pub csv_served: u64,
-    /// CSV requests answered 404.
-    pub csv_missing: u64,
-    /// Injected faults by kind.
-    pub faults: BTreeMap<String, u64>,
-    /// Writes (POST, PUT, DELETE) received, by `METHOD path`.
-    #[serde(default)]
-    pub writes: BTreeMap<String, u64>,
-}
-
-pub(super) struct Shared {
-    pub(super) world: World,
-    /// The Rackspace accounts as writes leave them.
-    pub(super) rackspace: Mutex<RsAccounts>,
-    /// Writes whose answer is still to be lost (`SandboxOptions::lose_write_answers`).
-    answers_to_lose: std::sync::atomic::AtomicU32,
-    /// Mutable: tests delete and rename MailRoute objects between syncs.
-    pub(super) mailroute: Mutex<MrWorld>,
-    pub(super) options: SandboxOptions,
-    limiter: Option<DefaultDirectRateLimiter>,
-    request_number: AtomicU64,
-    pub(super) stats: Mutex<SandboxStats>,
-    /// When the first and the latest API request arrived (for the benchmark).
-    window: Mutex<Option<(Instant, Instant)>>,
-}
+use super::state::Shared;
+pub use super::state::{SandboxOptions, SandboxStats};
+use super::world::World;
 
 /// A running sandbox; dropping it (or [`RunningSandbox::shutdown`]) stops it.
 pub struct RunningSandbox {
@@ -453,19 +379,6 @@ pub(super) fn query_map(query: Option<&str>) -> HashMap<String, String> {
             (k.to_ascii_lowercase(), v.to_owned())
         })
         .collect()
-}
-
-pub(super) fn json_response(status: StatusCode, value: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        value.to_string(),
-    )
-        .into_response()
-}
-
-pub(super) fn text(status: StatusCode, content_type: &'static str, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 /// A body that fails before its first byte: the connection closes with no answer.

@@ -581,7 +581,7 @@ async fn download(client: &Client, key: &Fetch) -> Result<Downloaded, DownloadEr
         None => Ok(Downloaded::Missing {
             url: format!(
                 "{}/v2/customers/{}/invoices/{}",
-                crate::api::error::display_url(client.base_url()),
+                crate::api::base_url::display_url(client.base_url()),
                 key.account,
                 key.invoice_id
             ),

@@ -200,7 +200,7 @@ impl Client {
                 if let Some(next) = &next
                     && !client.checked.same_origin(next)
                 {
-                    let url = crate::api::error::display_url(next);
+                    let url = crate::api::base_url::display_url(next);
                     return Err(ListError::Paging(PagingError::ForeignLink { url }));
                 }
                 Ok(LinkedPage {

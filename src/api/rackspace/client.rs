@@ -311,7 +311,7 @@ impl Client {
             200..=299 => {
                 let sha256 = hex(&Sha256::digest(&response.body));
                 Ok(Some(CsvDownload {
-                    url: crate::api::error::display_url(&url),
+                    url: crate::api::base_url::display_url(&url),
                     sha256,
                     body: response.body,
                 }))
