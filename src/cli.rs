@@ -565,21 +565,21 @@ pub struct HttpArgs {
     pub requests_per_minute: Option<u32>,
 
     /// Requests in flight at once (the rate limit still applies).
-    #[arg(long, default_value_t = crate::settings::DEFAULT_CONCURRENCY, value_name = "N")]
+    #[arg(long, default_value_t = crate::sync::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
 
     /// How many times a failed request is repeated (with exponential backoff) before
     /// its item is reported as not synced.
-    #[arg(long, default_value_t = crate::settings::DEFAULT_RETRIES, value_name = "N")]
+    #[arg(long, default_value_t = crate::api::retry::DEFAULT_RETRIES, value_name = "N")]
     pub retries: u32,
 
     /// Milliseconds before the first retry; the wait doubles with each repeat (with
     /// jitter, up to 60 s) unless the server's Retry-After asks for longer.
-    #[arg(long, default_value_t = crate::settings::DEFAULT_RETRY_DELAY_MS, value_name = "MS")]
+    #[arg(long, default_value_t = crate::api::retry::DEFAULT_RETRY_DELAY_MS, value_name = "MS")]
     pub retry_delay_ms: u64,
 
     /// Seconds one request may take, body included, before it is retried.
-    #[arg(long, default_value_t = crate::settings::DEFAULT_TIMEOUT_SECS, value_name = "SECS")]
+    #[arg(long, default_value_t = crate::api::http::DEFAULT_TIMEOUT_SECS, value_name = "SECS")]
     pub timeout: u64,
 
     /// The User-Agent sent (and signed) [default: tally/VERSION, or the config file's].
@@ -588,7 +588,7 @@ pub struct HttpArgs {
 
     /// A response body larger than this many MiB is refused (the largest real invoice
     /// CSV is a few MiB).
-    #[arg(long, default_value_t = crate::settings::DEFAULT_MAX_BODY_MIB, value_name = "MIB")]
+    #[arg(long, default_value_t = crate::api::http::DEFAULT_MAX_BODY_MIB, value_name = "MIB")]
     pub max_body_size: u64,
 }
 

@@ -21,16 +21,9 @@ pub const SECRET_KEY_ENV: &str = "TALLY_RACKSPACE_SECRET_KEY";
 pub const LOGIN_ENV: &str = "TALLY_MAILROUTE_LOGIN";
 pub const API_KEY_ENV: &str = "TALLY_MAILROUTE_API_KEY";
 
-/// Requests in flight at once.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// Repeats of a failed request.
-pub const DEFAULT_RETRIES: u32 = 7;
-/// Milliseconds before the first repeat.
-pub const DEFAULT_RETRY_DELAY_MS: u64 = 500;
-/// Seconds one request may take.
-pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
-/// MiB a response body may hold.
-pub const DEFAULT_MAX_BODY_MIB: u64 = 256;
+use crate::api::http::{DEFAULT_MAX_BODY_MIB, DEFAULT_TIMEOUT_SECS};
+use crate::api::retry::{DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS};
+use crate::sync::DEFAULT_CONCURRENCY;
 
 fn from_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -140,11 +133,9 @@ fn accounts(given: &[String]) -> Result<Vec<String>, UsageError> {
         .collect()
 }
 
-/// Everything `tally sync rackspace` needs, checked.
-pub struct RackspaceSettings {
-    pub client: rackspace::ClientOptions,
-    pub plan: Plan,
-}
+/// Everything `tally sync rackspace` needs, checked: the sync's own options, built
+/// here from the flags, the environment and the config file.
+pub type RackspaceSettings = crate::sync::rackspace::Options;
 
 impl RackspaceSettings {
     /// From the flags (`None`: `tally sync` alone, every flag at its default), the
@@ -175,7 +166,7 @@ impl RackspaceSettings {
         } else {
             given
         })?;
-        Ok(RackspaceSettings {
+        Ok(Self {
             client: rackspace::ClientOptions {
                 base_url: base_url.to_string(),
                 credentials,
@@ -196,11 +187,9 @@ impl RackspaceSettings {
     }
 }
 
-/// Everything `tally sync mailroute` needs, checked.
-pub struct MailrouteSettings {
-    pub client: mailroute::ClientOptions,
-    pub concurrency: usize,
-}
+/// Everything `tally sync mailroute` needs, checked: the sync's own options, built
+/// here from the flags, the environment and the config file.
+pub type MailrouteSettings = crate::sync::mailroute::Options;
 
 impl MailrouteSettings {
     /// From the flags (`None`: every flag at its default), the environment and the
@@ -225,7 +214,7 @@ impl MailrouteSettings {
             file.base_url.as_ref(),
             mailroute::DEFAULT_BASE_URL,
         )?;
-        Ok(MailrouteSettings {
+        Ok(Self {
             client: mailroute::ClientOptions {
                 base_url: base_url.to_string(),
                 credentials,

@@ -35,14 +35,19 @@ pub struct TransportOptions {
     pub max_body_bytes: usize,
 }
 
+/// Seconds one request may take.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
+/// MiB a response body may hold.
+pub const DEFAULT_MAX_BODY_MIB: u64 = 256;
+
 impl TransportOptions {
     pub fn new(user_agent: impl Into<String>, requests_per_minute: NonZeroU32) -> TransportOptions {
         TransportOptions {
             user_agent: user_agent.into(),
             requests_per_minute,
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             retry: RetryPolicy::default(),
-            max_body_bytes: 256 * 1024 * 1024,
+            max_body_bytes: (DEFAULT_MAX_BODY_MIB * 1024 * 1024) as usize,
         }
     }
 }

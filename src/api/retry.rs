@@ -42,11 +42,16 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
 }
 
+/// Repeats of a failed request (attempts: one more).
+pub const DEFAULT_RETRIES: u32 = 7;
+/// Milliseconds before the first repeat.
+pub const DEFAULT_RETRY_DELAY_MS: u64 = 500;
+
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
         RetryPolicy {
-            max_attempts: 8,
-            base_delay: Duration::from_millis(500),
+            max_attempts: DEFAULT_RETRIES + 1,
+            base_delay: Duration::from_millis(DEFAULT_RETRY_DELAY_MS),
             max_delay: Duration::from_secs(60),
         }
     }

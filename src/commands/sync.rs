@@ -60,7 +60,7 @@ pub fn run(
 
 /// One provider's sync: its client, the store, the run, its summary and failures.
 fn run_provider<P: Provider>(
-    settings: &P::Settings,
+    settings: &P::Options,
     db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus>

@@ -13,7 +13,6 @@ use crate::api::http::TransportStats;
 use crate::api::mailroute::Client;
 use crate::api::mailroute::wire::{self, Admin, Contact, Customer};
 use crate::printer::Printer;
-use crate::settings::MailrouteSettings;
 use crate::store::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot, RunCounts, Store};
 
 /// What a run did.
@@ -45,13 +44,20 @@ pub async fn sync(
 /// MailRoute, as a [`Provider`].
 pub struct Mailroute;
 
+/// Everything a MailRoute sync needs, checked: the client's options and how many
+/// customers' lists are fetched at once (`settings::MailrouteSettings` builds it).
+pub struct Options {
+    pub client: crate::api::mailroute::ClientOptions,
+    pub concurrency: usize,
+}
+
 impl Provider for Mailroute {
     const NAME: &'static str = "mailroute";
-    type Settings = MailrouteSettings;
+    type Options = Options;
     type Run = MailrouteRun;
 
     async fn sync(
-        settings: &MailrouteSettings,
+        settings: &Options,
         store: &mut Store,
         printer: &Printer,
     ) -> anyhow::Result<MailrouteRun> {

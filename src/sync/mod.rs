@@ -15,15 +15,19 @@ use crate::store::{RunCounts, RunOutcome, RunRecord, Store};
 /// provider is a client under `api/`, a module here implementing this, settings in
 /// `settings.rs`, and a summary in `commands/sync.rs`; the run record, the store and
 /// the command's skeleton are shared.
+/// Requests in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
 pub trait Provider {
     /// Its name in `sync_runs.provider`.
     const NAME: &'static str;
-    type Settings;
+    /// What one sync of it needs, checked.
+    type Options;
     type Run: ProviderRun;
 
-    /// Builds the client from `settings` and runs one recorded sync (see [`recorded`]).
+    /// Builds the client from `options` and runs one recorded sync (see [`recorded`]).
     fn sync(
-        settings: &Self::Settings,
+        options: &Self::Options,
         store: &mut Store,
         printer: &Printer,
     ) -> impl std::future::Future<Output = anyhow::Result<Self::Run>>;

@@ -20,7 +20,6 @@ use crate::api::rackspace::wire;
 use crate::api::rackspace::{Client, CsvDownload};
 use crate::parse::{LineItem, parse_line_items};
 use crate::printer::{Counter, Printer};
-use crate::settings::RackspaceSettings;
 use crate::store::{
     ContactRow, CsvCounts, CsvOrigin, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader,
     InvoiceWrite, Lineage, RunCounts, Store,
@@ -73,13 +72,20 @@ pub async fn sync(
 /// Rackspace Email & Apps, as a [`Provider`].
 pub struct Rackspace;
 
+/// Everything a Rackspace sync needs, checked: the client's options and what to
+/// fetch (`settings::RackspaceSettings` builds it from flags, environment and config).
+pub struct Options {
+    pub client: crate::api::rackspace::ClientOptions,
+    pub plan: Plan,
+}
+
 impl Provider for Rackspace {
     const NAME: &'static str = "rackspace";
-    type Settings = RackspaceSettings;
+    type Options = Options;
     type Run = RackspaceRun;
 
     async fn sync(
-        settings: &RackspaceSettings,
+        settings: &Options,
         store: &mut Store,
         printer: &Printer,
     ) -> anyhow::Result<RackspaceRun> {
