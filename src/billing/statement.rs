@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use maud::html;
 
 use crate::month::Month;
-use crate::pack::html::{page, printable};
+use crate::render::html::{page, printable};
 use crate::render::{money, quantity};
 use crate::store::{StoreError, sql_decimal as decimal};
 

@@ -325,7 +325,7 @@ fn f(value: Decimal) -> f64 {
 
 /// Text for a chart, control characters replaced (SVG is XML).
 fn clean(text: &str) -> String {
-    super::html::printable(text).into_owned()
+    crate::render::html::printable(text).into_owned()
 }
 
 fn shortened(text: &str, max: usize) -> String {

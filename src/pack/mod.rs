@@ -7,7 +7,6 @@
 
 mod chart;
 mod data;
-pub mod html;
 mod page;
 
 use std::path::Path;

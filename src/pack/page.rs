@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 
 use super::chart::{self, Labels, Line};
 use super::data::{Pack, ShownTable};
-use super::html::{page, table};
 use crate::render::Kind;
+use crate::render::html::{page, table};
 use crate::render::number::grouped;
 
 fn m(value: Decimal) -> String {

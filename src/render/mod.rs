@@ -2,6 +2,7 @@
 //! JSON. Values are formatted from their exact stored form: a `DECIMAL(38,4)` sum
 //! prints every one of its digits, never through a float.
 
+pub mod html;
 pub mod neutralise;
 pub mod number;
 pub mod table;
@@ -16,7 +17,7 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 pub use number::{Kind, money, quantity};
 pub use table::Table;
 
-/// How a result is written (a styled page: `crate::pack::html`).
+/// How a result is written (a styled page: [`html`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns for a terminal (control characters shown escaped).
