@@ -356,6 +356,11 @@ async fn write(shared: &Shared, request: Request, is_mailroute: bool) -> Respons
         let response = mailroute::write(&mut world, &method, &path, object);
         if method == Method::DELETE && shared.options.deleted_elsewhere {
             mailroute::not_found()
+        } else if method == Method::POST
+            && shared.options.creates_answer_empty
+            && response.status() == StatusCode::CREATED
+        {
+            (StatusCode::ACCEPTED, "").into_response()
         } else {
             response
         }

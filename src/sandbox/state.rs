@@ -44,6 +44,9 @@ pub struct SandboxOptions {
     /// MailRoute DELETEs find their object already deleted by someone else between
     /// the client's read and its delete: the object goes, the answer is 404.
     pub deleted_elsewhere: bool,
+    /// MailRoute creates are applied and answered 202 with an empty body (no id, no
+    /// `Location`), as MailRoute answers some POSTs.
+    pub creates_answer_empty: bool,
 }
 
 impl Default for SandboxOptions {
@@ -60,6 +63,7 @@ impl Default for SandboxOptions {
             corrupt_csv: Vec::new(),
             lose_write_answers: 0,
             deleted_elsewhere: false,
+            creates_answer_empty: false,
         }
     }
 }

@@ -263,3 +263,58 @@ fn mailroute_errors_locations_and_a_delete_already_gone() {
         )
     );
 }
+
+#[test]
+fn a_mailroute_create_answered_without_an_id_finds_what_it_made() {
+    let sb = sandbox(SandboxOptions {
+        creates_answer_empty: true,
+        ..SandboxOptions::default()
+    });
+    let w = workdir(&sb);
+    ok(&w, &["sync", "mailroute"]);
+    let created = ok(
+        &w,
+        &[
+            "mailroute",
+            "customer",
+            "create",
+            "--name",
+            "quiet.example",
+            "--reseller",
+            "371",
+        ],
+    );
+    let id = sb
+        .sandbox()
+        .mailroute()
+        .customers
+        .iter()
+        .find(|c| c.name == "quiet.example")
+        .map(|c| c.id.to_string())
+        .expect("created");
+    assert!(created.stdout.contains(&id), "{created:?}");
+    let contact = ok(
+        &w,
+        &[
+            "mailroute",
+            "contact",
+            "create",
+            "--customer",
+            &id,
+            "--email",
+            "billing@quiet.example",
+            "--billing",
+        ],
+    );
+    assert!(
+        contact.stdout.contains("billing@quiet.example"),
+        "{contact:?}"
+    );
+    assert_eq!(
+        w.query(
+            "SELECT operation, http_status, outcome, result_id = ''::VARCHAR OR result_id IS NULL AS no_id
+               FROM actions ORDER BY action_id"
+        ),
+        "operation,http_status,outcome,no_id\ncustomer create,202,ok,false\ncontact create,202,ok,false\n"
+    );
+}
