@@ -13,10 +13,45 @@ use super::check;
 use super::{Client, Context, Done, Write, text};
 use crate::UsageError;
 use crate::api::mailroute::wire;
-use crate::cli::{MrContactCreateArgs, MrContactFields, MrContactUpdateArgs};
 use crate::store::MrObject;
 
 const PROVIDER: &str = "mailroute";
+
+/// A contact's optional text fields as given (`None`: not given).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactFields {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zipcode: Option<String>,
+    pub country: Option<String>,
+}
+
+/// A contact to create under a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContact {
+    pub customer: i64,
+    pub email: String,
+    pub fields: ContactFields,
+    pub billing: bool,
+    pub technical: bool,
+    pub emergency: bool,
+}
+
+/// A contact's changes (`None`: kept as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactChanges {
+    pub id: i64,
+    pub email: Option<String>,
+    pub fields: ContactFields,
+    pub billing: Option<bool>,
+    pub technical: Option<bool>,
+    pub emergency: Option<bool>,
+}
 /// A contact's optional text fields, as the schema names them.
 const CONTACT_TEXT_FIELDS: [&str; 9] = [
     "first_name",
@@ -284,7 +319,7 @@ fn delete(
 }
 
 /// The text fields given, by their API names.
-fn given_text(f: &MrContactFields) -> Vec<(&'static str, &String)> {
+fn given_text(f: &ContactFields) -> Vec<(&'static str, &String)> {
     [
         ("first_name", &f.first_name),
         ("last_name", &f.last_name),
@@ -314,7 +349,7 @@ fn check_email(email: &str) -> Result<(), UsageError> {
 }
 
 /// `tally mailroute contact create`.
-pub fn contact_create(ctx: &mut Context<'_>, args: &MrContactCreateArgs) -> anyhow::Result<Done> {
+pub fn contact_create(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<Done> {
     check_email(&args.email)?;
     let mut body = Map::new();
     body.insert("email".into(), Value::from(args.email.as_str()));
@@ -388,7 +423,7 @@ pub fn contact_create(ctx: &mut Context<'_>, args: &MrContactCreateArgs) -> anyh
 }
 
 /// `tally mailroute contact update`: read, change the fields given, send it all.
-pub fn contact_update(ctx: &mut Context<'_>, args: &MrContactUpdateArgs) -> anyhow::Result<Done> {
+pub fn contact_update(ctx: &mut Context<'_>, args: &ContactChanges) -> anyhow::Result<Done> {
     let given = given_text(&args.fields);
     if given.is_empty()
         && args.email.is_none()

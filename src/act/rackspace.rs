@@ -15,11 +15,56 @@ use super::{Client, Context, Done, Write, text};
 use crate::UsageError;
 use crate::api::rackspace::segment;
 use crate::api::rackspace::wire;
-use crate::cli::{ContactAddArgs, ContactEditArgs, CustomerFields};
+use crate::api::secret::Secret;
 use crate::ids::AccountNumber;
 use crate::store::Lineage;
 
 const PROVIDER: &str = "rackspace";
+
+/// A customer's fields as given to `customer add` or `customer edit` (`None`: not
+/// given).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerFields {
+    pub name: Option<String>,
+    pub reference_number: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A contact to add: its fields as given, the security answer already read (from
+/// the environment variable the command names, never the command line; `None`:
+/// none named).
+#[derive(Debug, Clone)]
+pub struct NewContact {
+    pub account: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub security_question: Option<String>,
+    pub security_answer: Option<Secret>,
+    pub receives_alerts: bool,
+    pub receives_billing: bool,
+    pub receives_updates: bool,
+}
+
+/// A contact's changes for `contact edit` (`None`: kept as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactChanges {
+    pub account: String,
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub receives_alerts: Option<bool>,
+    pub receives_billing: Option<bool>,
+    pub receives_updates: Option<bool>,
+}
 /// Body keys that are secrets.
 const SECRETS: &[&str] = &["SecurityQuestion", "SecurityAnswer"];
 /// One enable/disable per account in this many minutes.
@@ -486,25 +531,15 @@ pub fn token_expiry(created: &str) -> Option<String> {
 }
 
 /// `tally rackspace contact add`: the security answer from the named variable.
-pub fn contact_add(ctx: &mut Context<'_>, args: &ContactAddArgs) -> anyhow::Result<Done> {
+pub fn contact_add(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<Done> {
     let account = any_account(&args.account)?;
-    let Some(var) = &args.security_answer_env else {
+    let Some(answer) = &args.security_answer else {
         return Err(UsageError(
             "--security-answer-env VAR is required: the security answer is read from that environment variable, never from the command line".into(),
         )
         .into());
     };
-    let answer = match std::env::var(var) {
-        Ok(answer) => answer,
-        Err(std::env::VarError::NotPresent) => {
-            return Err(UsageError(format!("--security-answer-env: {var} is not set")).into());
-        }
-        Err(std::env::VarError::NotUnicode(_)) => {
-            return Err(
-                UsageError(format!("--security-answer-env: {var} is not valid UTF-8")).into(),
-            );
-        }
-    };
+    let answer = answer.expose().to_owned();
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let (name, email, phone, question) = (
         value(&args.name),
@@ -579,7 +614,7 @@ fn newest_with_email<'a>(contacts: &'a [wire::Contact], email: &str) -> Option<&
 }
 
 /// `tally rackspace contact edit`: read, change the fields given, send it all back.
-pub fn contact_edit(ctx: &mut Context<'_>, args: &ContactEditArgs) -> anyhow::Result<Done> {
+pub fn contact_edit(ctx: &mut Context<'_>, args: &ContactChanges) -> anyhow::Result<Done> {
     let account = any_account(&args.account)?;
     let id = args.id.trim().to_owned();
     let nothing = args.name.is_none()

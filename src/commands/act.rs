@@ -12,7 +12,7 @@ use crate::cli::{
     RackspaceActArgs, RackspaceWhat, RsContactOp, RsCustomerOp,
 };
 use crate::printer::Printer;
-use crate::settings::{MailrouteSettings, RackspaceSettings};
+use crate::settings::{MailrouteSettings, RackspaceSettings, new_contact};
 use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
@@ -53,8 +53,10 @@ pub fn rackspace(
         printer,
         |ctx| match &args.what {
             RackspaceWhat::Customer(c) => match &c.op {
-                RsCustomerOp::Add(a) => act::rackspace::customer_add(ctx, &a.fields),
-                RsCustomerOp::Edit(a) => act::rackspace::customer_edit(ctx, &a.account, &a.fields),
+                RsCustomerOp::Add(a) => act::rackspace::customer_add(ctx, &(&a.fields).into()),
+                RsCustomerOp::Edit(a) => {
+                    act::rackspace::customer_edit(ctx, &a.account, &(&a.fields).into())
+                }
                 RsCustomerOp::Enable(a) => act::rackspace::customer_toggle(ctx, &a.account, true),
                 RsCustomerOp::Disable(a) => act::rackspace::customer_toggle(ctx, &a.account, false),
                 RsCustomerOp::Delete(a) => act::rackspace::customer_delete(ctx, &a.account),
@@ -63,8 +65,8 @@ pub fn rackspace(
                 act::rackspace::login_token(ctx, &a.account, &a.user, a.is_virtual)
             }
             RackspaceWhat::Contact(c) => match &c.op {
-                RsContactOp::Add(a) => act::rackspace::contact_add(ctx, a),
-                RsContactOp::Edit(a) => act::rackspace::contact_edit(ctx, a),
+                RsContactOp::Add(a) => act::rackspace::contact_add(ctx, &new_contact(a)?),
+                RsContactOp::Edit(a) => act::rackspace::contact_edit(ctx, &a.into()),
                 RsContactOp::Delete(a) => act::rackspace::contact_delete(ctx, &a.account, &a.id),
             },
         },
@@ -113,8 +115,8 @@ pub fn mailroute(
                 MrCustomerOp::Delete(a) => act::mailroute::customer_delete(ctx, a.id),
             },
             MailrouteWhat::Contact(c) => match &c.op {
-                MrContactOp::Create(a) => act::mailroute::contact_create(ctx, a),
-                MrContactOp::Update(a) => act::mailroute::contact_update(ctx, a),
+                MrContactOp::Create(a) => act::mailroute::contact_create(ctx, &a.into()),
+                MrContactOp::Update(a) => act::mailroute::contact_update(ctx, &a.into()),
                 MrContactOp::Delete(a) => act::mailroute::contact_delete(ctx, a.id),
             },
             MailrouteWhat::Admin(c) => match &c.op {
