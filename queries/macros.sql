@@ -1,7 +1,8 @@
 -- Macros: the provider's arithmetic and exact ratios, as TEMP macros of the session
--- that runs them. Read by the report staging (staging.sql) and by every writer of
--- line items, which computes the summaries with them (summarize.sql), so a report
--- and a stored summary use one definition.
+-- that runs them. Read by the report staging (staging.sql) and by migration 7's fill
+-- (store::summaries). The stored summaries are computed in Rust (src/summary.rs,
+-- src/proration.rs); the tests check them against these macros line by line, so a
+-- report and a stored summary agree to the last unit.
 --
 -- DuckDB divides decimals into DOUBLE, so no ratio here divides decimals: they are
 -- scaled to integers (HUGEINT) and divided with integer division, rounding half

@@ -2,7 +2,7 @@
 -- invoice, account and line it concerns, and the evidence. All comparisons are of
 -- exact decimals; the swing test compares |change| × 100 with threshold × previous
 -- (no division). Each line's checks and the sums per invoice, sub-account and product
--- were computed when the lines were stored (summarize.sql); only the candidates of
+-- were computed when the lines were stored (src/summary.rs); only the candidates of
 -- duplicate_invoice are read line by line.
 -- Variables: month ('YYYY-MM', or 'all'), threshold (percent).
 WITH

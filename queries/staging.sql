@@ -47,7 +47,7 @@ SELECT i.billing_month, i.account_number, l.*,
 
 -- Stored values no real bill holds (each is valid to store: the parser accepts up
 -- to 14 integer digits): one row per line and column, for the implausible_value
--- finding: the lines summarize.sql flagged implausible, a row per value beyond the
+-- finding: the lines src/summary.rs flagged implausible, a row per value beyond the
 -- same bounds: |months| ≤ 120 (ten years on one line), |usage| ≤ 1,000,000 seats,
 -- |rate| ≤ 100,000 per seat and month, |charge| ≤ 100,000,000.
 CREATE OR REPLACE TEMP VIEW stg_implausible AS

@@ -156,7 +156,7 @@ pub struct PackArgs {
     pub prices: Option<PathBuf>,
 
     /// A customer's month-over-month change above this percent is a finding.
-    #[arg(long, default_value_t = 25, value_name = "PERCENT",
+    #[arg(long, default_value_t = crate::report::DEFAULT_THRESHOLD_PERCENT, value_name = "PERCENT",
           value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub threshold: u32,
 }
@@ -315,7 +315,7 @@ pub struct ReportArgs {
 
     /// reconcile: a customer's month-over-month change above this percent is a
     /// finding (0 to 1000000).
-    #[arg(long, default_value_t = 25, value_name = "PERCENT",
+    #[arg(long, default_value_t = crate::report::DEFAULT_THRESHOLD_PERCENT, value_name = "PERCENT",
           value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub threshold: u32,
 

@@ -43,7 +43,11 @@ pub fn run(
     let command = format!("tally export --format {name}");
     let book = super::month_price_book(&store, month, args.prices.as_deref(), cli, &command)?;
     let conn = store.connection();
-    report::prepare(conn, Some(MonthSelection::Month(month)), 25)?;
+    report::prepare(
+        conn,
+        Some(MonthSelection::Month(month)),
+        report::DEFAULT_THRESHOLD_PERCENT,
+    )?;
     billing::load(conn, &book)?;
     billing::warn_unused(conn, &book, |w| printer.warn(w))?;
     let statements = statement::statements(conn, month, &[], &book.seller, &book.currency)?;

@@ -32,7 +32,11 @@ pub fn close(
         );
     }
     let conn = store.connection();
-    report::prepare(conn, Some(MonthSelection::Month(month)), 25)?;
+    report::prepare(
+        conn,
+        Some(MonthSelection::Month(month)),
+        report::DEFAULT_THRESHOLD_PERCENT,
+    )?;
     billing::load(conn, &book)?;
     billing::warn_unused(conn, &book, |w| printer.warn(w))?;
     if report::invoices_in_month(conn, &month.to_string())? == 0 {

@@ -88,7 +88,13 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
         summarize(&report, db.path(), printer)?.max(summarize(&mr_report, db.path(), printer)?);
     latest_month(&store, &report.reseller, printer)?;
     let pack_path = db.path().with_extension("html");
-    let pack = crate::pack::write(store.connection(), None, None, 25, &pack_path)?;
+    let pack = crate::pack::write(
+        store.connection(),
+        None,
+        None,
+        crate::report::DEFAULT_THRESHOLD_PERCENT,
+        &pack_path,
+    )?;
     let mut out = printer.stdout();
     let pack_month = pack.as_ref().map(|p| p.month);
     if let Some(pack) = pack {

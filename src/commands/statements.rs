@@ -46,7 +46,11 @@ pub fn run(
         "tally statements",
     )?;
     let conn = store.connection();
-    report::prepare(conn, Some(MonthSelection::Month(month)), 25)?;
+    report::prepare(
+        conn,
+        Some(MonthSelection::Month(month)),
+        report::DEFAULT_THRESHOLD_PERCENT,
+    )?;
     billing::load(conn, &book)?;
     billing::warn_unused(conn, &book, |w| printer.warn(w))?;
     let all = statement::statements(conn, month, &accounts, &book.seller, &book.currency)?;

@@ -361,7 +361,11 @@ pub fn export(
 /// months, the scratch database for computed reports, and the FOCUS settings when
 /// it writes FOCUS.
 fn prepare_session(conn: &Connection, plan: &Plan) -> anyhow::Result<()> {
-    report::prepare(conn, Some(MonthSelection::All), 25)?;
+    report::prepare(
+        conn,
+        Some(MonthSelection::All),
+        report::DEFAULT_THRESHOLD_PERCENT,
+    )?;
     // Attached to the database instance, so seen by every connection of it; writable
     // when the database is opened read-only.
     conn.execute_batch("ATTACH IF NOT EXISTS ':memory:' AS export_scratch (READ_WRITE)")?;

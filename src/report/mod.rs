@@ -207,6 +207,10 @@ impl std::fmt::Display for ReportName {
     }
 }
 
+/// A customer's month-over-month change above this percent is a `large_change`
+/// finding unless `--threshold` says otherwise.
+pub const DEFAULT_THRESHOLD_PERCENT: u32 = 25;
+
 /// Defines the staging helpers and the report's variables on `conn` (TEMP objects
 /// and session variables only: nothing is written to the database), both values
 /// bound, never spliced into SQL. `None`: the latest billing month that has line
