@@ -126,61 +126,40 @@ pub fn prepare_with(
 /// (product, line type, customer name; domain), and the TEMP macros `focus_text(x)`
 /// and `focus_domain(x)` that read them: FOCUS columns carrying provider text hold
 /// ASCII only, while the `x_` columns keep the exact text. Only non-ASCII values are
-/// keys (usually few; a lookup costs per key), found by bytes ≠ characters.
+/// keys (usually few; a lookup costs per key), found by bytes ≠ characters; they go
+/// through a TEMP table as bound values, as `focus_names` is built from a table.
 fn ascii_lookups(conn: &Connection) -> anyhow::Result<()> {
-    let distinct = |sql: &str| -> anyhow::Result<Vec<String>> {
-        Ok(conn
-            .prepare(sql)?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?)
-    };
-    let texts = distinct(
-        "SELECT DISTINCT t FROM (
-             SELECT product AS t FROM line_items WHERE strlen(product) <> length(product)
-             UNION ALL SELECT type FROM line_items WHERE strlen(type) <> length(type)
-             UNION ALL SELECT name FROM customers WHERE strlen(name) <> length(name))",
-    )?;
-    let domains =
-        distinct("SELECT DISTINCT domain FROM line_items WHERE strlen(domain) <> length(domain)")?;
-    let set = |name: &str, pairs: Vec<(String, String)>| -> anyhow::Result<()> {
-        let (keys, values): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
-        let list = |items: Vec<String>| {
-            let quoted: Vec<String> = items
-                .iter()
-                .map(|t| format!("'{}'", t.replace('\'', "''")))
-                .collect();
-            format!("[{}]::VARCHAR[]", quoted.join(", "))
-        };
-        conn.execute_batch(&format!(
-            "SET VARIABLE {name} = map({}, {});",
-            list(keys),
-            list(values)
-        ))
-        .map_err(StoreError::Query)?;
-        Ok(())
-    };
-    set(
-        "focus_ascii_text",
-        texts
-            .into_iter()
-            .map(|t| {
-                let ascii = super::ascii::text(&t).into_owned();
-                (t, ascii)
-            })
-            .collect(),
-    )?;
-    set(
-        "focus_ascii_domain",
-        domains
-            .into_iter()
-            .map(|d| {
-                let ascii = super::ascii::domain(&d).into_owned();
-                (d, ascii)
-            })
-            .collect(),
-    )?;
+    let found: Vec<(String, bool)> = conn
+        .prepare(
+            "SELECT DISTINCT text, is_domain FROM (
+                 SELECT product AS text, false AS is_domain FROM line_items
+                  WHERE strlen(product) <> length(product)
+                 UNION ALL SELECT type, false FROM line_items WHERE strlen(type) <> length(type)
+                 UNION ALL SELECT name, false FROM customers WHERE strlen(name) <> length(name)
+                 UNION ALL SELECT domain, true FROM line_items
+                  WHERE strlen(domain) <> length(domain))",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     conn.execute_batch(
-        "CREATE OR REPLACE TEMP MACRO focus_text(x) AS
+        "CREATE OR REPLACE TEMP TABLE focus_ascii (text VARCHAR, ascii VARCHAR, is_domain BOOLEAN)",
+    )
+    .map_err(StoreError::Query)?;
+    let mut insert = conn.prepare("INSERT INTO temp.focus_ascii VALUES (?, ?, ?)")?;
+    for (text, is_domain) in &found {
+        let ascii = if *is_domain {
+            super::ascii::domain(text)
+        } else {
+            super::ascii::text(text)
+        };
+        insert.execute(duckdb::params![text, ascii.as_ref(), is_domain])?;
+    }
+    conn.execute_batch(
+        "SET VARIABLE focus_ascii_text = (
+             SELECT map(list(text), list(ascii)) FROM focus_ascii WHERE NOT is_domain);
+         SET VARIABLE focus_ascii_domain = (
+             SELECT map(list(text), list(ascii)) FROM focus_ascii WHERE is_domain);
+         CREATE OR REPLACE TEMP MACRO focus_text(x) AS
              coalesce(getvariable('focus_ascii_text')[x], x);
          CREATE OR REPLACE TEMP MACRO focus_domain(x) AS
              coalesce(getvariable('focus_ascii_domain')[x], x);",

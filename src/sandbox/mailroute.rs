@@ -13,14 +13,15 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{Value, json};
 
-pub use super::mailroute_world::{CONTACT_TEXT_FIELDS, MrAdmin, MrContact, MrCustomer, MrWorld};
+use super::mailroute_world::{
+    CONTACT_TEXT_FIELDS, MrAdmin, MrContact, MrCustomer, MrWorld, RESELLER_ID,
+};
 use super::respond::MAX_OFFSET;
 
 /// The most objects the sandbox puts on one page (Tastypie's max_limit; real
 /// servers default to 1000, the sandbox is stingy so that paging is exercised).
 pub const MAX_LIMIT: u64 = 25;
 pub const DEFAULT_LIMIT: u64 = 20;
-pub use super::mailroute_world::RESELLER_ID;
 
 /// A fixed creation date per id, as MailRoute writes them (recorded): RFC 2822 in US
 /// Pacific time, the day without a leading zero (`Thu, 7 Jun 2012 15:29:27 -0700`),

@@ -23,7 +23,8 @@ use tokio::sync::oneshot;
 
 use super::accounts::RsAccounts;
 use super::faults::Fault;
-use super::mailroute::{self, MrWorld};
+use super::mailroute;
+use super::mailroute_world::MrWorld;
 use super::rackspace;
 use super::respond::{json_response, text};
 use super::rng::Rng;

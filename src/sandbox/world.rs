@@ -34,9 +34,14 @@ const PRODUCTS: [(&str, &str); 5] = [
     ("Office 365 Business Premium", "14"),
 ];
 
-/// Products only the messy world sells (names as a European or Asian reseller's
-/// catalogue writes them), with their monthly rate per seat.
-const MESSY_PRODUCTS: [(&str, &str); 4] = [
+/// Every product: the clean world sells the first five, the messy world all (the
+/// last four named as a European or Asian reseller's catalogue writes them).
+const ALL_PRODUCTS: [(&str, &str); 9] = [
+    PRODUCTS[0],
+    PRODUCTS[1],
+    PRODUCTS[2],
+    PRODUCTS[3],
+    PRODUCTS[4],
     ("Büro Mail", "3.25"),
     ("Exchange – 50 GB", "9.5"),
     ("Archivierung für E-Mail", "1.75"),
@@ -141,13 +146,9 @@ impl WorldOptions {
         }
     }
 
-    /// The products sold: the clean world's five, and the messy world's own.
-    fn products(&self) -> Vec<(&'static str, &'static str)> {
-        let mut all = PRODUCTS.to_vec();
-        if self.messy {
-            all.extend(MESSY_PRODUCTS);
-        }
-        all
+    /// The products sold, with their monthly rate per seat.
+    fn products(&self) -> &'static [(&'static str, &'static str)] {
+        if self.messy { &ALL_PRODUCTS } else { &PRODUCTS }
     }
 
     /// The month of the first invoice, as `YYYY-MM`.
@@ -269,7 +270,7 @@ fn amount(value: Decimal) -> Amount {
 /// One invoice's lines as they are written, numbered in order.
 struct InvoiceLines<'a> {
     customers: &'a [Customer],
-    products: &'a [(&'static str, &'static str)],
+    products: &'static [(&'static str, &'static str)],
     lines: Vec<LineItem>,
 }
 
@@ -317,7 +318,6 @@ impl InvoiceLines<'_> {
 struct Generator {
     rng: Rng,
     options: WorldOptions,
-    products: Vec<(&'static str, &'static str)>,
     /// Per customer, the months it is active: [start, end).
     spans: Vec<(u32, u32)>,
     subscriptions: Vec<Subscription>,
@@ -450,7 +450,7 @@ impl Generator {
             if span.0 == m {
                 let products = 1 + self.rng.below(most) as usize;
                 for k in 0..products {
-                    let product = (c + k * 2) % self.products.len();
+                    let product = (c + k * 2) % self.options.products().len();
                     self.subscriptions.push(Subscription {
                         customer: c,
                         product,
@@ -533,10 +533,9 @@ impl Generator {
 
     /// Month `m`'s invoice: its lines, total, id, date, and whether a CSV is served.
     fn invoice(&mut self, m: u32, customers: &[Customer]) -> Invoice {
-        let products = self.products.clone();
         let mut lines = InvoiceLines {
             customers,
-            products: &products,
+            products: self.options.products(),
             lines: Vec::new(),
         };
         self.prorated_changes(m, &mut lines);
@@ -581,7 +580,6 @@ impl World {
         let spans = Generator::spans(&mut rng, &options);
         let mut generator = Generator {
             rng,
-            products: options.products(),
             options,
             spans,
             subscriptions: Vec::new(),
@@ -1015,7 +1013,7 @@ mod tests {
             .iter()
             .flat_map(|i| i.lines.iter().map(|l| l.product.as_str()))
             .collect();
-        for p in MESSY_PRODUCTS {
+        for p in &ALL_PRODUCTS[PRODUCTS.len()..] {
             assert!(products.contains(p.0), "{p:?} sold");
         }
         assert!(

@@ -198,6 +198,33 @@ fn mailroute_as_recorded_syncs_whole_and_asks_no_page_past_total_count() {
     );
 }
 
+/// `tally mailroute customer create --name NAME`: the id the sandbox gave it, which
+/// the command's result shows.
+fn create_customer(w: &Workdir, sb: &BackgroundSandbox, name: &str) -> String {
+    let created = ok(
+        w,
+        &[
+            "mailroute",
+            "customer",
+            "create",
+            "--name",
+            name,
+            "--reseller",
+            "371",
+        ],
+    );
+    let id = sb
+        .sandbox()
+        .mailroute()
+        .customers
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.id.to_string())
+        .expect("created");
+    assert!(created.stdout.contains(&id), "{created:?}");
+    id
+}
+
 #[test]
 fn mailroute_errors_locations_and_a_delete_already_gone() {
     let sb = sandbox(SandboxOptions {
@@ -208,27 +235,7 @@ fn mailroute_errors_locations_and_a_delete_already_gone() {
     ok(&w, &["sync", "mailroute"]);
     // A create answered 201 with an absolute https:// Location on MailRoute's own
     // host: the id is read from the answer, nothing is fetched from that host.
-    let created = ok(
-        &w,
-        &[
-            "mailroute",
-            "customer",
-            "create",
-            "--name",
-            "shapes.example",
-            "--reseller",
-            "371",
-        ],
-    );
-    let id = sb
-        .sandbox()
-        .mailroute()
-        .customers
-        .iter()
-        .find(|c| c.name == "shapes.example")
-        .map(|c| c.id.to_string())
-        .expect("created");
-    assert!(created.stdout.contains(&id), "{created:?}");
+    let id = create_customer(&w, &sb, "shapes.example");
     // The delete finds the customer gone (someone else deleted it): settled ok, noted.
     let gone = ok(&w, &["mailroute", "customer", "delete", &id, "--yes"]);
     assert!(gone.stderr.contains(tally::act::ALREADY_GONE), "{gone:?}");
@@ -272,27 +279,7 @@ fn a_mailroute_create_answered_without_an_id_finds_what_it_made() {
     });
     let w = workdir(&sb);
     ok(&w, &["sync", "mailroute"]);
-    let created = ok(
-        &w,
-        &[
-            "mailroute",
-            "customer",
-            "create",
-            "--name",
-            "quiet.example",
-            "--reseller",
-            "371",
-        ],
-    );
-    let id = sb
-        .sandbox()
-        .mailroute()
-        .customers
-        .iter()
-        .find(|c| c.name == "quiet.example")
-        .map(|c| c.id.to_string())
-        .expect("created");
-    assert!(created.stdout.contains(&id), "{created:?}");
+    let id = create_customer(&w, &sb, "quiet.example");
     let contact = ok(
         &w,
         &[

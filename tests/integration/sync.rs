@@ -532,6 +532,34 @@ fn the_sandbox_command_prints_its_ground_truth_and_refuses_bad_faults() {
         bad.stderr,
         "error: --faults: fault 500: expected a probability from 0 to 1, found \"2\"\n"
     );
+    // The large world's ground truth is the large world's; a size it has not is refused.
+    let large = w.tally(&[
+        "sandbox",
+        "--world",
+        "large",
+        "--ground-truth",
+        "--as-of",
+        "2018-07",
+    ]);
+    assert_eq!(large.code, 0, "{large:?}");
+    assert_eq!(
+        large.stdout,
+        tally::sandbox::World::generate(WorldOptions::large()).ground_truth()
+    );
+    let bad = w.tally(&["sandbox", "--world", "huge"]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        bad.stderr,
+        "error: invalid value 'huge' for '--world <SIZE>'\n  [possible values: small, large]\n\nFor more information, try '--help'.\n"
+    );
+    let bad = w.tally(&["sandbox", "--world", "large", "--months", "0"]);
+    assert_eq!(
+        (bad.code, bad.stderr.as_str()),
+        (
+            2,
+            "error: --customers must be at least 1 and --months from 1 to 600\n"
+        )
+    );
 }
 
 #[test]

@@ -506,12 +506,11 @@ mod tests {
                 "PUT {base}/v1/customers/1300002: HTTP 404: Customer not found (details: Account 1300002 is not yours; resource type: customer)"
             )
         );
-        for account in ["1300003", "1300004"] {
-            let path: &'static str = if account == "1300003" {
-                "/v1/customers/1300003/enable"
-            } else {
-                "/v1/customers/1300004/enable"
-            };
+        // As plain text, then in the header alone.
+        for path in [
+            "/v1/customers/1300003/enable",
+            "/v1/customers/1300004/enable",
+        ] {
             assert_eq!(
                 error(reqwest::Method::POST, path).await,
                 format!("POST {base}{path}: HTTP 403: Exceeded request limits")
