@@ -16,7 +16,6 @@ mod support;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
@@ -133,7 +132,7 @@ fn time_tally(db: &Path, paths: &[PathBuf]) -> (Duration, u64) {
     let _ = std::fs::remove_file(db);
     let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
     let (status, elapsed, peak) = support::run_measured(
-        Command::new(env!("CARGO_BIN_EXE_tally"))
+        support::tally()
             .arg("--db")
             .arg(db)
             .args(["-q", "load"])

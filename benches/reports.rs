@@ -133,7 +133,9 @@ fn main() {
         "report", "month", "rows", "time ms", "ratio", "plan ms", "ratio"
     );
     for months in [None, Some(MonthSelection::All)] {
-        let month = report::prepare(conn, months, 25).unwrap().unwrap();
+        let month = tally::billing::priced_month(conn, months, 25, None, |_| {})
+            .unwrap()
+            .unwrap();
         for r in REPORTS {
             let mut rows = 0;
             let time = best(runs, || {
@@ -167,7 +169,7 @@ fn main() {
     let out = work.join("pack.html");
     let mut written = None;
     let time = best(runs, || {
-        written = tally::pack::write(conn, None, None, 25, &out).unwrap();
+        written = tally::pack::write(conn, None, None, 25, &out, |_| {}).unwrap();
     });
     let pack = written.expect("the database has line items");
     let expected: String = conn

@@ -138,7 +138,7 @@ struct Step {
 }
 
 fn tally(db: &Path, limit: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
+    let mut cmd = support::tally();
     cmd.env_remove("TALLY_MEMORY_LIMIT")
         .args(["--quiet", "--db"])
         .arg(db)
@@ -208,7 +208,7 @@ fn main() {
             "",
         );
         // Every line stored, with the generator's Σ charge, or the benchmark fails.
-        let stored = Command::new(env!("CARGO_BIN_EXE_tally"))
+        let stored = support::tally()
             .args(["--db"])
             .arg(&db)
             .args([

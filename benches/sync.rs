@@ -9,7 +9,6 @@
 mod support;
 
 use std::num::NonZeroU32;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tally::sandbox::{BackgroundSandbox, SandboxOptions, WorldOptions};
@@ -87,7 +86,7 @@ fn main() {
         let db = work.join(format!("months-{months}.duckdb"));
         let spawned = Instant::now();
         let (status, wall, peak) = support::run_measured(
-            Command::new(env!("CARGO_BIN_EXE_tally"))
+            support::tally()
                 .env("TALLY_RACKSPACE_USER_KEY", tally::sandbox::SANDBOX_USER_KEY)
                 .env(
                     "TALLY_RACKSPACE_SECRET_KEY",

@@ -150,15 +150,11 @@ pub struct PackArgs {
     #[arg(long, value_name = "FILE.html")]
     pub out: PathBuf,
 
-    /// The price book, for sell and margin [default: [billing] prices in tally.toml,
-    /// else ./prices.toml if present; none: cost only].
-    #[arg(long, value_name = "FILE")]
-    pub prices: Option<PathBuf>,
+    #[command(flatten)]
+    pub book: PriceBookArg,
 
-    /// A customer's month-over-month change above this percent is a finding.
-    #[arg(long, default_value_t = crate::report::DEFAULT_THRESHOLD_PERCENT, value_name = "PERCENT",
-          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
-    pub threshold: u32,
+    #[command(flatten)]
+    pub reconcile: ThresholdArg,
 }
 
 /// Write one statement per billed sub-account for a month, and an index.
@@ -191,23 +187,15 @@ pub struct StatementsArgs {
     #[arg(long = "account", value_name = "ACCT")]
     pub accounts: Vec<String>,
 
-    /// The price book [default: a closed month's own, else [billing] prices in
-    /// tally.toml, else ./prices.toml].
-    #[arg(long, value_name = "FILE")]
-    pub prices: Option<PathBuf>,
+    #[command(flatten)]
+    pub book: PriceBookArg,
 
     /// CSV: write text cells exactly as stored.
     #[arg(long)]
     pub raw: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StatementFormat {
-    /// One self-contained printable page per statement (inline CSS, no network).
-    Html,
-    Csv,
-    Json,
-}
+pub use crate::billing::statement_files::Format as StatementFormat;
 
 /// Close a billing month: freeze its bill under the price book.
 ///
@@ -227,9 +215,8 @@ pub struct CloseArgs {
     #[arg(value_name = "YYYY-MM")]
     pub month: Month,
 
-    /// The price book [default: [billing] prices in tally.toml, else ./prices.toml].
-    #[arg(long, value_name = "FILE")]
-    pub prices: Option<PathBuf>,
+    #[command(flatten)]
+    pub book: PriceBookArg,
 
     /// Close even though reconcile reports errors for the month.
     #[arg(long)]
@@ -313,19 +300,15 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// reconcile: a customer's month-over-month change above this percent is a
-    /// finding (0 to 1000000).
-    #[arg(long, default_value_t = crate::report::DEFAULT_THRESHOLD_PERCENT, value_name = "PERCENT",
-          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
-    pub threshold: u32,
+    #[command(flatten)]
+    pub reconcile: ThresholdArg,
 
     /// CSV: write text cells exactly as stored (no leading ' before = + - @ tab CR).
     #[arg(long)]
     pub raw: bool,
 
-    /// margin: the price book [default: [billing] prices in tally.toml, else ./prices.toml].
-    #[arg(long, value_name = "FILE")]
-    pub prices: Option<PathBuf>,
+    #[command(flatten)]
+    pub book: PriceBookArg,
 
     /// margin: one row per sub-account (default) or per product (fees as `Fees`).
     #[arg(long, value_enum, default_value_t = MarginBy::Account)]
@@ -398,10 +381,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<Month>,
 
-    /// quickbooks, xero: the price book [default: a closed month's own, else
-    /// [billing] prices in tally.toml, else ./prices.toml].
-    #[arg(long, value_name = "FILE")]
-    pub prices: Option<PathBuf>,
+    #[command(flatten)]
+    pub book: PriceBookArg,
 }
 
 /// The report names, with each report's description as its help.
@@ -1295,4 +1276,24 @@ mod tests {
             }
         }
     }
+}
+
+/// `--prices FILE`, on every command that prices.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PriceBookArg {
+    /// The price book [default: a closed month's own when the command reads one,
+    /// else [billing] prices in tally.toml, else ./prices.toml if present; none:
+    /// cost only].
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+}
+
+/// `--threshold PERCENT`, on every command that runs reconcile.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ThresholdArg {
+    /// A customer's month-over-month change above this percent is a reconcile
+    /// finding (0 to 1000000).
+    #[arg(long, default_value_t = crate::report::DEFAULT_THRESHOLD_PERCENT, value_name = "PERCENT",
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub threshold: u32,
 }

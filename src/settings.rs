@@ -304,6 +304,7 @@ impl From<&crate::cli::MrContactFields> for crate::act::mailroute::ContactFields
             state: f.state.clone(),
             zipcode: f.zipcode.clone(),
             country: f.country.clone(),
+            ..Self::default()
         }
     }
 }

@@ -30,3 +30,23 @@ pub fn run_measured(cmd: &mut Command) -> (ExitStatus, Duration, u64) {
 pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
+
+/// `tally` with nothing from the environment that tally reads (database, config
+/// file, profile, memory limit, provider keys): every benchmark's run of the binary
+/// starts here, as every test's starts at `Workdir::bare_command`.
+pub fn tally() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
+    for name in [
+        "TALLY_DB",
+        "TALLY_CONFIG",
+        "TALLY_PROFILE",
+        "TALLY_MEMORY_LIMIT",
+        "TALLY_RACKSPACE_USER_KEY",
+        "TALLY_RACKSPACE_SECRET_KEY",
+        "TALLY_MAILROUTE_LOGIN",
+        "TALLY_MAILROUTE_API_KEY",
+    ] {
+        cmd.env_remove(name);
+    }
+    cmd
+}

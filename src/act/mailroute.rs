@@ -1,35 +1,26 @@
 //! The MailRoute write operations: customers (create, update, delete), customer
 //! contacts (create, update, delete) and customer admins (create, delete). An
 //! update sends the whole object (Tastypie's PUT resets a field left out): it is
-//! read just before and only the fields given change.
-
-use std::sync::Arc;
+//! read just before and only the fields given change. Paths and bodies are the
+//! client's typed writes; the skeleton is [`Context::perform`].
 
 use futures::TryStreamExt;
-use reqwest::Method;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::check;
-use super::{Client, Context, Done, Write, text};
+use super::{Create, Done, Outcome, Write, text};
 use crate::UsageError;
-use crate::api::mailroute::wire;
+use crate::api::ProviderClient;
+use crate::api::mailroute::{Client, ContactBody, contact_path, customer_path, customer_uri, wire};
+use crate::rows::mailroute as to_row;
 use crate::store::MrObject;
 
-const PROVIDER: &str = "mailroute";
+/// What a MailRoute operation acts with.
+pub type Context<'a> = super::Context<'a, Client>;
 
-/// A contact's optional text fields as given (`None`: not given).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContactFields {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub address2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zipcode: Option<String>,
-    pub country: Option<String>,
-}
+/// A contact's optional text fields as given (`None`: not given); its other
+/// fields are left `None` here.
+pub use crate::api::mailroute::ContactBody as ContactFields;
 
 /// A contact to create under a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,26 +43,6 @@ pub struct ContactChanges {
     pub technical: Option<bool>,
     pub emergency: Option<bool>,
 }
-/// A contact's optional text fields, as the schema names them.
-const CONTACT_TEXT_FIELDS: [&str; 9] = [
-    "first_name",
-    "last_name",
-    "phone",
-    "address",
-    "address2",
-    "city",
-    "state",
-    "zipcode",
-    "country",
-];
-
-fn client(ctx: &Context<'_>) -> Arc<crate::api::mailroute::Client> {
-    match &ctx.client {
-        Client::Mailroute(c) => Arc::clone(c),
-        Client::Rackspace(_) => unreachable!("a MailRoute command has a MailRoute client"),
-    }
-}
-
 fn customer_fields(c: &wire::Customer) -> Vec<(&'static str, Value)> {
     vec![
         ("id", Value::from(c.id)),
@@ -126,13 +97,16 @@ fn read<T: serde::de::DeserializeOwned>(
     path: &str,
     what: &str,
 ) -> anyhow::Result<(T, Value)> {
-    let mr = client(ctx);
-    let Some(value) = ctx.block(mr.object(path))? else {
-        anyhow::bail!("MailRoute has no {what} ({})", mr.url(path));
+    let Some(value) = ctx.block(ctx.client.object(path))? else {
+        anyhow::bail!("MailRoute has no {what} ({})", ctx.client.url(path));
     };
     let typed = serde_json::from_value(value.clone())
         .map_err(|e| anyhow::anyhow!("MailRoute's {what} does not read: {e}"))?;
     Ok((typed, value))
+}
+
+fn read_customer(ctx: &Context<'_>, id: i64) -> anyhow::Result<wire::Customer> {
+    Ok(read(ctx, &customer_path(id), &format!("customer {id}"))?.0)
 }
 
 fn read_back_customer(
@@ -140,10 +114,9 @@ fn read_back_customer(
     id: i64,
     action_id: i64,
 ) -> anyhow::Result<wire::Customer> {
-    let (customer, _): (wire::Customer, _) =
-        read(ctx, &format!("customer/{id}/"), &format!("customer {id}"))?;
-    let row = crate::sync::mailroute::customer_row(customer.clone());
-    ctx.store().write_mr_customer(&row, action_id)?;
+    let customer = read_customer(ctx, id)?;
+    ctx.store()
+        .write_mr_customer(&to_row::customer(customer.clone()), action_id)?;
     Ok(customer)
 }
 
@@ -152,24 +125,20 @@ fn read_back_contact(
     id: i64,
     action_id: i64,
 ) -> anyhow::Result<wire::Contact> {
-    let (contact, _): (wire::Contact, _) = read(
-        ctx,
-        &format!("contact_customer/{id}/"),
-        &format!("contact {id}"),
-    )?;
+    let (contact, _): (wire::Contact, _) = read(ctx, &contact_path(id), &format!("contact {id}"))?;
     let customer = contact
         .customer
         .as_deref()
         .and_then(wire::uri_id)
         .unwrap_or(0);
-    let row = crate::sync::mailroute::contact_row(contact.clone(), customer);
-    ctx.store().write_mr_contact(&row, action_id)?;
+    ctx.store()
+        .write_mr_contact(&to_row::contact(contact.clone(), customer), action_id)?;
     Ok(contact)
 }
 
 /// The id in a created object's body, else at the end of its `Location` (an
 /// absolute `https://` URL on MailRoute's host: read, never followed).
-fn created_id(response: &crate::api::http::Response) -> Option<i64> {
+fn created_id(response: &crate::api::http::Response) -> Option<String> {
     serde_json::from_slice::<Value>(&response.body)
         .ok()
         .and_then(|v| v.get("id").and_then(Value::as_i64))
@@ -181,6 +150,23 @@ fn created_id(response: &crate::api::http::Response) -> Option<i64> {
                 .ok()?;
             wire::uri_id(location)
         })
+        .map(|id| id.to_string())
+}
+
+/// The id a create made or found.
+fn new_id(applied: &super::Applied) -> anyhow::Result<i64> {
+    let id = applied.id.as_deref().unwrap_or_default();
+    id.parse()
+        .map_err(|_| anyhow::anyhow!("MailRoute's id {id:?} is not a number"))
+}
+
+/// The outcome of a create: made now, or found made by an earlier action.
+fn created(applied: &super::Applied) -> Outcome {
+    if applied.existed {
+        Outcome::Exists
+    } else {
+        Outcome::Created
+    }
 }
 
 /// `tally mailroute customer create`.
@@ -192,51 +178,31 @@ pub fn customer_create(ctx: &mut Context<'_>, name: &str, reseller: i64) -> anyh
     let write = Write {
         operation: "customer create",
         target: None,
-        method: Method::POST,
-        path: "customer/".into(),
-        body: Some(json!({"name": name, "reseller": format!("/api/v1/reseller/{reseller}/")})),
-        secrets: &[],
+        request: ctx.client.customer_create(name, reseller),
         lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for a customer named {name:?} first and creates it only if it is not there"
         ),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let mr = client(ctx);
     let find = |ctx: &Context<'_>| -> anyhow::Result<Option<String>> {
-        let found: Vec<wire::Customer> = ctx.block(mr.customers_named(name).try_collect())?;
+        let found: Vec<wire::Customer> =
+            ctx.block(ctx.client.customers_named(name).try_collect())?;
         Ok(found
             .iter()
             .find(|c| c.name == name)
             .map(|c| c.id.to_string()))
     };
-    if let Some((earlier, id)) = ctx.settle_unknown(PROVIDER, write.operation, &key, find)? {
-        let id: i64 = id.parse()?;
-        let customer = read_back_customer(ctx, id, earlier)?;
-        return Ok(Done::Result {
-            outcome: "exists",
-            fields: customer_fields(&customer),
-        });
-    }
-    let applied = ctx.send(&write)?;
-    // The id from the answer, else (a 202 with an empty body) by the name.
-    let id = match created_id(&applied.response) {
-        Some(id) => Some(id),
-        None => find(ctx)?.and_then(|id| id.parse().ok()),
+    let create = Create {
+        find: &find,
+        from_answer: Some(created_id),
     };
-    let Some(id) = id else {
-        anyhow::bail!(
-            "the customer was created (action {}) but its id is neither in the answer nor found by its name; run `tally sync mailroute`",
-            applied.action_id
-        );
+    let Some(applied) = ctx.perform(&write, Some(&create))? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
     };
-    ctx.store()
-        .set_action_result(applied.action_id, &id.to_string())?;
-    let customer = read_back_customer(ctx, id, applied.action_id)?;
+    let customer = read_back_customer(ctx, new_id(&applied)?, applied.action_id)?;
     Ok(Done::Result {
-        outcome: "created",
+        outcome: created(&applied),
         fields: customer_fields(&customer),
     })
 }
@@ -246,94 +212,67 @@ pub fn customer_update(ctx: &mut Context<'_>, id: i64, name: &str) -> anyhow::Re
     if name.trim().is_empty() {
         return Err(UsageError("--name: This field is required.".into()).into());
     }
-    let path = format!("customer/{id}/");
-    let (current, _): (wire::Customer, _) = read(ctx, &path, &format!("customer {id}"))?;
-    let mut body = Map::new();
-    body.insert("name".into(), Value::from(name));
-    if let Some(reseller) = &current.reseller {
-        body.insert("reseller".into(), Value::from(reseller.as_str()));
-    }
+    let current = read_customer(ctx, id)?;
     let write = Write {
         operation: "customer update",
         target: Some(id.to_string()),
-        method: Method::PUT,
-        path,
-        body: Some(Value::Object(body)),
-        secrets: &[],
+        request: ctx
+            .client
+            .customer_update(id, name, current.reseller.as_deref()),
         lookup_key: None,
         check: "run the same command again (an update sets the same name twice without harm)"
             .into(),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let applied = ctx.send(&write)?;
+    let Some(applied) = ctx.perform(&write, None)? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
+    };
     let customer = read_back_customer(ctx, id, applied.action_id)?;
     Ok(Done::Result {
-        outcome: "updated",
+        outcome: Outcome::Updated,
         fields: customer_fields(&customer),
+    })
+}
+
+/// Sends a delete (confirmed) and marks the object deleted; the plan on a dry run.
+fn delete(
+    ctx: &mut Context<'_>,
+    write: &Write,
+    object: MrObject,
+    id: i64,
+    fields: Vec<(&'static str, Value)>,
+) -> anyhow::Result<Done> {
+    let Some(applied) = ctx.perform(write, None)? else {
+        return Ok(Done::DryRun(ctx.plan(write)));
+    };
+    ctx.store().mark_mr_deleted(object, id, applied.action_id)?;
+    Ok(Done::Result {
+        outcome: Outcome::Deleted,
+        fields,
     })
 }
 
 /// `tally mailroute customer delete`.
 pub fn customer_delete(ctx: &mut Context<'_>, id: i64) -> anyhow::Result<Done> {
-    let path = format!("customer/{id}/");
-    let (current, _): (wire::Customer, _) = read(ctx, &path, &format!("customer {id}"))?;
+    let current = read_customer(ctx, id)?;
     let write = Write {
         operation: "customer delete",
         target: Some(id.to_string()),
-        method: Method::DELETE,
-        path,
-        body: None,
-        secrets: &[],
+        request: ctx.client.customer_delete(id),
         lookup_key: None,
         check: format!("run `tally sync mailroute` and see whether customer {id} is still listed"),
+        confirm: Some(format!(
+            "Delete MailRoute customer {id} ({})?",
+            current.name
+        )),
     };
-    let question = format!("Delete MailRoute customer {id} ({})?", current.name);
-    match delete(ctx, &write, &question, MrObject::Customer, id)? {
-        None => Ok(Done::DryRun(ctx.plan(&write))),
-        Some(()) => Ok(Done::Result {
-            outcome: "deleted",
-            fields: customer_fields(&current),
-        }),
-    }
-}
-
-/// Confirms, sends a delete and marks the object deleted; `None` on a dry run.
-fn delete(
-    ctx: &mut Context<'_>,
-    write: &Write,
-    question: &str,
-    object: MrObject,
-    id: i64,
-) -> anyhow::Result<Option<()>> {
-    if ctx.dry_run() {
-        return Ok(None);
-    }
-    if !(ctx.confirm)(question)? {
-        anyhow::bail!("not deleted: not confirmed");
-    }
-    let applied = ctx.send(write)?;
-    ctx.store().mark_mr_deleted(object, id, applied.action_id)?;
-    Ok(Some(()))
-}
-
-/// The text fields given, by their API names.
-fn given_text(f: &ContactFields) -> Vec<(&'static str, &String)> {
-    [
-        ("first_name", &f.first_name),
-        ("last_name", &f.last_name),
-        ("phone", &f.phone),
-        ("address", &f.address),
-        ("address2", &f.address2),
-        ("city", &f.city),
-        ("state", &f.state),
-        ("zipcode", &f.zipcode),
-        ("country", &f.country),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-    .collect()
+    delete(
+        ctx,
+        &write,
+        MrObject::Customer,
+        id,
+        customer_fields(&current),
+    )
 }
 
 fn check_email(email: &str) -> Result<(), UsageError> {
@@ -351,38 +290,28 @@ fn check_email(email: &str) -> Result<(), UsageError> {
 /// `tally mailroute contact create`.
 pub fn contact_create(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<Done> {
     check_email(&args.email)?;
-    let mut body = Map::new();
-    body.insert("email".into(), Value::from(args.email.as_str()));
-    body.insert(
-        "customer".into(),
-        Value::from(format!("/api/v1/customer/{}/", args.customer)),
-    );
-    for (k, v) in given_text(&args.fields) {
-        body.insert(k.into(), Value::from(v.as_str()));
-    }
-    body.insert("is_billing".into(), Value::from(args.billing));
-    body.insert("is_technical".into(), Value::from(args.technical));
-    body.insert("is_emergency".into(), Value::from(args.emergency));
+    let contact = ContactBody {
+        email: Some(args.email.clone()),
+        customer: Some(customer_uri(args.customer)),
+        is_billing: Some(args.billing),
+        is_technical: Some(args.technical),
+        is_emergency: Some(args.emergency),
+        ..args.fields.clone()
+    };
     let key = format!("e-mail {} of customer {}", args.email, args.customer);
     let write = Write {
         operation: "contact create",
         target: None,
-        method: Method::POST,
-        path: "contact_customer/".into(),
-        body: Some(Value::Object(body)),
-        secrets: &[],
+        request: ctx.client.contact_create(&contact),
         lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for a contact with the {key} first and creates it only if it is not there"
         ),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let mr = client(ctx);
     let (customer, email) = (args.customer, args.email.clone());
     let find = |ctx: &Context<'_>| -> anyhow::Result<Option<String>> {
-        let found: Vec<wire::Contact> = ctx.block(mr.contacts(customer).try_collect())?;
+        let found: Vec<wire::Contact> = ctx.block(ctx.client.contacts(customer).try_collect())?;
         Ok(found
             .iter()
             .filter(|k| {
@@ -394,43 +323,30 @@ pub fn contact_create(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Resul
             .max()
             .map(|id| id.to_string()))
     };
-    if let Some((earlier, id)) = ctx.settle_unknown(PROVIDER, write.operation, &key, find)? {
-        let contact = read_back_contact(ctx, id.parse()?, earlier)?;
-        return Ok(Done::Result {
-            outcome: "exists",
-            fields: contact_fields(&contact),
-        });
-    }
-    let applied = ctx.send(&write)?;
-    // The id from the answer, else (a 202 with an empty body) by the e-mail.
-    let id = match created_id(&applied.response) {
-        Some(id) => Some(id),
-        None => find(ctx)?.and_then(|id| id.parse().ok()),
+    let create = Create {
+        find: &find,
+        from_answer: Some(created_id),
     };
-    let Some(id) = id else {
-        anyhow::bail!(
-            "the contact was created (action {}) but its id is neither in the answer nor found by its e-mail; run `tally sync mailroute`",
-            applied.action_id
-        );
+    let Some(applied) = ctx.perform(&write, Some(&create))? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
     };
-    ctx.store()
-        .set_action_result(applied.action_id, &id.to_string())?;
-    let contact = read_back_contact(ctx, id, applied.action_id)?;
+    let contact = read_back_contact(ctx, new_id(&applied)?, applied.action_id)?;
     Ok(Done::Result {
-        outcome: "created",
+        outcome: created(&applied),
         fields: contact_fields(&contact),
     })
 }
 
 /// `tally mailroute contact update`: read, change the fields given, send it all.
 pub fn contact_update(ctx: &mut Context<'_>, args: &ContactChanges) -> anyhow::Result<Done> {
-    let given = given_text(&args.fields);
-    if given.is_empty()
-        && args.email.is_none()
-        && args.billing.is_none()
-        && args.technical.is_none()
-        && args.emergency.is_none()
-    {
+    let changes = ContactBody {
+        email: args.email.clone(),
+        is_billing: args.billing,
+        is_technical: args.technical,
+        is_emergency: args.emergency,
+        ..args.fields.clone()
+    };
+    if changes == ContactBody::default() {
         return Err(UsageError(
             "nothing to change: give at least one field (--email, --first-name, ..., --billing true|false)".into(),
         )
@@ -439,90 +355,49 @@ pub fn contact_update(ctx: &mut Context<'_>, args: &ContactChanges) -> anyhow::R
     if let Some(email) = &args.email {
         check_email(email)?;
     }
-    let path = format!("contact_customer/{}/", args.id);
-    let (_, current): (wire::Contact, Value) = read(ctx, &path, &format!("contact {}", args.id))?;
-    let mut body = Map::new();
-    let keep = |body: &mut Map<String, Value>, key: &str| {
-        if let Some(v) = current.get(key).filter(|v| !v.is_null()) {
-            body.insert(key.to_owned(), v.clone());
-        }
-    };
-    keep(&mut body, "email");
-    keep(&mut body, "customer");
-    for key in CONTACT_TEXT_FIELDS {
-        keep(&mut body, key);
-    }
-    for key in ["is_billing", "is_technical", "is_emergency"] {
-        keep(&mut body, key);
-    }
-    if let Some(email) = &args.email {
-        body.insert("email".into(), Value::from(email.as_str()));
-    }
-    for (k, v) in given {
-        body.insert(k.into(), Value::from(v.as_str()));
-    }
-    for (key, value) in [
-        ("is_billing", args.billing),
-        ("is_technical", args.technical),
-        ("is_emergency", args.emergency),
-    ] {
-        if let Some(value) = value {
-            body.insert(key.into(), Value::from(value));
-        }
-    }
+    let id = args.id;
+    let (_, current): (wire::Contact, Value) =
+        read(ctx, &contact_path(id), &format!("contact {id}"))?;
+    let contact = changes.or(ContactBody::from_object(&current));
     let write = Write {
         operation: "contact update",
-        target: Some(args.id.to_string()),
-        method: Method::PUT,
-        path,
-        body: Some(Value::Object(body)),
-        secrets: &[],
+        target: Some(id.to_string()),
+        request: ctx.client.contact_update(id, &contact),
         lookup_key: None,
         check: "run the same command again (an update sets the same values twice without harm)"
             .into(),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let applied = ctx.send(&write)?;
-    let contact = read_back_contact(ctx, args.id, applied.action_id)?;
+    let Some(applied) = ctx.perform(&write, None)? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
+    };
+    let contact = read_back_contact(ctx, id, applied.action_id)?;
     Ok(Done::Result {
-        outcome: "updated",
+        outcome: Outcome::Updated,
         fields: contact_fields(&contact),
     })
 }
 
 /// `tally mailroute contact delete`.
 pub fn contact_delete(ctx: &mut Context<'_>, id: i64) -> anyhow::Result<Done> {
-    let path = format!("contact_customer/{id}/");
-    let (current, _): (wire::Contact, _) = read(ctx, &path, &format!("contact {id}"))?;
+    let (current, _): (wire::Contact, _) = read(ctx, &contact_path(id), &format!("contact {id}"))?;
     let write = Write {
         operation: "contact delete",
         target: Some(id.to_string()),
-        method: Method::DELETE,
-        path,
-        body: None,
-        secrets: &[],
+        request: ctx.client.contact_delete(id),
         lookup_key: None,
         check: format!("run `tally sync mailroute` and see whether contact {id} is still listed"),
+        confirm: Some(format!(
+            "Delete MailRoute contact {id} ({})?",
+            current.email.as_deref().unwrap_or("")
+        )),
     };
-    let question = format!(
-        "Delete MailRoute contact {id} ({})?",
-        current.email.as_deref().unwrap_or("")
-    );
-    match delete(ctx, &write, &question, MrObject::Contact, id)? {
-        None => Ok(Done::DryRun(ctx.plan(&write))),
-        Some(()) => Ok(Done::Result {
-            outcome: "deleted",
-            fields: contact_fields(&current),
-        }),
-    }
+    delete(ctx, &write, MrObject::Contact, id, contact_fields(&current))
 }
 
 /// The admins of a customer.
 fn admins(ctx: &Context<'_>, customer: i64) -> anyhow::Result<Vec<wire::Admin>> {
-    let mr = client(ctx);
-    Ok(ctx.block(mr.admins(customer).try_collect())?)
+    Ok(ctx.block(ctx.client.admins(customer).try_collect())?)
 }
 
 /// `tally mailroute admin create`.
@@ -537,55 +412,36 @@ pub fn admin_create(
     let write = Write {
         operation: "admin create",
         target: Some(customer.to_string()),
-        method: Method::POST,
-        path: format!("admins/customer/{customer}/"),
-        body: Some(json!({"email": email, "send_welcome": send_welcome})),
-        secrets: &[],
+        request: ctx.client.admin_create(customer, email, send_welcome),
         lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for an admin with the {key} first and creates it only if it is not there"
         ),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
     let find = |ctx: &Context<'_>| -> anyhow::Result<Option<String>> {
         Ok(admins(ctx, customer)?
             .into_iter()
             .find(|a| a.username.eq_ignore_ascii_case(email))
             .map(|a| a.id.to_string()))
     };
-    let (outcome, action_id, id) = match ctx.settle_unknown(
-        PROVIDER,
-        write.operation,
-        &key,
-        find,
-    )? {
-        Some((earlier, id)) => ("exists", earlier, id.parse::<i64>()?),
-        None => {
-            let applied = ctx.send(&write)?;
-            let id = match created_id(&applied.response) {
-                    Some(id) => id,
-                    None => admins(ctx, customer)?
-                        .into_iter()
-                        .find(|a| a.username.eq_ignore_ascii_case(email))
-                        .map(|a| a.id)
-                        .ok_or_else(|| anyhow::anyhow!("the admin was created (action {}) but is not listed yet; run `tally sync mailroute`", applied.action_id))?,
-                };
-            ctx.store()
-                .set_action_result(applied.action_id, &id.to_string())?;
-            ("created", applied.action_id, id)
-        }
+    let create = Create {
+        find: &find,
+        from_answer: Some(created_id),
     };
+    let Some(applied) = ctx.perform(&write, Some(&create))? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
+    };
+    let id = new_id(&applied)?;
     let Some(admin) = admins(ctx, customer)?.into_iter().find(|a| a.id == id) else {
         anyhow::bail!(
             "admin {id} of customer {customer} is not listed after its creation; run `tally sync mailroute`"
         );
     };
-    let row = crate::sync::mailroute::admin_row(admin.clone(), customer);
-    ctx.store().write_mr_admin(&row, action_id)?;
+    ctx.store()
+        .write_mr_admin(&to_row::admin(admin.clone(), customer), applied.action_id)?;
     Ok(Done::Result {
-        outcome,
+        outcome: created(&applied),
         fields: admin_fields(customer, &admin),
     })
 }
@@ -601,24 +457,21 @@ pub fn admin_delete(ctx: &mut Context<'_>, customer: i64, admin_id: i64) -> anyh
     let write = Write {
         operation: "admin delete",
         target: Some(format!("{customer}/{admin_id}")),
-        method: Method::DELETE,
-        path: format!("admins/customer/{customer}/admin/{admin_id}/"),
-        body: None,
-        secrets: &[],
+        request: ctx.client.admin_delete(customer, admin_id),
         lookup_key: None,
         check: format!(
             "run `tally sync mailroute` and see whether admin {admin_id} is still listed"
         ),
+        confirm: Some(format!(
+            "Delete admin {admin_id} ({}) of MailRoute customer {customer}?",
+            admin.username
+        )),
     };
-    let question = format!(
-        "Delete admin {admin_id} ({}) of MailRoute customer {customer}?",
-        admin.username
-    );
-    match delete(ctx, &write, &question, MrObject::Admin, admin_id)? {
-        None => Ok(Done::DryRun(ctx.plan(&write))),
-        Some(()) => Ok(Done::Result {
-            outcome: "deleted",
-            fields: admin_fields(customer, &admin),
-        }),
-    }
+    delete(
+        ctx,
+        &write,
+        MrObject::Admin,
+        admin_id,
+        admin_fields(customer, &admin),
+    )
 }

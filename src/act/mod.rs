@@ -3,8 +3,12 @@
 //! finished with what came back, sent once (the transport repeats a write only when
 //! it never left; a lost answer is "outcome unknown", and the next create of the
 //! same object looks it up first), and the object written read back and stored.
-//! `rackspace` and `mailroute` hold the operations; `commands/act.rs` the command
-//! line around them.
+//!
+//! Every operation runs the same skeleton, [`Context::perform`]: dry run → settle an
+//! earlier unknown create → confirm a delete → send → the created object's id.
+//! `rackspace` and `mailroute` hold the operations: what to check, which typed
+//! write of their client to send, and what to read back; `commands/act.rs` the
+//! command line around them.
 
 pub mod check;
 pub mod mailroute;
@@ -12,123 +16,33 @@ pub mod rackspace;
 
 use std::sync::Arc;
 
-use reqwest::Method;
 use serde_json::Value;
 
-use crate::api::http::{Body, Response};
-use crate::api::{ApiError, ApiErrorKind};
+use crate::api::http::{Response, method_name};
+use crate::api::{ApiError, ApiErrorKind, ProviderClient, WriteRequest};
 use crate::printer::Printer;
-use crate::store::{ActionOutcome, ActionStart, Store};
+use crate::store::{ActionOutcome, ActionStart, Store, Unsettled};
 
-/// Shown in place of a secret (a security question or answer).
-pub const HIDDEN: &str = "***";
+pub use crate::api::write::HIDDEN;
 
 /// The note of a DELETE whose object was already gone.
 pub const ALREADY_GONE: &str =
     "already gone: the server answered 404 Not Found, so there was nothing left to delete";
 
-/// The client a write goes through.
-#[derive(Clone)]
-pub enum Client {
-    Rackspace(Arc<crate::api::rackspace::Client>),
-    Mailroute(Arc<crate::api::mailroute::Client>),
-}
-
-impl Client {
-    fn provider(&self) -> &'static str {
-        match self {
-            Client::Rackspace(_) => "rackspace",
-            Client::Mailroute(_) => "mailroute",
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        match self {
-            Client::Rackspace(c) => c.url(path),
-            Client::Mailroute(c) => c.url(path),
-        }
-    }
-
-    fn base_url(&self) -> &str {
-        match self {
-            Client::Rackspace(c) => c.base_url(),
-            Client::Mailroute(c) => c.base_url(),
-        }
-    }
-
-    fn is_sandbox(&self) -> bool {
-        match self {
-            Client::Rackspace(c) => c.is_sandbox(),
-            Client::Mailroute(c) => c.is_sandbox(),
-        }
-    }
-
-    /// A DELETE answered 404 means the object is already gone (MailRoute's PHP
-    /// client treats it so): the action is settled, not failed.
-    fn gone_means_done(&self, method: &Method, err: &ApiError) -> bool {
-        matches!(self, Client::Mailroute(_))
-            && *method == Method::DELETE
-            && matches!(err.kind, ApiErrorKind::Status { status: 404, .. })
-    }
-
-    /// `fields` encoded as this provider takes them at `path`.
-    fn encode(&self, path: &str, fields: &Value) -> Body {
-        match self {
-            Client::Rackspace(_) => crate::api::rackspace::write_body(path, fields),
-            Client::Mailroute(_) => Body::Json(fields.clone()),
-        }
-    }
-
-    async fn write(&self, write: &Write) -> Result<Response, ApiError> {
-        let method = write.method.clone();
-        let body = write.body.as_ref().map(|b| self.encode(&write.path, b));
-        match self {
-            Client::Rackspace(c) => c.write(method, &write.path, body.as_ref()).await,
-            Client::Mailroute(c) => c.write(method, &write.path, body.as_ref()).await,
-        }
-    }
-}
-
-/// One write, as it will be sent.
+/// One write operation: the typed write its client built, and what tally needs
+/// around it.
 #[derive(Debug, Clone)]
 pub struct Write {
     /// `customer add`, `contact edit`, ...
     pub operation: &'static str,
     pub target: Option<String>,
-    pub method: Method,
-    /// Relative to the client's base URL.
-    pub path: String,
-    pub body: Option<Value>,
-    /// Body keys whose values are secrets: shown and recorded as `***`.
-    pub secrets: &'static [&'static str],
-    /// What finds the created object again.
+    pub request: WriteRequest,
+    /// What finds a created object again (its name, reference number, e-mail).
     pub lookup_key: Option<String>,
     /// What to do to learn the outcome when the answer is lost.
     pub check: String,
-}
-
-impl Write {
-    /// The body as it may be shown and recorded: secrets as `***`.
-    pub fn shown_body(&self) -> Option<Value> {
-        self.body.as_ref().map(|body| match body {
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| {
-                        let secret = self.secrets.iter().any(|s| s.eq_ignore_ascii_case(k));
-                        (
-                            k.clone(),
-                            if secret {
-                                Value::from(HIDDEN)
-                            } else {
-                                v.clone()
-                            },
-                        )
-                    })
-                    .collect(),
-            ),
-            other => other.clone(),
-        })
-    }
+    /// A delete's question, asked (or answered by `--yes`) before it is sent.
+    pub confirm: Option<String>,
 }
 
 /// A write that `--dry-run` did not send.
@@ -142,13 +56,42 @@ pub struct Planned {
     pub sent: Option<(&'static str, String)>,
 }
 
-/// What a command did: a dry run, or a result to print (an outcome word such as
-/// `created`, and the fields of the object as read back).
+/// What a write operation came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Added,
+    Created,
+    /// A create found its object already there (an earlier answer was lost).
+    Exists,
+    Edited,
+    Updated,
+    Enabled,
+    Disabled,
+    Deleted,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Added => "added",
+            Outcome::Created => "created",
+            Outcome::Exists => "exists",
+            Outcome::Edited => "edited",
+            Outcome::Updated => "updated",
+            Outcome::Enabled => "enabled",
+            Outcome::Disabled => "disabled",
+            Outcome::Deleted => "deleted",
+        }
+    }
+}
+
+/// What a command did: a dry run, or a result to print (its outcome and the
+/// fields of the object as read back).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Done {
     DryRun(Planned),
     Result {
-        outcome: &'static str,
+        outcome: Outcome,
         fields: Vec<(&'static str, Value)>,
     },
 }
@@ -158,11 +101,29 @@ pub enum Done {
 pub struct Applied {
     pub action_id: i64,
     pub response: Response,
+    /// The id of what a create made (`None` for other writes, or when the
+    /// operation finds it in what it reads back).
+    pub id: Option<String>,
+    /// A create found its object made by an earlier action (`action_id` is that
+    /// action's); nothing was sent.
+    pub existed: bool,
+}
+
+/// Finds an object by a lookup key: its id, or `None` when it is not there.
+pub type Find<'f, C> = &'f dyn Fn(&Context<'_, C>) -> anyhow::Result<Option<String>>;
+
+/// How a create learns the id of what it made.
+pub struct Create<'f, C> {
+    /// Finds the object by the write's lookup key.
+    pub find: Find<'f, C>,
+    /// The id in the answer; when it has none, `find` looks. `None`: the
+    /// operation learns the id from what it reads back.
+    pub from_answer: Option<fn(&Response) -> Option<String>>,
 }
 
 /// What one command acts with.
-pub struct Context<'a> {
-    pub client: Client,
+pub struct Context<'a, C> {
+    pub client: Arc<C>,
     /// `None` with `--dry-run`: nothing is recorded.
     pub store: Option<&'a mut Store>,
     pub printer: &'a Printer,
@@ -171,7 +132,7 @@ pub struct Context<'a> {
     pub confirm: &'a dyn Fn(&str) -> anyhow::Result<bool>,
 }
 
-impl Context<'_> {
+impl<C: ProviderClient> Context<'_, C> {
     pub fn dry_run(&self) -> bool {
         self.store.is_none()
     }
@@ -181,33 +142,78 @@ impl Context<'_> {
         self.runtime.block_on(future)
     }
 
-    /// With `--dry-run`, what the command would send (and so its result).
-    pub fn dry_run_of(&self, write: &Write) -> Option<Done> {
-        self.dry_run().then(|| Done::DryRun(self.plan(write)))
-    }
-
     /// The plan of a write, for `--dry-run`.
     pub fn plan(&self, write: &Write) -> Planned {
-        let body = write.shown_body();
-        let sent = body.as_ref().map(|b| {
-            let encoded = self.client.encode(&write.path, b);
-            (encoded.content_type(), encoded.encoded())
-        });
+        let request = &write.request;
         Planned {
-            method: crate::api::http::method_name(&write.method),
-            url: crate::api::base_url::display_url(&self.client.url(&write.path)),
-            body,
-            sent,
+            method: method_name(&request.method),
+            url: crate::api::base_url::display_url(&self.client.url(&request.path)),
+            body: request.shown_fields(),
+            sent: request
+                .shown_body()
+                .map(|b| (b.content_type(), b.encoded())),
         }
+    }
+
+    /// The write skeleton every operation runs: `None` with `--dry-run` (the
+    /// caller shows [`Context::plan`]); else, for a create, an earlier action of
+    /// unknown outcome settled by a lookup (the object found: nothing is sent); a
+    /// delete confirmed; the write sent and recorded; a create's new id from the
+    /// answer or by a lookup, recorded as the action's result.
+    pub fn perform(
+        &mut self,
+        write: &Write,
+        create: Option<&Create<'_, C>>,
+    ) -> anyhow::Result<Option<Applied>> {
+        if self.dry_run() {
+            return Ok(None);
+        }
+        if let (Some(create), Some(key)) = (create, &write.lookup_key)
+            && let Some((action_id, id)) = self.settle_unknown(write.operation, key, create.find)?
+        {
+            return Ok(Some(Applied {
+                action_id,
+                response: Response::empty(200),
+                id: Some(id),
+                existed: true,
+            }));
+        }
+        if let Some(question) = &write.confirm
+            && !(self.confirm)(question)?
+        {
+            anyhow::bail!("not deleted: not confirmed");
+        }
+        let mut applied = self.send(write)?;
+        if let Some(Create {
+            find,
+            from_answer: Some(from_answer),
+        }) = create
+        {
+            let id = match from_answer(&applied.response) {
+                Some(id) => id,
+                None => find(self)?.ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "the {} was applied (action {}) but the new object's id is neither in the answer nor found by its {}; run `tally sync {}`",
+                        write.operation,
+                        applied.action_id,
+                        write.lookup_key.as_deref().unwrap_or("lookup key"),
+                        C::PROVIDER
+                    )
+                })?,
+            };
+            self.store().set_action_result(applied.action_id, &id)?;
+            applied.id = Some(id);
+        }
+        Ok(Some(applied))
     }
 
     /// Sends a write: recorded `pending` first, then finished with what came back.
     /// A refusal is the server's own message; a lost answer is an error saying how
-    /// to learn the outcome. Not to be called with `--dry-run`.
-    pub fn send(&mut self, write: &Write) -> anyhow::Result<Applied> {
+    /// to learn the outcome.
+    fn send(&mut self, write: &Write) -> anyhow::Result<Applied> {
         let planned = self.plan(write);
         let start = ActionStart {
-            provider: self.client.provider(),
+            provider: C::PROVIDER,
             operation: write.operation,
             target: write.target.clone(),
             method: planned.method,
@@ -217,56 +223,42 @@ impl Context<'_> {
             base_url: crate::api::base_url::display_url(self.client.base_url()),
             is_sandbox: self.client.is_sandbox(),
         };
-        let store = self
-            .store
-            .as_deref_mut()
-            .ok_or_else(|| anyhow::anyhow!("a dry run sends no write"))?;
-        let action_id = store.begin_action(&start)?;
-        let client = self.client.clone();
-        let sent = self.runtime.block_on(client.write(write));
-        let store = self.store.as_deref_mut().expect("checked above");
+        let action_id = self.store().begin_action(&start)?;
+        let client = Arc::clone(&self.client);
+        let sent = self.runtime.block_on(client.send(&write.request));
+        let applied = |response| Applied {
+            action_id,
+            response,
+            id: None,
+            existed: false,
+        };
         match sent {
             Ok(response) => {
-                store.finish_action(action_id, Some(response.status), ActionOutcome::Ok, None)?;
-                Ok(Applied {
+                self.store().finish_action(
                     action_id,
-                    response,
-                })
+                    Some(response.status),
+                    ActionOutcome::Ok,
+                    None,
+                )?;
+                Ok(applied(response))
             }
-            Err(err) if self.client.gone_means_done(&write.method, &err) => {
-                store.finish_action(action_id, Some(404), ActionOutcome::Ok, Some(ALREADY_GONE))?;
+            Err(err) if self.client.already_done(&write.request, &err) => {
+                self.store().finish_action(
+                    action_id,
+                    Some(404),
+                    ActionOutcome::Ok,
+                    Some(ALREADY_GONE),
+                )?;
                 self.printer.note(&format!(
                     "{} (action {action_id}): {ALREADY_GONE}",
                     write.operation
                 ));
-                Ok(Applied {
-                    action_id,
-                    response: Response {
-                        status: 404,
-                        headers: reqwest::header::HeaderMap::new(),
-                        body: bytes::Bytes::new(),
-                    },
-                })
+                Ok(applied(Response::empty(404)))
             }
             Err(err) => {
-                let (outcome, status, message) = match &err.kind {
-                    ApiErrorKind::Status { status, message }
-                    | ApiErrorKind::Unauthorized {
-                        status, message, ..
-                    } => (
-                        ActionOutcome::Refused,
-                        Some(*status),
-                        message.clone().unwrap_or_else(|| format!("HTTP {status}")),
-                    ),
-                    ApiErrorKind::Redirect { status, .. } => {
-                        (ActionOutcome::Refused, Some(*status), err.kind.to_string())
-                    }
-                    ApiErrorKind::OutcomeUnknown(_) => {
-                        (ActionOutcome::Unknown, None, err.kind.to_string())
-                    }
-                    _ => (ActionOutcome::Failed, None, err.kind.to_string()),
-                };
-                store.finish_action(action_id, status, outcome, Some(&message))?;
+                let (outcome, status, message) = failure(&err);
+                self.store()
+                    .finish_action(action_id, status, outcome, Some(&message))?;
                 if outcome == ActionOutcome::Unknown {
                     return Err(anyhow::Error::new(err).context(format!(
                         "{} (action {action_id}): to learn what happened, {}",
@@ -284,34 +276,32 @@ impl Context<'_> {
     }
 
     /// Settles an earlier action whose outcome was unknown before creating the same
-    /// object again: `found` is what a lookup found (the object exists: the earlier
-    /// action was applied), or `None` (it was not).
-    pub fn settle_unknown(
+    /// object again: `find` looks the object up; found, the earlier action was
+    /// applied (its id and the object's are returned); not found, it was not.
+    fn settle_unknown(
         &mut self,
-        provider: &str,
         operation: &str,
         lookup_key: &str,
-        found: impl FnOnce(&Self) -> anyhow::Result<Option<String>>,
+        find: Find<'_, C>,
     ) -> anyhow::Result<Option<(i64, String)>> {
-        let Some(store) = self.store.as_deref() else {
-            return Ok(None);
-        };
-        let Some(earlier) = store.unsettled_action(provider, operation, lookup_key)? else {
+        let Some(earlier) = self
+            .store()
+            .unsettled_action(C::PROVIDER, operation, lookup_key)?
+        else {
             return Ok(None);
         };
         self.printer.note(&format!(
             "action {} ({operation} of {lookup_key}, {} UTC) is {}: looking it up before sending again",
             earlier.action_id,
             earlier.started_at,
-            if earlier.outcome == "pending" {
-                "still pending (its process stopped)"
-            } else {
-                "of unknown outcome (no answer came)"
+            match earlier.outcome {
+                Unsettled::Pending => "still pending (its process stopped)",
+                Unsettled::Unknown => "of unknown outcome (no answer came)",
             }
         ));
-        let result = found(self)?;
+        let found = find(self)?;
         let store = self.store();
-        match result {
+        match found {
             Some(id) => {
                 store.finish_action(
                     earlier.action_id,
@@ -335,36 +325,28 @@ impl Context<'_> {
     }
 }
 
+/// How a write that failed is recorded: its outcome, the status and the message.
+fn failure(err: &ApiError) -> (ActionOutcome, Option<u16>, String) {
+    match &err.kind {
+        ApiErrorKind::Status { status, message }
+        | ApiErrorKind::Unauthorized {
+            status, message, ..
+        } => (
+            ActionOutcome::Refused,
+            Some(*status),
+            message.clone().unwrap_or_else(|| format!("HTTP {status}")),
+        ),
+        ApiErrorKind::Redirect { status, .. } => {
+            (ActionOutcome::Refused, Some(*status), err.kind.to_string())
+        }
+        ApiErrorKind::OutcomeUnknown(_) => (ActionOutcome::Unknown, None, err.kind.to_string()),
+        _ => (ActionOutcome::Failed, None, err.kind.to_string()),
+    }
+}
+
 /// Text of an optional string, JSON null when absent.
 pub fn text(value: &Option<String>) -> Value {
     value
         .as_ref()
         .map_or(Value::Null, |v| Value::from(v.as_str()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_hidden_in_what_is_shown() {
-        let write = Write {
-            operation: "contact edit",
-            target: None,
-            method: Method::PUT,
-            path: "/v2/customers/1/contacts/2".into(),
-            body: Some(
-                serde_json::json!({"Name": "n", "SecurityAnswer": "s3cret", "SecurityQuestion": "q?"}),
-            ),
-            secrets: &["securityanswer", "securityquestion"],
-            lookup_key: None,
-            check: String::new(),
-        };
-        let shown = write.shown_body().unwrap().to_string();
-        assert_eq!(
-            shown,
-            r#"{"Name":"n","SecurityAnswer":"***","SecurityQuestion":"***"}"#
-        );
-        assert!(write.body.unwrap().to_string().contains("s3cret"));
-    }
 }

@@ -2,40 +2,28 @@
 //! login tokens, and contacts (add, edit, delete). Edits send the whole object: the
 //! customer or contact is read just before, only the fields given change, the rest
 //! go back as read (a contact's security question and answer included, held as
-//! secrets and never shown or stored).
-
-use std::sync::Arc;
+//! secrets and never shown or stored). Paths and bodies are the client's typed
+//! writes; the skeleton is [`Context::perform`].
 
 use futures::TryStreamExt;
-use reqwest::Method;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::check::{self, ContactFields, LAST_BILLING_CONTACT};
-use super::{Client, Context, Done, Write, text};
+use super::{Create, Done, Outcome, Write, text};
 use crate::UsageError;
-use crate::api::rackspace::segment;
-use crate::api::rackspace::wire;
+use crate::api::rackspace::{Client, ContactBody, wire};
 use crate::api::secret::Secret;
 use crate::ids::AccountNumber;
+use crate::provider::Provider;
+use crate::rows::rackspace as to_row;
 use crate::store::Lineage;
-
-const PROVIDER: &str = "rackspace";
 
 /// A customer's fields as given to `customer add` or `customer edit` (`None`: not
 /// given).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomerFields {
-    pub name: Option<String>,
-    pub reference_number: Option<String>,
-    pub address_line1: Option<String>,
-    pub address_line2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    pub country: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-}
+pub use crate::api::rackspace::CustomerBody as CustomerFields;
+
+/// What a Rackspace operation acts with.
+pub type Context<'a> = super::Context<'a, Client>;
 
 /// A contact to add: its fields as given, the security answer already read (from
 /// the environment variable the command names, never the command line; `None`:
@@ -65,23 +53,13 @@ pub struct ContactChanges {
     pub receives_billing: Option<bool>,
     pub receives_updates: Option<bool>,
 }
-/// Body keys that are secrets.
-const SECRETS: &[&str] = &["SecurityQuestion", "SecurityAnswer"];
+
 /// One enable/disable per account in this many minutes.
 const TOGGLE_MINUTES: i64 = 5;
 
-fn client(ctx: &Context<'_>) -> Arc<crate::api::rackspace::Client> {
-    match &ctx.client {
-        Client::Rackspace(c) => Arc::clone(c),
-        Client::Mailroute(_) => unreachable!("a Rackspace command has a Rackspace client"),
-    }
-}
-
 /// A sub-account number from the command line.
-fn sub_account(account: &str) -> Result<String, UsageError> {
-    AccountNumber::parse(account.trim())
-        .map(|n| n.as_str().to_owned())
-        .map_err(|e| UsageError(format!("ACCOUNT: {e}")))
+fn sub_account(account: &str) -> Result<AccountNumber, UsageError> {
+    AccountNumber::parse(account.trim()).map_err(|e| UsageError(format!("ACCOUNT: {e}")))
 }
 
 /// An account from the command line: a number, or `me`.
@@ -89,26 +67,7 @@ fn any_account(account: &str) -> Result<String, UsageError> {
     if account.trim().eq_ignore_ascii_case("me") {
         return Ok("me".to_owned());
     }
-    sub_account(account)
-}
-
-/// The customer fields given, by their API names.
-fn given_fields(f: &CustomerFields) -> Vec<(&'static str, &String)> {
-    [
-        ("name", &f.name),
-        ("referenceNumber", &f.reference_number),
-        ("addressLine1", &f.address_line1),
-        ("addressLine2", &f.address_line2),
-        ("city", &f.city),
-        ("state", &f.state),
-        ("zip", &f.zip),
-        ("country", &f.country),
-        ("phone", &f.phone),
-        ("email", &f.email),
-    ]
-    .into_iter()
-    .filter_map(|(key, value)| value.as_ref().map(|v| (key, v)))
-    .collect()
+    sub_account(account).map(|a| a.as_str().to_owned())
 }
 
 fn customer_fields(c: &wire::Customer) -> Vec<(&'static str, Value)> {
@@ -146,9 +105,8 @@ fn read_back_customer(
     account: &str,
     action_id: i64,
 ) -> anyhow::Result<wire::Customer> {
-    let client = client(ctx);
-    let customer = ctx.block(client.customer(account))?;
-    let row = crate::sync::rackspace::customer_row(&customer, false, true);
+    let customer = ctx.block(ctx.client.customer(account))?;
+    let row = to_row::customer(&customer, false, true);
     ctx.store()
         .upsert_customers(&[row], Lineage::Action(action_id), false)?;
     Ok(customer)
@@ -160,14 +118,10 @@ fn read_back_contacts(
     account: &str,
     action_id: i64,
 ) -> anyhow::Result<Vec<wire::Contact>> {
-    let client = client(ctx);
-    let contacts: Vec<wire::Contact> = ctx.block(client.contacts(account).try_collect())?;
-    let rows: Vec<_> = contacts
-        .iter()
-        .map(crate::sync::rackspace::contact_row)
-        .collect();
+    let contacts = contacts(ctx, account)?;
+    let rows: Vec<_> = contacts.iter().map(to_row::contact).collect();
     let stored_as = if account == "me" {
-        ctx.block(client.customer("me"))?.account_number
+        ctx.block(ctx.client.customer("me"))?.account_number
     } else {
         account.to_owned()
     };
@@ -176,25 +130,53 @@ fn read_back_contacts(
     Ok(contacts)
 }
 
+fn contacts(ctx: &Context<'_>, account: &str) -> anyhow::Result<Vec<wire::Contact>> {
+    Ok(ctx.block(ctx.client.contacts(account).try_collect())?)
+}
+
 /// The sub-account a lookup finds: by reference number when one is given, else by
 /// its exact name.
-async fn find_customer(
-    client: &Arc<crate::api::rackspace::Client>,
+fn find_customer(
+    ctx: &Context<'_>,
     name: &str,
     reference: Option<&str>,
 ) -> anyhow::Result<Option<String>> {
+    let client = &ctx.client;
     if let Some(reference) = reference {
-        return Ok(client
-            .customer_by_reference(reference)
-            .await?
+        return Ok(ctx
+            .block(client.customer_by_reference(reference))?
             .map(|c| c.account_number));
     }
-    let all: Vec<wire::Customer> = client.customers().try_collect().await?;
+    let all: Vec<wire::Customer> = ctx.block(client.customers().try_collect())?;
     Ok(all
         .into_iter()
         .rev()
         .find(|c| c.name.as_deref() == Some(name))
         .map(|c| c.account_number))
+}
+
+/// The result of an operation on a customer: its fields as read back (after a
+/// dry run, the plan).
+fn on_customer(
+    ctx: &mut Context<'_>,
+    write: &Write,
+    create: Option<&Create<'_, Client>>,
+    account: Option<&str>,
+    outcome: Outcome,
+) -> anyhow::Result<Done> {
+    let Some(applied) = ctx.perform(write, create)? else {
+        return Ok(Done::DryRun(ctx.plan(write)));
+    };
+    let account = applied.id.as_deref().or(account).unwrap_or_default();
+    let customer = read_back_customer(ctx, account, applied.action_id)?;
+    Ok(Done::Result {
+        outcome: if applied.existed {
+            Outcome::Exists
+        } else {
+            outcome
+        },
+        fields: customer_fields(&customer),
+    })
 }
 
 /// The new account's number from an add's answer: a JSON body's `accountNumber`
@@ -234,10 +216,6 @@ pub fn new_account_number(response: &crate::api::http::Response) -> Option<Strin
 pub fn customer_add(ctx: &mut Context<'_>, f: &CustomerFields) -> anyhow::Result<Done> {
     check::rackspace_customer(f.name.as_deref(), true, f.reference_number.as_deref())?;
     let name = f.name.clone().unwrap_or_default();
-    let body: Map<String, Value> = given_fields(f)
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), Value::from(v.as_str())))
-        .collect();
     let key = match &f.reference_number {
         Some(r) => format!("reference number {r}"),
         None => format!("name {name}"),
@@ -245,49 +223,20 @@ pub fn customer_add(ctx: &mut Context<'_>, f: &CustomerFields) -> anyhow::Result
     let write = Write {
         operation: "customer add",
         target: None,
-        method: Method::POST,
-        path: "/v1/customers".into(),
-        body: Some(Value::Object(body)),
-        secrets: &[],
+        request: ctx.client.customer_add(f),
         lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for the customer by its {key} first and adds it only if it is not there"
         ),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let rs = client(ctx);
     let reference = f.reference_number.clone();
-    if let Some((earlier, account)) =
-        ctx.settle_unknown(PROVIDER, write.operation, &key, |ctx| {
-            ctx.block(find_customer(&rs, &name, reference.as_deref()))
-        })?
-    {
-        let customer = read_back_customer(ctx, &account, earlier)?;
-        return Ok(Done::Result {
-            outcome: "exists",
-            fields: customer_fields(&customer),
-        });
-    }
-    let applied = ctx.send(&write)?;
-    let account = match new_account_number(&applied.response) {
-        Some(account) => account,
-        None => ctx
-            .block(find_customer(&rs, &name, reference.as_deref()))?
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "the customer was added (action {}) but its account number could not be found by its {key}; run `tally sync rackspace`",
-                    applied.action_id
-                )
-            })?,
+    let find = |ctx: &Context<'_>| find_customer(ctx, &name, reference.as_deref());
+    let create = Create {
+        find: &find,
+        from_answer: Some(new_account_number),
     };
-    ctx.store().set_action_result(applied.action_id, &account)?;
-    let customer = read_back_customer(ctx, &account, applied.action_id)?;
-    Ok(Done::Result {
-        outcome: "added",
-        fields: customer_fields(&customer),
-    })
+    on_customer(ctx, &write, Some(&create), None, Outcome::Added)
 }
 
 /// `tally rackspace customer edit`.
@@ -298,95 +247,53 @@ pub fn customer_edit(
 ) -> anyhow::Result<Done> {
     let account = sub_account(account)?;
     check::rackspace_customer(f.name.as_deref(), false, f.reference_number.as_deref())?;
-    let given = given_fields(f);
-    if given.is_empty() {
+    if f.is_empty() {
         return Err(UsageError(
             "nothing to change: give at least one field (--name, --reference-number, --address-line1, ...)".into(),
         )
         .into());
     }
-    let rs = client(ctx);
-    let current = ctx.block(rs.customer(&account))?;
-    let mut body = Map::new();
-    let now = customer_fields(&current);
-    for (key, api) in [
-        ("name", "name"),
-        ("reference_number", "referenceNumber"),
-        ("address_line1", "addressLine1"),
-        ("address_line2", "addressLine2"),
-        ("city", "city"),
-        ("state", "state"),
-        ("zip", "zip"),
-        ("country", "country"),
-        ("phone", "phone"),
-        ("email", "email"),
-    ] {
-        let value = given
-            .iter()
-            .find(|(k, _)| *k == api)
-            .map(|(_, v)| Value::from(v.as_str()))
-            .or_else(|| now.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
-            .unwrap_or(Value::Null);
-        if !value.is_null() {
-            body.insert(api.to_owned(), value);
-        }
-    }
+    let current = ctx.block(ctx.client.customer(account.as_str()))?;
     let write = Write {
         operation: "customer edit",
-        target: Some(account.clone()),
-        method: Method::PUT,
-        path: format!("/v1/customers/{}", segment(&account)),
-        body: Some(Value::Object(body)),
-        secrets: &[],
+        target: Some(account.to_string()),
+        request: ctx
+            .client
+            .customer_edit(account.as_str(), &f.or(&(&current).into())),
         lookup_key: None,
         check: format!(
             "run `tally rackspace customer edit {account} ...` again (an edit sets the same values twice without harm)"
         ),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let applied = ctx.send(&write)?;
-    let customer = read_back_customer(ctx, &account, applied.action_id)?;
-    Ok(Done::Result {
-        outcome: "edited",
-        fields: customer_fields(&customer),
-    })
+    on_customer(ctx, &write, None, Some(account.as_str()), Outcome::Edited)
 }
 
 /// `tally rackspace customer enable|disable`.
 pub fn customer_toggle(ctx: &mut Context<'_>, account: &str, enable: bool) -> anyhow::Result<Done> {
     let account = sub_account(account)?;
     let verb = if enable { "enable" } else { "disable" };
-    let operation = if enable {
-        "customer enable"
-    } else {
-        "customer disable"
-    };
     let write = Write {
-        operation,
-        target: Some(account.clone()),
-        method: Method::POST,
-        path: format!("/v1/customers/{}/{verb}", segment(&account)),
-        body: None,
-        secrets: &[],
+        operation: if enable {
+            "customer enable"
+        } else {
+            "customer disable"
+        },
+        target: Some(account.to_string()),
+        request: ctx.client.customer_enable(account.as_str(), enable),
         lookup_key: None,
         check: format!(
             "run `tally rackspace customer {verb} {account}` again after 5 minutes (if it was applied, the account is already {verb}d)"
         ),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let applied = match ctx.send(&write) {
-        Ok(applied) => applied,
-        Err(err) => return Err(with_toggle_window(ctx, err, &account)),
+    let outcome = if enable {
+        Outcome::Enabled
+    } else {
+        Outcome::Disabled
     };
-    let customer = read_back_customer(ctx, &account, applied.action_id)?;
-    Ok(Done::Result {
-        outcome: if enable { "enabled" } else { "disabled" },
-        fields: customer_fields(&customer),
-    })
+    on_customer(ctx, &write, None, Some(account.as_str()), outcome)
+        .map_err(|err| with_toggle_window(ctx, err, account.as_str()))
 }
 
 /// A refusal for the 5-minute window says when the account may be tried again.
@@ -404,9 +311,13 @@ fn with_toggle_window(ctx: &Context<'_>, err: anyhow::Error, account: &str) -> a
         return err;
     }
     let last = ctx.store.as_deref().and_then(|s| {
-        s.last_applied(PROVIDER, &["customer enable", "customer disable"], account)
-            .ok()
-            .flatten()
+        s.last_applied(
+            Provider::Rackspace,
+            &["customer enable", "customer disable"],
+            account,
+        )
+        .ok()
+        .flatten()
     });
     let when = match last {
         Some(at) => format!(
@@ -423,34 +334,27 @@ fn with_toggle_window(ctx: &Context<'_>, err: anyhow::Error, account: &str) -> a
 /// `tally rackspace customer delete`.
 pub fn customer_delete(ctx: &mut Context<'_>, account: &str) -> anyhow::Result<Done> {
     let account = sub_account(account)?;
-    let rs = client(ctx);
-    let current = ctx.block(rs.customer(&account))?;
+    let current = ctx.block(ctx.client.customer(account.as_str()))?;
     let write = Write {
         operation: "customer delete",
-        target: Some(account.clone()),
-        method: Method::DELETE,
-        path: format!("/v1/customers/{}", segment(&account)),
-        body: None,
-        secrets: &[],
+        target: Some(account.to_string()),
+        request: ctx.client.customer_delete(account.as_str()),
         lookup_key: None,
         check: format!(
             "run `tally sync rackspace` and see whether account {account} is still listed"
         ),
+        confirm: Some(format!(
+            "Delete Rackspace account {account} ({}) and all its services?",
+            current.name.as_deref().unwrap_or_default()
+        )),
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let name = current.name.clone().unwrap_or_default();
-    if !(ctx.confirm)(&format!(
-        "Delete Rackspace account {account} ({name}) and all its services?"
-    ))? {
-        anyhow::bail!("not deleted: not confirmed");
-    }
-    let applied = ctx.send(&write)?;
+    let Some(applied) = ctx.perform(&write, None)? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
+    };
     ctx.store()
-        .mark_customer_deleted(&account, applied.action_id)?;
+        .mark_customer_deleted(account.as_str(), applied.action_id)?;
     Ok(Done::Result {
-        outcome: "deleted",
+        outcome: Outcome::Deleted,
         fields: customer_fields(&current),
     })
 }
@@ -469,21 +373,15 @@ pub fn login_token(
     let write = Write {
         operation: "login-token",
         target: Some(account.clone()),
-        method: Method::POST,
-        path: format!("/v1/customers/{}/loginToken", segment(&account)),
-        body: Some(json!({
-            "userName": user,
-            "virtualUser": if is_virtual { "true" } else { "false" },
-        })),
-        secrets: &[],
+        request: ctx.client.login_token(&account, user, is_virtual),
         lookup_key: None,
         check: "run the same command again for a new token (a token is valid ten minutes)"
             .to_owned(),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let applied = ctx.send(&write)?;
+    let Some(applied) = ctx.perform(&write, None)? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
+    };
     let value: Value = serde_json::from_slice(&applied.response.body).map_err(|e| {
         anyhow::anyhow!(
             "the login token answer is not JSON ({e}); the token was created but cannot be shown"
@@ -503,7 +401,7 @@ pub fn login_token(
     ctx.store()
         .set_action_result(applied.action_id, &token_user)?;
     Ok(Done::Result {
-        outcome: "created",
+        outcome: Outcome::Created,
         fields: vec![
             ("account", Value::from(account.as_str())),
             ("user", Value::from(token_user)),
@@ -539,55 +437,42 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<D
         )
         .into());
     };
-    let answer = answer.expose().to_owned();
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (name, email, phone, question) = (
-        value(&args.name),
-        value(&args.email),
-        value(&args.phone),
-        value(&args.security_question),
-    );
-    check::rackspace_contact(&ContactFields {
-        name: &name,
-        email: &email,
-        phone: &phone,
-        security_question: &question,
-        security_answer: &answer,
-    })?;
+    let contact = ContactBody {
+        name: value(&args.name),
+        email: value(&args.email),
+        phone: value(&args.phone),
+        receives_alerts: args.receives_alerts,
+        receives_billing: args.receives_billing,
+        receives_updates: args.receives_updates,
+        security_question: Secret::new(value(&args.security_question)),
+        security_answer: answer.clone(),
+    };
+    check_contact(&contact)?;
+    let email = contact.email.clone();
     let key = format!("e-mail {email} of account {account}");
     let write = Write {
         operation: "contact add",
         target: Some(account.clone()),
-        method: Method::POST,
-        path: format!("/v2/customers/{}/contacts/", segment(&account)),
-        body: Some(json!({
-            "Email": email,
-            "Name": name,
-            "Phone": phone,
-            "ReceivesAlerts": args.receives_alerts,
-            "ReceivesBilling": args.receives_billing,
-            "ReceivesUpdates": args.receives_updates,
-            "SecurityAnswer": answer,
-            "SecurityQuestion": question,
-        })),
-        secrets: SECRETS,
+        request: ctx.client.contact_add(&account, &contact),
         lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for a contact with the {key} first and adds it only if it is not there"
         ),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let rs = client(ctx);
     let find = |ctx: &Context<'_>| -> anyhow::Result<Option<String>> {
-        let contacts: Vec<wire::Contact> = ctx.block(rs.contacts(&account).try_collect())?;
-        Ok(newest_with_email(&contacts, &email).map(|k| k.id.clone()))
+        Ok(newest_with_email(&contacts(ctx, &account)?, &email).map(|k| k.id.clone()))
     };
-    let (outcome, action) = match ctx.settle_unknown(PROVIDER, write.operation, &key, find)? {
-        Some((earlier, _)) => ("exists", earlier),
-        None => ("added", ctx.send(&write)?.action_id),
+    // The id is learnt from the contact list read back.
+    let create = Create {
+        find: &find,
+        from_answer: None,
     };
+    let Some(applied) = ctx.perform(&write, Some(&create))? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
+    };
+    let action = applied.action_id;
     let contacts = read_back_contacts(ctx, &account, action)?;
     let Some(contact) = newest_with_email(&contacts, &email) else {
         anyhow::bail!(
@@ -596,8 +481,23 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<D
     };
     ctx.store().set_action_result(action, &contact.id)?;
     Ok(Done::Result {
-        outcome,
+        outcome: if applied.existed {
+            Outcome::Exists
+        } else {
+            Outcome::Added
+        },
         fields: contact_fields(&account, contact),
+    })
+}
+
+/// A contact's fields checked as the provider checks them.
+fn check_contact(contact: &ContactBody) -> Result<(), UsageError> {
+    check::rackspace_contact(&ContactFields {
+        name: &contact.name,
+        email: &contact.email,
+        phone: &contact.phone,
+        security_question: contact.security_question.expose(),
+        security_answer: contact.security_answer.expose(),
     })
 }
 
@@ -629,66 +529,41 @@ pub fn contact_edit(ctx: &mut Context<'_>, args: &ContactChanges) -> anyhow::Res
         )
         .into());
     }
-    let rs = client(ctx);
-    let full = ctx.block(rs.contact_for_update(&account, &id))?;
+    let full = ctx.block(ctx.client.contact_for_update(&account, &id))?;
     let k = &full.contact;
-    let name = args
-        .name
-        .clone()
-        .or_else(|| k.name.clone())
-        .unwrap_or_default();
-    let email = args
-        .email
-        .clone()
-        .or_else(|| k.email.clone())
-        .unwrap_or_default();
-    let phone = args
-        .phone
-        .clone()
-        .or_else(|| k.phone.clone())
-        .unwrap_or_default();
-    check::rackspace_contact(&ContactFields {
-        name: &name,
-        email: &email,
-        phone: &phone,
-        security_question: full.security_question.expose(),
-        security_answer: full.security_answer.expose(),
-    })?;
+    let pick = |given: &Option<String>, now: &Option<String>| {
+        given.clone().or_else(|| now.clone()).unwrap_or_default()
+    };
+    let contact = ContactBody {
+        name: pick(&args.name, &k.name),
+        email: pick(&args.email, &k.email),
+        phone: pick(&args.phone, &k.phone),
+        receives_alerts: args.receives_alerts.unwrap_or(k.receives_alerts),
+        receives_billing: args.receives_billing.unwrap_or(k.receives_billing),
+        receives_updates: args.receives_updates.unwrap_or(k.receives_updates),
+        security_question: full.security_question.clone(),
+        security_answer: full.security_answer.clone(),
+    };
+    check_contact(&contact)?;
     let write = Write {
         operation: "contact edit",
         target: Some(format!("{account}/{id}")),
-        method: Method::PUT,
-        path: format!(
-            "/v2/customers/{}/contacts/{}",
-            segment(&account),
-            segment(&id)
-        ),
-        body: Some(json!({
-            "Email": email,
-            "Name": name,
-            "Phone": phone,
-            "ReceivesAlerts": args.receives_alerts.unwrap_or(k.receives_alerts),
-            "ReceivesBilling": args.receives_billing.unwrap_or(k.receives_billing),
-            "ReceivesUpdates": args.receives_updates.unwrap_or(k.receives_updates),
-            "SecurityAnswer": full.security_answer.expose(),
-            "SecurityQuestion": full.security_question.expose(),
-        })),
-        secrets: SECRETS,
+        request: ctx.client.contact_edit(&account, &id, &contact),
         lookup_key: None,
         check: format!(
             "run the same command again (an edit sets the same values twice without harm), or `tally sync rackspace` and look at contact {id}"
         ),
+        confirm: None,
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    let applied = ctx.send(&write)?;
+    let Some(applied) = ctx.perform(&write, None)? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
+    };
     let contacts = read_back_contacts(ctx, &account, applied.action_id)?;
     let Some(contact) = contacts.iter().find(|c| c.id == id) else {
         anyhow::bail!("contact {id} is not in account {account}'s contact list after the edit");
     };
     Ok(Done::Result {
-        outcome: "edited",
+        outcome: Outcome::Edited,
         fields: contact_fields(&account, contact),
     })
 }
@@ -697,8 +572,7 @@ pub fn contact_edit(ctx: &mut Context<'_>, args: &ContactChanges) -> anyhow::Res
 pub fn contact_delete(ctx: &mut Context<'_>, account: &str, id: &str) -> anyhow::Result<Done> {
     let account = any_account(account)?;
     let id = id.trim().to_owned();
-    let rs = client(ctx);
-    let contacts: Vec<wire::Contact> = ctx.block(rs.contacts(&account).try_collect())?;
+    let contacts = contacts(ctx, &account)?;
     let Some(contact) = contacts.iter().find(|k| k.id == id).cloned() else {
         anyhow::bail!("account {account} has no contact {id}");
     };
@@ -714,30 +588,20 @@ pub fn contact_delete(ctx: &mut Context<'_>, account: &str, id: &str) -> anyhow:
     let write = Write {
         operation: "contact delete",
         target: Some(format!("{account}/{id}")),
-        method: Method::DELETE,
-        path: format!(
-            "/v2/customers/{}/contacts/{}",
-            segment(&account),
-            segment(&id)
-        ),
-        body: None,
-        secrets: &[],
+        request: ctx.client.contact_delete(&account, &id),
         lookup_key: None,
         check: format!("run `tally sync rackspace` and see whether contact {id} is still listed"),
+        confirm: Some(format!(
+            "Delete contact {id} ({}) of account {account}?",
+            contact.name.as_deref().unwrap_or("")
+        )),
     };
-    if let Some(plan) = ctx.dry_run_of(&write) {
-        return Ok(plan);
-    }
-    if !(ctx.confirm)(&format!(
-        "Delete contact {id} ({}) of account {account}?",
-        contact.name.as_deref().unwrap_or("")
-    ))? {
-        anyhow::bail!("not deleted: not confirmed");
-    }
-    let applied = ctx.send(&write)?;
+    let Some(applied) = ctx.perform(&write, None)? else {
+        return Ok(Done::DryRun(ctx.plan(&write)));
+    };
     read_back_contacts(ctx, &account, applied.action_id)?;
     Ok(Done::Result {
-        outcome: "deleted",
+        outcome: Outcome::Deleted,
         fields: contact_fields(&account, &contact),
     })
 }

@@ -91,6 +91,17 @@ pub struct Response {
     pub body: Bytes,
 }
 
+impl Response {
+    /// An answer with no headers and no body.
+    pub fn empty(status: u16) -> Response {
+        Response {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+}
+
 /// One request: its method, URL and JSON body (writes).
 #[derive(Debug, Clone)]
 pub struct Request<'a> {

@@ -9,6 +9,8 @@ pub mod paging;
 pub mod rackspace;
 pub mod retry;
 pub mod secret;
+pub mod write;
 
 pub use base_url::{BaseUrl, BaseUrlError};
 pub use error::{ApiError, ApiErrorKind};
+pub use write::{ProviderClient, WriteRequest};

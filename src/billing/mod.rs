@@ -6,6 +6,7 @@
 mod close;
 mod price_book;
 pub mod statement;
+pub mod statement_files;
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use duckdb::{Connection, params};
 pub use close::{Closed, Revision, close, latest, reopen};
 pub use price_book::{Fee, Markup, Price, PriceBook, PriceBookError};
 
+use crate::month::MonthSelection;
 use crate::store::StoreError;
 
 /// The TEMP views of sell lines and fees (after [`load`]).
@@ -30,7 +32,7 @@ pub fn locate(flag: Option<&Path>, config: Option<&Path>) -> Option<PathBuf> {
 /// Defines the billing views over an empty price book (no prices, markups or fees;
 /// markup 0): what reports read when none is given. `has_prices` is false, and
 /// `bill_below_cost` holds no rows (so reconcile does not plan the billing views).
-pub fn load_none(conn: &Connection) -> Result<(), StoreError> {
+fn load_none(conn: &Connection) -> Result<(), StoreError> {
     create_tables(conn)?;
     conn.execute_batch(
         "SET VARIABLE markup_percent = 0::DECIMAL(18,4); SET VARIABLE has_prices = false;",
@@ -60,7 +62,7 @@ fn create_tables(conn: &Connection) -> Result<(), StoreError> {
 
 /// Loads the price book into TEMP tables on `conn` and defines the billing views
 /// (`bill_lines`, `bill_fees`, `bill_margin`). The staging views must exist already.
-pub fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
+fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
     create_tables(conn)?;
     for p in &book.prices {
         conn.execute(
@@ -104,13 +106,51 @@ pub fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
     conn.execute_batch(BILLING).map_err(StoreError::Query)
 }
 
-/// Says on stderr (through `warn`) which products and accounts the price book names
-/// that the data never bills (after [`load`]).
-pub fn warn_unused(
+/// Makes `conn`'s session ready to read priced months (TEMP objects and session
+/// variables only): the reports' staging and variables for `months`
+/// (`report::prepare`; `None`: the latest month with line items), then the billing
+/// views over `book` (none: an empty book, markup 0, so every report can run), and
+/// through `warn` each name the book gives that the data never bills. Returns the
+/// month chosen (`None`: the database has no line items yet).
+pub fn priced_month(
     conn: &Connection,
+    months: Option<MonthSelection>,
+    threshold_percent: u32,
+    book: Option<&PriceBook>,
+    warn: impl Fn(&str),
+) -> Result<Option<MonthSelection>, StoreError> {
+    let chosen = crate::report::prepare(conn, months, threshold_percent)?;
+    match book {
+        Some(book) => {
+            load(conn, book)?;
+            warn_unused(conn, book, warn)?;
+        }
+        None => load_none(conn)?,
+    }
+    Ok(chosen)
+}
+
+/// [`priced_month`] of one month under `book`, reconcile's threshold at its
+/// default: what a close, statements and the accounting exports read.
+pub fn price_month(
+    conn: &Connection,
+    month: crate::month::Month,
     book: &PriceBook,
     warn: impl Fn(&str),
 ) -> Result<(), StoreError> {
+    priced_month(
+        conn,
+        Some(MonthSelection::Month(month)),
+        crate::report::DEFAULT_THRESHOLD_PERCENT,
+        Some(book),
+        warn,
+    )
+    .map(drop)
+}
+
+/// Says on stderr (through `warn`) which products and accounts the price book names
+/// that the data never bills (after [`load`]).
+fn warn_unused(conn: &Connection, book: &PriceBook, warn: impl Fn(&str)) -> Result<(), StoreError> {
     for name in unused_names(conn)? {
         warn(&format!(
             "{}: {name} is never billed in this database",
@@ -139,4 +179,44 @@ pub fn unused_names(conn: &Connection) -> Result<Vec<String>, StoreError> {
         .map_err(StoreError::Query)?
         .collect::<Result<Vec<String>, _>>()
         .map_err(StoreError::Query)
+}
+
+#[cfg(test)]
+mod on_an_empty_database {
+    use super::*;
+    use crate::report;
+    use crate::store::Store;
+
+    /// Every query of `queries/` runs (and returns nothing) on a fresh schema.
+    #[test]
+    fn every_query_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+        let conn = store.connection();
+        assert_eq!(priced_month(conn, None, 25, None, |_| {}).unwrap(), None);
+        let book = crate::billing::PriceBook::parse(
+            std::path::Path::new("prices.toml"),
+            "markup_percent = \"25\"\n",
+        )
+        .unwrap();
+        for months in [MonthSelection::All, "2019-12".parse().unwrap()] {
+            priced_month(conn, Some(months), 25, Some(&book), |_| {}).unwrap();
+            let by_product = report::Report {
+                sql: report::MARGIN_BY_PRODUCT,
+                ..*report::ReportName::Margin.report()
+            };
+            for report in report::REPORTS.iter().chain([&by_product]) {
+                let (_, batches) = report::run(conn, report).unwrap();
+                let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+                assert_eq!(rows, 0, "{}", report.name);
+            }
+            if months != MonthSelection::All {
+                for (name, sql) in crate::pack::QUERIES {
+                    let (_, batches) = report::run_sql(conn, name, sql).unwrap();
+                    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+                    assert_eq!(rows, 0, "{name}");
+                }
+            }
+        }
+    }
 }

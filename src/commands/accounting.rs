@@ -6,16 +6,13 @@
 
 use std::io::Write;
 
-use crate::billing::{self, statement};
+use crate::billing;
 use crate::cli::{Cli, ExportArgs};
-use crate::export::accounting::{self, Invoice, Platform};
-use crate::export::manifest;
-use crate::month::MonthSelection;
+use crate::export::accounting::{self, Platform};
 use crate::printer::Printer;
 use crate::render::money;
-use crate::report;
 use crate::store::Access;
-use crate::{ExitStatus, UsageError, atomic};
+use crate::{ExitStatus, UsageError};
 
 pub fn run(
     platform: Platform,
@@ -41,87 +38,19 @@ pub fn run(
     let store = db.open(Access::ReadOnly, printer)?;
     // A closed month is exported from the price book its close froze.
     let command = format!("tally export --format {name}");
-    let book = super::month_price_book(&store, month, args.prices.as_deref(), cli, &command)?;
+    let book = super::month_price_book(&store, month, args.book.prices.as_deref(), cli, &command)?;
     let conn = store.connection();
-    report::prepare(
-        conn,
-        Some(MonthSelection::Month(month)),
-        report::DEFAULT_THRESHOLD_PERCENT,
-    )?;
-    billing::load(conn, &book)?;
-    billing::warn_unused(conn, &book, |w| printer.warn(w))?;
-    let statements = statement::statements(conn, month, &[], &book.seller, &book.currency)?;
-    if statements.is_empty() {
-        anyhow::bail!("nothing is billed in {month}: no statement to export");
+    billing::price_month(conn, month, &book, |w| printer.warn(w))?;
+    let exported = accounting::export_month(conn, platform, month, &book, &args.out, |path| {
+        Ok(db.refuse_as_output(path, "--out")?)
+    })?;
+    for entry in &exported.removed {
+        printer.info(&format!(
+            "{}: removed (no longer in the export)",
+            entry.path
+        ));
     }
-    let emails = statement::billing_emails(conn)?;
-    let mut invoices = Vec::new();
-    let mut nameless = Vec::new();
-    for s in &statements {
-        match book.customer_name(&s.account_no, s.name.as_deref()) {
-            Some(customer) => invoices.push(Invoice {
-                statement: s,
-                customer,
-                email: emails.get(&s.account_no).cloned(),
-                rows: accounting::rows(s),
-            }),
-            None => nameless.push(s.account_no.clone()),
-        }
-    }
-    if !nameless.is_empty() {
-        anyhow::bail!(
-            "sub-account{} {} {} no name to invoice under; name {} under [accounting.customers] in {} (e.g. \"{}\" = \"Customer Name\") or sync the customer list: nothing was written",
-            if nameless.len() == 1 { "" } else { "s" },
-            nameless.join(", "),
-            if nameless.len() == 1 { "has" } else { "have" },
-            if nameless.len() == 1 { "it" } else { "them" },
-            book.path.display(),
-            nameless[0]
-        );
-    }
-    let root = &args.out;
-    let dir = root.join(name).join(month.to_string());
-    let built = accounting::files(platform, &invoices, &book, month, &dir)?;
-    for file in &built.files {
-        db.refuse_as_output(&file.path, "--out")?;
-    }
-    // Recorded before any is written, so a run killed half way still knows them;
-    // the month's files of this platform are then exactly these.
-    let mut recorded = manifest::Manifest::read(root)?;
-    let new_paths: Vec<String> = built
-        .files
-        .iter()
-        .map(|f| manifest::relative(root, &f.path))
-        .collect();
-    let stale: Vec<manifest::Entry> = recorded
-        .entries()
-        .iter()
-        .filter(|e| e.table == name && e.month.as_deref() == Some(&month.to_string()))
-        .filter(|e| !new_paths.contains(&e.path))
-        .cloned()
-        .collect();
-    recorded.add(new_paths.iter().map(|path| manifest::Entry {
-        path: path.clone(),
-        table: name.to_owned(),
-        format: "csv".to_owned(),
-        month: Some(month.to_string()),
-        partitioned: true,
-    }));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    recorded.write(root)?;
-    for file in &built.files {
-        atomic::write_file(&file.path, |out| Ok(out.write_all(&file.bytes)?))?;
-    }
-    for entry in &stale {
-        if recorded.remove_file(root, entry)?.is_some() {
-            printer.info(&format!(
-                "{}: removed (no longer in the export)",
-                entry.path
-            ));
-        }
-    }
-    recorded.write(root)?;
+    let (built, dir) = (&exported.files, &exported.dir);
     let mut out = printer.stdout();
     writeln!(
         out,

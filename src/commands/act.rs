@@ -6,7 +6,8 @@ use std::io::{BufRead, IsTerminal, Write as _};
 
 use serde_json::Value;
 
-use crate::act::{self, Client, Context, Done};
+use crate::act::{self, Context, Done};
+use crate::api::ProviderClient;
 use crate::cli::{
     ActArgs, ActFormat, Cli, MailrouteActArgs, MailrouteWhat, MrAdminOp, MrContactOp, MrCustomerOp,
     RackspaceActArgs, RackspaceWhat, RsContactOp, RsCustomerOp,
@@ -45,32 +46,25 @@ pub fn rackspace(
     let mut settings = RackspaceSettings::new(None, &config)?;
     settings.client.transport.retry.max_attempts = WRITE_ATTEMPTS;
     let client = crate::api::rackspace::Client::new(settings.client)?;
-    run(
-        Client::Rackspace(client),
-        act_args,
-        yes,
-        db,
-        printer,
-        |ctx| match &args.what {
-            RackspaceWhat::Customer(c) => match &c.op {
-                RsCustomerOp::Add(a) => act::rackspace::customer_add(ctx, &(&a.fields).into()),
-                RsCustomerOp::Edit(a) => {
-                    act::rackspace::customer_edit(ctx, &a.account, &(&a.fields).into())
-                }
-                RsCustomerOp::Enable(a) => act::rackspace::customer_toggle(ctx, &a.account, true),
-                RsCustomerOp::Disable(a) => act::rackspace::customer_toggle(ctx, &a.account, false),
-                RsCustomerOp::Delete(a) => act::rackspace::customer_delete(ctx, &a.account),
-            },
-            RackspaceWhat::LoginToken(a) => {
-                act::rackspace::login_token(ctx, &a.account, &a.user, a.is_virtual)
+    run(client, act_args, yes, db, printer, |ctx| match &args.what {
+        RackspaceWhat::Customer(c) => match &c.op {
+            RsCustomerOp::Add(a) => act::rackspace::customer_add(ctx, &(&a.fields).into()),
+            RsCustomerOp::Edit(a) => {
+                act::rackspace::customer_edit(ctx, &a.account, &(&a.fields).into())
             }
-            RackspaceWhat::Contact(c) => match &c.op {
-                RsContactOp::Add(a) => act::rackspace::contact_add(ctx, &new_contact(a)?),
-                RsContactOp::Edit(a) => act::rackspace::contact_edit(ctx, &a.into()),
-                RsContactOp::Delete(a) => act::rackspace::contact_delete(ctx, &a.account, &a.id),
-            },
+            RsCustomerOp::Enable(a) => act::rackspace::customer_toggle(ctx, &a.account, true),
+            RsCustomerOp::Disable(a) => act::rackspace::customer_toggle(ctx, &a.account, false),
+            RsCustomerOp::Delete(a) => act::rackspace::customer_delete(ctx, &a.account),
         },
-    )
+        RackspaceWhat::LoginToken(a) => {
+            act::rackspace::login_token(ctx, &a.account, &a.user, a.is_virtual)
+        }
+        RackspaceWhat::Contact(c) => match &c.op {
+            RsContactOp::Add(a) => act::rackspace::contact_add(ctx, &new_contact(a)?),
+            RsContactOp::Edit(a) => act::rackspace::contact_edit(ctx, &a.into()),
+            RsContactOp::Delete(a) => act::rackspace::contact_delete(ctx, &a.account, &a.id),
+        },
+    })
 }
 
 /// `tally mailroute ...`.
@@ -100,45 +94,36 @@ pub fn mailroute(
     let mut settings = MailrouteSettings::new(None, &config)?;
     settings.client.transport.retry.max_attempts = WRITE_ATTEMPTS;
     let client = crate::api::mailroute::Client::new(settings.client)?;
-    run(
-        Client::Mailroute(client),
-        act_args,
-        yes,
-        db,
-        printer,
-        |ctx| match &args.what {
-            MailrouteWhat::Customer(c) => match &c.op {
-                MrCustomerOp::Create(a) => {
-                    act::mailroute::customer_create(ctx, &a.name, a.reseller)
-                }
-                MrCustomerOp::Update(a) => act::mailroute::customer_update(ctx, a.id, &a.name),
-                MrCustomerOp::Delete(a) => act::mailroute::customer_delete(ctx, a.id),
-            },
-            MailrouteWhat::Contact(c) => match &c.op {
-                MrContactOp::Create(a) => act::mailroute::contact_create(ctx, &a.into()),
-                MrContactOp::Update(a) => act::mailroute::contact_update(ctx, &a.into()),
-                MrContactOp::Delete(a) => act::mailroute::contact_delete(ctx, a.id),
-            },
-            MailrouteWhat::Admin(c) => match &c.op {
-                MrAdminOp::Create(a) => {
-                    act::mailroute::admin_create(ctx, a.customer, &a.email, a.send_welcome)
-                }
-                MrAdminOp::Delete(a) => act::mailroute::admin_delete(ctx, a.customer, a.admin_id),
-            },
+    run(client, act_args, yes, db, printer, |ctx| match &args.what {
+        MailrouteWhat::Customer(c) => match &c.op {
+            MrCustomerOp::Create(a) => act::mailroute::customer_create(ctx, &a.name, a.reseller),
+            MrCustomerOp::Update(a) => act::mailroute::customer_update(ctx, a.id, &a.name),
+            MrCustomerOp::Delete(a) => act::mailroute::customer_delete(ctx, a.id),
         },
-    )
+        MailrouteWhat::Contact(c) => match &c.op {
+            MrContactOp::Create(a) => act::mailroute::contact_create(ctx, &a.into()),
+            MrContactOp::Update(a) => act::mailroute::contact_update(ctx, &a.into()),
+            MrContactOp::Delete(a) => act::mailroute::contact_delete(ctx, a.id),
+        },
+        MailrouteWhat::Admin(c) => match &c.op {
+            MrAdminOp::Create(a) => {
+                act::mailroute::admin_create(ctx, a.customer, &a.email, a.send_welcome)
+            }
+            MrAdminOp::Delete(a) => act::mailroute::admin_delete(ctx, a.customer, a.admin_id),
+        },
+    })
 }
 
 /// Runs one operation: the store unless `--dry-run`, the confirmation, the output.
-fn run(
-    client: Client,
+fn run<C: ProviderClient>(
+    client: std::sync::Arc<C>,
     args: &ActArgs,
     yes: bool,
     db: &super::Db,
     printer: &Printer,
-    operation: impl FnOnce(&mut Context<'_>) -> anyhow::Result<Done>,
+    operation: impl FnOnce(&mut Context<'_, C>) -> anyhow::Result<Done>,
 ) -> anyhow::Result<ExitStatus> {
-    let runtime = super::sync::runtime()?;
+    let runtime = super::runtime()?;
     let mut store = if args.dry_run {
         None
     } else {
@@ -220,7 +205,7 @@ pub fn write_done(
                 .max()
                 .unwrap_or(0)
                 .max(7);
-            writeln!(out, "{:width$}  {outcome}", "outcome")?;
+            writeln!(out, "{:width$}  {}", "outcome", outcome.as_str())?;
             for (key, value) in fields {
                 let shown = match value {
                     Value::Null => String::new(),
@@ -233,7 +218,7 @@ pub fn write_done(
         }
         (Done::Result { outcome, fields }, ActFormat::Json) => {
             // Fields in their order, `outcome` first.
-            let mut parts = vec![format!("  \"outcome\": {}", Value::from(*outcome))];
+            let mut parts = vec![format!("  \"outcome\": {}", Value::from(outcome.as_str()))];
             for (key, value) in fields {
                 parts.push(format!("  {}: {value}", Value::from(*key)));
             }

@@ -5,7 +5,6 @@ use std::io::Write;
 
 use crate::billing;
 use crate::cli::{Cli, CloseArgs, ReopenArgs};
-use crate::month::MonthSelection;
 use crate::printer::Printer;
 use crate::render::money;
 use crate::report::{self, ReportName};
@@ -18,7 +17,7 @@ pub fn close(
     db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let book = super::price_book(args.prices.as_deref(), cli)?
+    let book = super::price_book(args.book.prices.as_deref(), cli)?
         .ok_or_else(|| super::no_price_book("tally close"))?;
     let month = args.month;
     let mut store = db.open(Access::ReadWrite, printer)?;
@@ -32,13 +31,7 @@ pub fn close(
         );
     }
     let conn = store.connection();
-    report::prepare(
-        conn,
-        Some(MonthSelection::Month(month)),
-        report::DEFAULT_THRESHOLD_PERCENT,
-    )?;
-    billing::load(conn, &book)?;
-    billing::warn_unused(conn, &book, |w| printer.warn(w))?;
+    billing::price_month(conn, month, &book, |w| printer.warn(w))?;
     if report::invoices_in_month(conn, &month.to_string())? == 0 {
         anyhow::bail!("no invoice is dated in {month}: nothing to close");
     }

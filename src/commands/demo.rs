@@ -8,7 +8,8 @@ use crate::ExitStatus;
 use crate::api::secret::Secret;
 use crate::api::{mailroute, rackspace};
 use crate::cli::{Cli, DemoArgs};
-use crate::commands::sync::{runtime, summarize};
+use crate::commands::runtime;
+use crate::commands::sync::summarize;
 use crate::month::Month;
 use crate::printer::Printer;
 use crate::render::money;
@@ -94,6 +95,7 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
         None,
         crate::report::DEFAULT_THRESHOLD_PERCENT,
         &pack_path,
+        |w| printer.warn(w),
     )?;
     let mut out = printer.stdout();
     let pack_month = pack.as_ref().map(|p| p.month);

@@ -24,7 +24,7 @@ pub fn run(
     if let Some(platform) = platform {
         return super::accounting::run(platform, args, cli, db, printer);
     }
-    if args.month.is_some() || args.prices.is_some() {
+    if args.month.is_some() || args.book.prices.is_some() {
         return Err(UsageError(
             "--month and --prices apply to --format quickbooks and xero only".into(),
         )

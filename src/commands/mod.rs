@@ -74,6 +74,15 @@ impl Db {
     }
 }
 
+/// The runtime of the commands that speak HTTP (sync, the writes, the sandbox,
+/// the demo): two workers, so downloads go on while the store writes.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
 /// The config file (`--config`, `--profile`), its warnings said on stderr.
 pub fn config(cli: &Cli, printer: &Printer) -> anyhow::Result<crate::config::Config> {
     let config = crate::config::Config::load(cli.config.as_deref(), cli.profile.as_deref())?;

@@ -3,7 +3,7 @@
 use crate::cli::{Cli, PackArgs};
 use crate::printer::Printer;
 use crate::store::Access;
-use crate::{ExitStatus, billing, pack};
+use crate::{ExitStatus, pack};
 
 pub fn run(
     args: &PackArgs,
@@ -11,17 +11,21 @@ pub fn run(
     db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let book = super::price_book(args.prices.as_deref(), cli)?;
+    let book = super::price_book(args.book.prices.as_deref(), cli)?;
     db.refuse_as_output(&args.out, "--out")?;
     let store = db.open(Access::ReadOnly, printer)?;
     let conn = store.connection();
-    let Some(written) = pack::write(conn, args.month, book.as_ref(), args.threshold, &args.out)?
+    let Some(written) = pack::write(
+        conn,
+        args.month,
+        book.as_ref(),
+        args.reconcile.threshold,
+        &args.out,
+        |w| printer.warn(w),
+    )?
     else {
         return Err(super::no_line_items(db));
     };
-    if let Some(book) = &book {
-        billing::warn_unused(conn, book, |w| printer.warn(w))?;
-    }
     let h = &written.headline;
     if h.invoices == 0 {
         printer.note(&format!("note: no invoice is dated in {}", written.month));

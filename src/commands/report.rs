@@ -19,7 +19,7 @@ fn price_book(args: &ReportArgs, cli: &Cli) -> anyhow::Result<Option<PriceBook>>
     if !(name.needs_prices() || name.has_findings()) {
         return Ok(None);
     }
-    match super::price_book(args.prices.as_deref(), cli)? {
+    match super::price_book(args.book.prices.as_deref(), cli)? {
         None if name.needs_prices() => Err(super::no_price_book("report margin")),
         book => Ok(book),
     }
@@ -49,13 +49,16 @@ pub fn run(
     }
     let store = db.open(Access::ReadOnly, printer)?;
     let conn = store.connection();
-    let Some(month) = report::prepare(conn, args.month, args.threshold)? else {
+    let Some(month) = billing::priced_month(
+        conn,
+        args.month,
+        args.reconcile.threshold,
+        book.as_ref(),
+        |w| printer.warn(w),
+    )?
+    else {
         return Err(super::no_line_items(db));
     };
-    if let Some(book) = &book {
-        billing::load(conn, book)?;
-        billing::warn_unused(conn, book, |w| printer.warn(w))?;
-    }
     if let MonthSelection::Month(m) = month
         && report::invoices_in_month(conn, &m.to_string())? == 0
     {

@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use crate::cli::SandboxArgs;
-use crate::commands::sync::runtime;
+use crate::commands::runtime;
 use crate::month::Month;
 use crate::printer::Printer;
 use crate::sandbox::{

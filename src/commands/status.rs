@@ -4,8 +4,6 @@
 
 use std::io::Write;
 
-use arrow::array::{Array, AsArray};
-
 use crate::ExitStatus;
 use crate::cli::StatusArgs;
 use crate::printer::Printer;
@@ -23,23 +21,21 @@ pub fn run(args: &StatusArgs, db: &super::Db, printer: &Printer) -> anyhow::Resu
     if !args.check {
         return Ok(ExitStatus::Success);
     }
-    // The rows whose `problem` (last column) is true, by their `what`.
-    let mut problems = Vec::new();
-    for batch in &batches {
-        let what = batch.column(0).as_string::<i32>();
-        let detail = batch.column(2).as_string::<i32>();
-        let problem = batch.column(3).as_boolean();
-        for i in 0..batch.num_rows() {
-            if problem.is_valid(i) && problem.value(i) {
-                let detail = if detail.is_valid(i) {
-                    detail.value(i)
-                } else {
-                    ""
-                };
-                problems.push(format!("{}: {detail}", what.value(i)));
-            }
-        }
-    }
+    // The rows whose `problem` is true, by their `what`.
+    let problems: Vec<String> = batches
+        .iter()
+        .flat_map(|b| {
+            (0..b.num_rows())
+                .filter(|&i| report::flag_at(b, "problem", i))
+                .map(|i| {
+                    format!(
+                        "{}: {}",
+                        report::text_at(b, "what", i),
+                        report::text_at(b, "detail", i)
+                    )
+                })
+        })
+        .collect();
     for p in &problems {
         printer.error(p);
     }

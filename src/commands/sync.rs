@@ -13,7 +13,7 @@ use crate::settings::{
 use crate::store::Access;
 use crate::sync::mailroute::{Mailroute, MailrouteRun};
 use crate::sync::rackspace::{Rackspace, RackspaceRun};
-use crate::sync::{Failure, Provider, ProviderRun};
+use crate::sync::{Failure, ProviderRun, Source};
 use crate::{ExitStatus, UsageError};
 
 /// `tally sync [PROVIDER]`: one provider, or every one with keys configured.
@@ -59,7 +59,7 @@ pub fn run(
 }
 
 /// One provider's sync: its client, the store, the run, its summary and failures.
-fn run_provider<P: Provider>(
+fn run_provider<P: Source>(
     settings: &P::Options,
     db: &super::Db,
     printer: &Printer,
@@ -68,7 +68,7 @@ where
     P::Run: Summary,
 {
     let mut store = db.open(Access::ReadWrite, printer)?;
-    let runtime = runtime()?;
+    let runtime = super::runtime()?;
     let run = runtime.block_on(P::sync(settings, &mut store, printer))?;
     summarize(&run, db.path(), printer)
 }
@@ -157,14 +157,6 @@ impl Summary for RackspaceRun {
             s.pending
         )
     }
-}
-
-/// The runtime of a sync: two workers (downloads go on while the store writes).
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
 }
 
 /// Prints the failures; exit code 1 if there were any.

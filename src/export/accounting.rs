@@ -16,8 +16,11 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use duckdb::Connection;
+
 use crate::billing::PriceBook;
-use crate::billing::statement::{Statement, StatementLine};
+use crate::billing::statement::{self, Statement, StatementLine};
+use crate::mirror::{Entry, Mirror};
 use crate::month::Month;
 use crate::render::neutralise;
 use crate::render::number::{money, quantity};
@@ -351,6 +354,91 @@ pub fn files(
         }
     }
     Ok(written)
+}
+
+/// What [`export_month`] wrote.
+pub struct Exported {
+    /// `root/<platform>/<month>`.
+    pub dir: PathBuf,
+    pub files: Files,
+    /// Files an earlier run wrote for the month that this one no longer contains,
+    /// removed.
+    pub removed: Vec<Entry>,
+}
+
+/// The month's statements (on a session priced with `book`: see
+/// `billing::priced_month`) as `platform`'s import files under
+/// `root/<platform>/<month>/`, in the folder's mirror: the month's files of this
+/// platform are then exactly these. `check_target` may refuse a path (the
+/// database file). Nothing is written when a customer has no name to invoice
+/// under.
+pub fn export_month(
+    conn: &Connection,
+    platform: Platform,
+    month: Month,
+    book: &PriceBook,
+    root: &Path,
+    check_target: impl Fn(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<Exported> {
+    let name = platform.name();
+    let statements = statement::statements(conn, month, &[], &book.seller, &book.currency)?;
+    if statements.is_empty() {
+        anyhow::bail!("nothing is billed in {month}: no statement to export");
+    }
+    let emails = statement::billing_emails(conn)?;
+    let mut invoices = Vec::new();
+    let mut nameless = Vec::new();
+    for s in &statements {
+        match book.customer_name(&s.account_no, s.name.as_deref()) {
+            Some(customer) => invoices.push(Invoice {
+                statement: s,
+                customer,
+                email: emails.get(&s.account_no).cloned(),
+                rows: rows(s),
+            }),
+            None => nameless.push(s.account_no.clone()),
+        }
+    }
+    if !nameless.is_empty() {
+        anyhow::bail!(
+            "sub-account{} {} {} no name to invoice under; name {} under [accounting.customers] in {} (e.g. \"{}\" = \"Customer Name\") or sync the customer list: nothing was written",
+            if nameless.len() == 1 { "" } else { "s" },
+            nameless.join(", "),
+            if nameless.len() == 1 { "has" } else { "have" },
+            if nameless.len() == 1 { "it" } else { "them" },
+            book.path.display(),
+            nameless[0]
+        );
+    }
+    let dir = root.join(name).join(month.to_string());
+    let built = files(platform, &invoices, book, month, &dir)?;
+    for file in &built.files {
+        check_target(&file.path)?;
+    }
+    let mut mirror = Mirror::open(root)?;
+    let entries: Vec<Entry> = built
+        .files
+        .iter()
+        .map(|f| Entry {
+            path: crate::mirror::relative(root, &f.path),
+            table: name.to_owned(),
+            format: "csv".to_owned(),
+            month: Some(month.to_string()),
+            partitioned: true,
+        })
+        .collect();
+    mirror.record(entries.iter().cloned())?;
+    for (file, entry) in built.files.iter().zip(&entries) {
+        mirror.write_file(entry, &file.bytes)?;
+    }
+    let month_text = month.to_string();
+    let removed =
+        mirror.finish(|e| e.table == name && e.month.as_deref() == Some(month_text.as_str()))?;
+    Ok(Exported {
+        dir,
+        files: built,
+        removed,
+    })
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ use duckdb::Connection;
 pub mod accounting;
 pub mod ascii;
 pub mod focus;
-pub mod manifest;
 
 use crate::atomic;
+use crate::mirror::{self, Mirror};
 use crate::month::{Month, MonthSelection};
 use crate::render::neutralise;
 use crate::report::{self, REPORTS};
@@ -158,7 +158,7 @@ struct FilePlan {
     filter: &'static str,
     /// ...with these values bound (the month, never spliced into the SQL).
     params: Vec<String>,
-    entry: manifest::Entry,
+    entry: mirror::Entry,
 }
 
 /// The files a source becomes. Unpartitioned, one file streamed straight from the
@@ -173,8 +173,8 @@ fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<
         .since
         .filter(|_| source.by_month)
         .map(|m| m.to_string());
-    let entry = |path: &Path, month: Option<String>, partitioned: bool| manifest::Entry {
-        path: manifest::relative(&plan.out, path),
+    let entry = |path: &Path, month: Option<String>, partitioned: bool| mirror::Entry {
+        path: mirror::relative(&plan.out, path),
         table: source.name.clone(),
         format: plan.format.extension().to_owned(),
         month,
@@ -276,9 +276,8 @@ pub fn export(
     mut each: impl FnMut(&Written),
 ) -> anyhow::Result<Outcome> {
     prepare_session(conn, plan)?;
-    let mut recorded = manifest::Manifest::read(&plan.out)?;
+    let mut mirror = Mirror::open(&plan.out)?;
     let mut outcome = Outcome::default();
-    let mut new_entries = Vec::new();
     // A second connection for the months of a partitioned table (made when first
     // needed, with the same session set-up).
     let mut second: Option<Connection> = None;
@@ -288,8 +287,7 @@ pub fn export(
             check_target(&file.path)?;
         }
         // Recorded before any is written: a run killed half way still knows them.
-        recorded.add(planned.iter().map(|f| f.entry.clone()));
-        recorded.write(&plan.out)?;
+        mirror.record(planned.iter().map(|f| f.entry.clone()))?;
         // Two connections write two month files at once (one Parquet or CSV writer
         // keeps one core busy): a table's from the database, a report's from its rows
         // computed once into the scratch database.
@@ -327,11 +325,10 @@ pub fn export(
                 path: file.path,
                 rows,
             });
-            new_entries.push(file.entry);
         }
     }
     conn.execute_batch("DETACH DATABASE IF EXISTS export_scratch")?;
-    let covered = |e: &manifest::Entry| {
+    let covered = |e: &mirror::Entry| {
         plan.sources.iter().any(|s| s.name == e.table)
             && e.format == plan.format.extension()
             && match (&plan.since, &e.month) {
@@ -342,18 +339,11 @@ pub fn export(
                 (Some(_), None) => !e.partitioned,
             }
     };
-    let stale: Vec<manifest::Entry> = recorded
-        .entries()
-        .iter()
-        .filter(|e| covered(e) && !new_entries.iter().any(|n| n.path == e.path))
-        .cloned()
+    outcome.removed = mirror
+        .finish(covered)?
+        .into_iter()
+        .map(|e| plan.out.join(e.path))
         .collect();
-    for entry in &stale {
-        outcome
-            .removed
-            .extend(recorded.remove_file(&plan.out, entry)?);
-    }
-    recorded.write(&plan.out)?;
     Ok(outcome)
 }
 
@@ -361,10 +351,12 @@ pub fn export(
 /// months, the scratch database for computed reports, and the FOCUS settings when
 /// it writes FOCUS.
 fn prepare_session(conn: &Connection, plan: &Plan) -> anyhow::Result<()> {
-    report::prepare(
+    crate::billing::priced_month(
         conn,
         Some(MonthSelection::All),
         report::DEFAULT_THRESHOLD_PERCENT,
+        None,
+        |_| {},
     )?;
     // Attached to the database instance, so seen by every connection of it; writable
     // when the database is opened read-only.

@@ -17,7 +17,6 @@ pub use data::{Headline, Pack, QUERIES, gather};
 
 use crate::billing::{self, PriceBook};
 use crate::month::{Month, MonthSelection};
-use crate::report;
 
 /// The pack's page as HTML text.
 pub fn render(pack: &Pack) -> anyhow::Result<String> {
@@ -25,23 +24,23 @@ pub fn render(pack: &Pack) -> anyhow::Result<String> {
 }
 
 /// Gathers the pack of `month` (`None`: the latest month with line items) on
-/// `conn`, with `book` when given, and writes its page to `path` whole. Returns
-/// the pack, or `None` when the database has no line items yet.
+/// `conn`, with `book` when given (`warn` hears of the names it gives that are
+/// never billed), and writes its page to `path` whole. Returns the pack, or `None`
+/// when the database has no line items yet.
 pub fn write(
     conn: &Connection,
     month: Option<Month>,
     book: Option<&PriceBook>,
     threshold_percent: u32,
     path: &Path,
+    warn: impl Fn(&str),
 ) -> anyhow::Result<Option<Pack>> {
     let selection = month.map(MonthSelection::Month);
-    let Some(MonthSelection::Month(month)) = report::prepare(conn, selection, threshold_percent)?
+    let Some(MonthSelection::Month(month)) =
+        billing::priced_month(conn, selection, threshold_percent, book, warn)?
     else {
         return Ok(None);
     };
-    if let Some(book) = book {
-        billing::load(conn, book)?;
-    }
     let pack = gather(conn, month, book.is_some())?;
     let text = render(&pack)?;
     crate::atomic::write_file(path, |out| Ok(out.write_all(text.as_bytes())?))?;

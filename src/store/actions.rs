@@ -8,12 +8,12 @@ use duckdb::{OptionalExt, params};
 use super::invoice_write::utc_now_text;
 use super::mailroute_write::ts;
 use super::{MrAdminRow, MrContactRow, MrCustomerRow, Store, StoreError};
+use crate::provider::Provider;
 
 /// What is about to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionStart {
-    /// `rackspace` | `mailroute`.
-    pub provider: &'static str,
+    pub provider: Provider,
     /// `customer add`, `contact edit`, `login-token`, ...
     pub operation: &'static str,
     pub target: Option<String>,
@@ -58,7 +58,16 @@ impl ActionOutcome {
 pub struct UnsettledAction {
     pub action_id: i64,
     pub started_at: String,
-    pub outcome: String,
+    pub outcome: Unsettled,
+}
+
+/// Why an action's outcome is not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsettled {
+    /// Recorded, never finished: its process stopped while it was in flight.
+    Pending,
+    /// Sent, and no answer came.
+    Unknown,
 }
 
 /// Which MailRoute table a write-back goes to.
@@ -90,7 +99,7 @@ impl Store {
                  RETURNING action_id",
                 params![
                     utc_now_text(),
-                    action.provider,
+                    action.provider.name(),
                     action.operation,
                     action.target,
                     action.method,
@@ -144,7 +153,7 @@ impl Store {
     /// The latest action of this kind and lookup key whose outcome is not known.
     pub fn unsettled_action(
         &self,
-        provider: &str,
+        provider: Provider,
         operation: &str,
         lookup_key: &str,
     ) -> Result<Option<UnsettledAction>, StoreError> {
@@ -154,12 +163,17 @@ impl Store {
                   WHERE provider = ? AND operation = ? AND lookup_key = ?
                     AND outcome IN ('pending', 'unknown')
                   ORDER BY action_id DESC LIMIT 1",
-                params![provider, operation, lookup_key],
+                params![provider.name(), operation, lookup_key],
                 |r| {
+                    let outcome: String = r.get(2)?;
                     Ok(UnsettledAction {
                         action_id: r.get(0)?,
                         started_at: r.get(1)?,
-                        outcome: r.get(2)?,
+                        outcome: if outcome == "pending" {
+                            Unsettled::Pending
+                        } else {
+                            Unsettled::Unknown
+                        },
                     })
                 },
             )
@@ -171,7 +185,7 @@ impl Store {
     /// `YYYY-MM-DD HH:MM:SS`).
     pub fn last_applied(
         &self,
-        provider: &str,
+        provider: Provider,
         operations: &[&str],
         target: &str,
     ) -> Result<Option<chrono::NaiveDateTime>, StoreError> {
@@ -186,7 +200,7 @@ impl Store {
                     "SELECT strftime(max(coalesce(finished_at, started_at)), '%Y-%m-%d %H:%M:%S') FROM actions
                       WHERE provider = ? AND target = ? AND outcome = 'ok' AND operation IN ({list})"
                 ),
-                params![provider, target],
+                params![provider.name(), target],
                 |r| r.get::<_, Option<String>>(0),
             )
             .map(|text| {

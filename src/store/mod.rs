@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use duckdb::{AccessMode, Config, Connection};
 
-pub use actions::{ActionOutcome, ActionStart, MrObject, UnsettledAction};
+pub use actions::{ActionOutcome, ActionStart, MrObject, Unsettled, UnsettledAction};
 pub use csv_status::{CsvOrigin, CsvStatus};
 pub use error::{StoreError, duckdb_message};
 pub use invoice_write::{InvoiceCsv, InvoiceWrite};

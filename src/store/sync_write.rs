@@ -10,6 +10,7 @@ use duckdb::params;
 use super::invoice_write::utc_now_text;
 use super::{CsvOrigin, CsvStatus, Store, StoreError};
 use crate::amount::Amount;
+use crate::provider::Provider;
 
 /// A customer as listed, with the address block when it was fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -443,7 +444,7 @@ impl Store {
     /// `is_sandbox`: the base URL is the sandbox's (plain http on loopback).
     pub fn begin_run(
         &mut self,
-        provider: &str,
+        provider: Provider,
         base_url: &str,
         is_sandbox: bool,
     ) -> Result<i64, StoreError> {
@@ -457,7 +458,7 @@ impl Store {
             .query_row(
                 "INSERT INTO sync_runs (provider, base_url, is_sandbox, started_at, outcome)
                  VALUES (?, ?, ?, ?::TIMESTAMP, 'running') RETURNING run_id",
-                params![provider, base_url, is_sandbox, utc_now_text()],
+                params![provider.name(), base_url, is_sandbox, utc_now_text()],
                 |r| r.get(0),
             )
             .map_err(StoreError::Query)?;

@@ -351,8 +351,12 @@ fn contacts_are_replaced_and_runs_recorded() {
         ),
         ["1"]
     );
-    let first = store.begin_run("rackspace", "http://x", true).unwrap();
-    let second = store.begin_run("rackspace", "http://x", true).unwrap();
+    let first = store
+        .begin_run(crate::provider::Provider::Rackspace, "http://x", true)
+        .unwrap();
+    let second = store
+        .begin_run(crate::provider::Provider::Rackspace, "http://x", true)
+        .unwrap();
     store
         .finish_run(
             second,

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Failure, Provider, ProviderClient, ProviderRun, RunMeta};
-use crate::api::ApiError;
-use crate::api::http::TransportStats;
+use super::{Failure, ProviderRun, RunMeta, Source};
 use crate::api::mailroute::Client;
-use crate::api::mailroute::wire::{self, Admin, Contact, Customer};
+use crate::api::mailroute::wire::{self, Admin, Contact};
+use crate::api::{ApiError, ProviderClient};
 use crate::printer::Printer;
-use crate::store::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot, RunCounts, Store};
+use crate::provider::Provider;
+use crate::rows::mailroute as to_row;
+use crate::store::{MrSnapshot, RunCounts, Store};
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]
@@ -35,13 +36,13 @@ pub async fn sync(
     concurrency: usize,
     printer: &Printer,
 ) -> anyhow::Result<MailrouteRun> {
-    super::recorded::<MailrouteRun>(Mailroute::NAME, &**client, store, async |store, report| {
+    super::recorded::<MailrouteRun, _>(&**client, store, async |store, report| {
         run(client, store, concurrency, printer, report).await
     })
     .await
 }
 
-/// MailRoute, as a [`Provider`].
+/// MailRoute, as a [`Source`].
 pub struct Mailroute;
 
 /// Everything a MailRoute sync needs, checked: the client's options and how many
@@ -51,8 +52,8 @@ pub struct Options {
     pub concurrency: usize,
 }
 
-impl Provider for Mailroute {
-    const NAME: &'static str = "mailroute";
+impl Source for Mailroute {
+    const PROVIDER: Provider = Provider::Mailroute;
     type Options = Options;
     type Run = MailrouteRun;
 
@@ -81,20 +82,6 @@ impl ProviderRun for MailrouteRun {
             contacts: self.contacts,
             ..RunCounts::default()
         }
-    }
-}
-
-impl ProviderClient for Client {
-    fn base_url(&self) -> &str {
-        Client::base_url(self)
-    }
-
-    fn is_sandbox(&self) -> bool {
-        Client::is_sandbox(self)
-    }
-
-    fn stats(&self) -> TransportStats {
-        Client::stats(self)
     }
 }
 
@@ -133,7 +120,7 @@ async fn run(
         match contacts {
             Ok(list) => snapshot
                 .contacts
-                .extend(list.into_iter().map(|k| contact_row(k, id))),
+                .extend(list.into_iter().map(|k| to_row::contact(k, id))),
             Err(err) => report
                 .meta
                 .failures
@@ -142,7 +129,7 @@ async fn run(
         match admins {
             Ok(list) => snapshot
                 .admins
-                .extend(list.into_iter().map(|a| admin_row(a, id))),
+                .extend(list.into_iter().map(|a| to_row::admin(a, id))),
             Err(err) => report
                 .meta
                 .failures
@@ -150,7 +137,7 @@ async fn run(
         }
     }
     bar.finish();
-    snapshot.customers = customers.into_iter().map(customer_row).collect();
+    snapshot.customers = customers.into_iter().map(to_row::customer).collect();
     refuse_repeated_ids(&snapshot, client.base_url())?;
     report.resellers = snapshot.resellers.len() as u64;
     report.customers = snapshot.customers.len() as u64;
@@ -161,46 +148,6 @@ async fn run(
         report.replaced = true;
     }
     Ok(())
-}
-
-/// A customer as stored.
-pub(crate) fn customer_row(c: Customer) -> MrCustomerRow {
-    MrCustomerRow {
-        id: c.id,
-        name: c.name,
-        reseller_id: c.reseller.as_deref().and_then(wire::uri_id),
-        reported_user_count: c.reported_user_count,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-    }
-}
-
-/// A contact of customer `customer_id` as stored.
-pub(crate) fn contact_row(k: Contact, customer_id: i64) -> MrContactRow {
-    MrContactRow {
-        id: k.id,
-        customer_id,
-        email: k.email,
-        first_name: k.first_name,
-        last_name: k.last_name,
-        phone: k.phone,
-        is_billing: k.is_billing,
-        is_technical: k.is_technical,
-        is_emergency: k.is_emergency,
-    }
-}
-
-/// An admin of customer `customer_id` as stored.
-pub(crate) fn admin_row(a: Admin, customer_id: i64) -> MrAdminRow {
-    MrAdminRow {
-        id: a.id,
-        customer_id,
-        username: a.username,
-        email: a.email,
-        is_active: a.is_active,
-        date_joined: a.date_joined,
-        last_login: a.last_login,
-    }
 }
 
 /// Keys refused: the run stops.
@@ -258,11 +205,12 @@ fn failure(what: &str, err: ApiError) -> anyhow::Result<Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::mailroute::wire::Customer;
 
     #[test]
     fn a_snapshot_naming_an_id_twice_is_refused_by_list_and_id() {
         let customer = |id| {
-            customer_row(Customer {
+            to_row::customer(Customer {
                 id,
                 name: format!("c{id}.example"),
                 reported_user_count: None,

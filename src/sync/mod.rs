@@ -7,20 +7,23 @@ pub mod rackspace;
 
 use std::time::{Duration, Instant};
 
+use crate::api::ProviderClient;
 use crate::api::http::TransportStats;
 use crate::printer::Printer;
+use crate::provider::Provider;
 use crate::store::{RunCounts, RunOutcome, RunRecord, Store};
 
-/// A provider tally syncs: its checked settings and what one run of it did. A new
-/// provider is a client under `api/`, a module here implementing this, settings in
-/// `settings.rs`, and a summary in `commands/sync.rs`; the run record, the store and
-/// the command's skeleton are shared.
 /// Requests in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
-pub trait Provider {
+/// A provider tally syncs from: its checked options and what one run of it did. A
+/// new provider is a client under `api/` (an [`ProviderClient`]), a module here
+/// implementing this, options resolved in `settings.rs`, and a summary in
+/// `commands/sync.rs`; the run record, the store and the command's skeleton are
+/// shared.
+pub trait Source {
     /// Its name in `sync_runs.provider`.
-    const NAME: &'static str;
+    const PROVIDER: Provider;
     /// What one sync of it needs, checked.
     type Options;
     type Run: ProviderRun;
@@ -56,25 +59,17 @@ pub trait ProviderRun: Default {
     fn counts(&self) -> RunCounts;
 }
 
-/// Where a client sends its requests and what it counted.
-pub trait ProviderClient {
-    fn base_url(&self) -> &str;
-    fn is_sandbox(&self) -> bool;
-    fn stats(&self) -> TransportStats;
-}
-
-/// Runs `body` as one recorded sync of provider `name`: a `sync_runs` row is opened
+/// Runs `body` as one recorded sync of `client`'s provider: a `sync_runs` row is opened
 /// before (`running`) and closed after with what happened, whether `body` succeeded,
 /// listed failures, or stopped with an error. `body` gets the store and the run
 /// record to fill (its `run_id` already set, for the rows' lineage).
-pub async fn recorded<R: ProviderRun>(
-    name: &str,
-    client: &dyn ProviderClient,
+pub async fn recorded<R: ProviderRun, C: ProviderClient>(
+    client: &C,
     store: &mut Store,
     body: impl AsyncFnOnce(&mut Store, &mut R) -> anyhow::Result<()>,
 ) -> anyhow::Result<R> {
     let started = Instant::now();
-    let run_id = store.begin_run(name, client.base_url(), client.is_sandbox())?;
+    let run_id = store.begin_run(C::PROVIDER, client.base_url(), client.is_sandbox())?;
     let mut run = R::default();
     run.meta_mut().run_id = run_id;
     let result = body(store, &mut run).await;

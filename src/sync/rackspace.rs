@@ -13,16 +13,17 @@ use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
 
-use super::{Failure, Provider, ProviderClient, ProviderRun, RunMeta};
-use crate::api::ApiError;
-use crate::api::http::TransportStats;
+use super::{Failure, ProviderRun, RunMeta, Source};
 use crate::api::rackspace::wire;
 use crate::api::rackspace::{Client, CsvDownload};
+use crate::api::{ApiError, ProviderClient};
 use crate::parse::{LineItem, parse_line_items};
 use crate::printer::{Counter, Printer};
+use crate::provider::Provider;
+use crate::rows::rackspace as to_row;
 use crate::store::{
-    ContactRow, CsvCounts, CsvOrigin, CustomerDetails, CustomerRow, InvoiceCsv, InvoiceHeader,
-    InvoiceWrite, Lineage, RunCounts, Store,
+    ContactRow, CsvCounts, CsvOrigin, InvoiceCsv, InvoiceHeader, InvoiceWrite, Lineage, RunCounts,
+    Store,
 };
 
 /// What to sync.
@@ -63,13 +64,13 @@ pub async fn sync(
     plan: &Plan,
     printer: &Printer,
 ) -> anyhow::Result<RackspaceRun> {
-    super::recorded::<RackspaceRun>(Rackspace::NAME, &**client, store, async |store, report| {
+    super::recorded::<RackspaceRun, _>(&**client, store, async |store, report| {
         run(client, store, plan, printer, report).await
     })
     .await
 }
 
-/// Rackspace Email & Apps, as a [`Provider`].
+/// Rackspace Email & Apps, as a [`Source`].
 pub struct Rackspace;
 
 /// Everything a Rackspace sync needs, checked: the client's options and what to
@@ -79,8 +80,8 @@ pub struct Options {
     pub plan: Plan,
 }
 
-impl Provider for Rackspace {
-    const NAME: &'static str = "rackspace";
+impl Source for Rackspace {
+    const PROVIDER: Provider = Provider::Rackspace;
     type Options = Options;
     type Run = RackspaceRun;
 
@@ -112,20 +113,6 @@ impl ProviderRun for RackspaceRun {
     }
 }
 
-impl ProviderClient for Client {
-    fn base_url(&self) -> &str {
-        Client::base_url(self)
-    }
-
-    fn is_sandbox(&self) -> bool {
-        Client::is_sandbox(self)
-    }
-
-    fn stats(&self) -> TransportStats {
-        Client::stats(self)
-    }
-}
-
 async fn run(
     client: &Arc<Client>,
     store: &mut Store,
@@ -136,7 +123,7 @@ async fn run(
     // Who we are: the first request, so bad keys stop everything at once.
     let me = client.customer("me").await?;
     report.reseller = me.account_number.clone();
-    let mut rows = vec![customer_row(&me, true, true)];
+    let mut rows = vec![to_row::customer(&me, true, true)];
 
     // The invoice lists of the chosen accounts are read while the customers and
     // contacts are (stored after them): at once, unless they include every
@@ -210,7 +197,7 @@ async fn run(
         while let Some((account, result)) = details.next().await {
             bar.inc();
             match result {
-                Ok(c) => rows.push(customer_row(&c, false, true)),
+                Ok(c) => rows.push(to_row::customer(&c, false, true)),
                 Err(err) => report.failed(format!("customer {account}"), err)?,
             }
         }
@@ -218,7 +205,7 @@ async fn run(
     }
     for c in &customers {
         if !rows.iter().any(|r| r.account_number == c.account_number) {
-            rows.push(customer_row(c, false, false));
+            rows.push(to_row::customer(c, false, false));
         }
     }
     tokio::task::block_in_place(|| {
@@ -340,7 +327,7 @@ fn store_contacts(
     let mut group: Vec<(String, Vec<ContactRow>)> = Vec::with_capacity(arrived.len());
     for (account, list) in arrived {
         match list {
-            Ok(contacts) => group.push((account, contacts.iter().map(contact_row).collect())),
+            Ok(contacts) => group.push((account, contacts.iter().map(to_row::contact).collect())),
             Err(err) => report.failed(format!("contacts of {account}"), err)?,
         }
     }
@@ -539,15 +526,7 @@ async fn invoice_headers(
         if since.is_some_and(|since| invoice.invoice_date.date() < since) {
             break;
         }
-        headers.push(InvoiceHeader {
-            account_number: account.to_owned(),
-            invoice_id: invoice.invoice_id,
-            invoice_date: invoice.invoice_date,
-            invoice_type: invoice.invoice_type,
-            total_due: invoice.total_due,
-            is_paid: invoice.is_paid,
-            csv_available: invoice.csv_available,
-        });
+        headers.push(to_row::invoice_header(account, invoice));
     }
     Ok(headers)
 }
@@ -597,40 +576,5 @@ async fn download(client: &Client, key: &Fetch) -> Result<Downloaded, DownloadEr
                 .map_err(|e| DownloadError::Parse(e.to_string()))?;
             Ok(Downloaded::Lines { csv, items })
         }
-    }
-}
-
-pub(crate) fn customer_row(
-    c: &wire::Customer,
-    is_reseller: bool,
-    with_details: bool,
-) -> CustomerRow {
-    CustomerRow {
-        account_number: c.account_number.clone(),
-        name: c.name.clone(),
-        reference_number: c.reference_number.clone(),
-        is_reseller,
-        details: with_details.then(|| CustomerDetails {
-            address_line1: c.address_line1.clone(),
-            address_line2: c.address_line2.clone(),
-            city: c.city.clone(),
-            state: c.state.clone(),
-            zip: c.zip.clone(),
-            country: c.country.clone(),
-            phone: c.phone.clone(),
-            email: c.email.clone(),
-        }),
-    }
-}
-
-pub(crate) fn contact_row(c: &wire::Contact) -> ContactRow {
-    ContactRow {
-        contact_id: c.id.clone(),
-        name: c.name.clone(),
-        email: c.email.clone(),
-        phone: c.phone.clone(),
-        receives_alerts: c.receives_alerts,
-        receives_billing: c.receives_billing,
-        receives_updates: c.receives_updates,
     }
 }

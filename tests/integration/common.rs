@@ -232,7 +232,7 @@ pub fn csv(rows: &[String]) -> String {
 /// Opens `page` in headless Chromium (offline, a profile of its own in `profile`)
 /// with `args`, and returns what it printed; a failure fails the test. The browser
 /// is `TALLY_CHROMIUM`, else `chromium` or `chromium-browser` on PATH. Missing, the
-/// test fails under CI (`.ci/run` installs Debian's `chromium`) and is skipped,
+/// test fails under CI (`scripts/test` installs Debian's `chromium`) and is skipped,
 /// saying so, elsewhere (`None`).
 pub fn chromium(profile: &Path, args: &[&str], page: &Path) -> Option<Output> {
     let found = std::env::var_os("TALLY_CHROMIUM")
@@ -246,7 +246,7 @@ pub fn chromium(profile: &Path, args: &[&str], page: &Path) -> Option<Output> {
     let Some(binary) = found else {
         assert!(
             std::env::var_os("CI").is_none(),
-            "Chromium not found on PATH: the browser tests need it (`.ci/run` installs Debian's `chromium`)"
+            "Chromium not found on PATH: the browser tests need it (`scripts/test` installs Debian's `chromium`)"
         );
         eprintln!("skipped: no Chromium on PATH (set TALLY_CHROMIUM or install `chromium`)");
         return None;

@@ -1,6 +1,6 @@
 //! `tally export --format focus`: the FOCUS 1.2 dataset of a sandbox world (with
 //! anomalies) checked by the FinOps Foundation's own validator (focus-validator
-//! 2.2.1, installed by `.ci/focus-validator.sh`), and read back exactly: Σ
+//! 2.2.1, installed by `scripts/focus-validator.sh`), and read back exactly: Σ
 //! BilledCost per InvoiceId is the invoice's Σ line charges, decimals are DECIMAL,
 //! quantity × price = contracted cost on every priced row.
 
@@ -34,10 +34,10 @@ fn validator() -> Option<(PathBuf, PathBuf)> {
     if !exe.is_file() {
         assert!(
             std::env::var_os("CI").is_none(),
-            "{} not found: run `bash .ci/focus-validator.sh` (CI does)",
+            "{} not found: run `bash scripts/focus-validator.sh` (CI does)",
             exe.display()
         );
-        eprintln!("skipped: no focus-validator (run `bash .ci/focus-validator.sh`)");
+        eprintln!("skipped: no focus-validator (run `bash scripts/focus-validator.sh`)");
         return None;
     }
     let out = crate::common::succeeded(Command::new(venv.join("bin/python")).args([

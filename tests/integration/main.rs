@@ -7,6 +7,7 @@ mod billing;
 mod cli;
 mod common;
 mod crash;
+mod docs;
 mod export;
 mod focus;
 mod large;

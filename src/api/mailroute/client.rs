@@ -11,9 +11,11 @@ use serde::de::DeserializeOwned;
 use super::wire::{self, Admin, Contact, Customer, List, Reseller};
 use crate::api::BaseUrl;
 use crate::api::error::{ApiError, ApiErrorKind, ListError};
-use crate::api::http::{Auth, Request, Response, Transport, TransportStats};
+use crate::api::http::{Auth, Response, Transport, TransportStats};
 use crate::api::paging::{LinkedPage, PagingError, link_stream};
 use crate::api::secret::Secret;
+use crate::api::write::{ProviderClient, WriteRequest};
+use crate::provider::Provider;
 
 pub const DEFAULT_BASE_URL: &str = "https://admin.mailroute.net/api/v1/";
 pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 120;
@@ -103,19 +105,6 @@ impl Client {
         }))
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The base URL is the sandbox's (plain http on loopback).
-    pub fn is_sandbox(&self) -> bool {
-        self.checked.is_sandbox()
-    }
-
-    pub fn stats(&self) -> TransportStats {
-        self.transport.stats()
-    }
-
     /// A GET whose body is JSON; any status but 2xx is an error.
     async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, ApiError> {
         let response = self.transport.get(&self.auth, url).await?;
@@ -124,11 +113,6 @@ impl Client {
         }
         serde_json::from_slice(&response.body)
             .map_err(|e| ApiError::new("GET", url, ApiErrorKind::Decode(e.to_string())))
-    }
-
-    /// The whole URL of a path relative to the base URL (`customer/157/`).
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
     }
 
     /// One object as JSON (`customer/157/`), or `None` when it is not there (404).
@@ -144,23 +128,6 @@ impl Client {
         serde_json::from_slice(&response.body)
             .map(Some)
             .map_err(|e| ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string())))
-    }
-
-    /// Sends a write (`path` relative to the base URL) and returns the answer when
-    /// it is 2xx; any other status is an error carrying the server's own message.
-    pub async fn write(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&crate::api::http::Body>,
-    ) -> Result<Response, ApiError> {
-        let url = self.url(path);
-        let request = Request::write(method.clone(), &url, body);
-        let response = self.transport.write(&self.auth, &request).await?;
-        if (200..300).contains(&response.status) {
-            return Ok(response);
-        }
-        Err(self.status_error(crate::api::http::method_name(&method), &url, &response))
     }
 
     fn status_error(&self, method: &'static str, url: &str, response: &Response) -> ApiError {
@@ -285,6 +252,48 @@ fn query_value(text: &str) -> String {
         .collect()
 }
 
+impl ProviderClient for Client {
+    const PROVIDER: Provider = Provider::Mailroute;
+
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn is_sandbox(&self) -> bool {
+        self.checked.is_sandbox()
+    }
+
+    fn stats(&self) -> TransportStats {
+        self.transport.stats()
+    }
+
+    /// The whole URL of a path relative to the base URL (`customer/157/`).
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    async fn send(&self, write: &WriteRequest) -> Result<Response, ApiError> {
+        let response =
+            crate::api::write::send_raw(&self.transport, &self.auth, &self.base_url, write).await?;
+        let url = self.url(&write.path);
+        if (200..300).contains(&response.status) {
+            return Ok(response);
+        }
+        Err(self.status_error(
+            crate::api::http::method_name(&write.method),
+            &url,
+            &response,
+        ))
+    }
+
+    /// A DELETE answered 404: the object is already gone (MailRoute's PHP client
+    /// treats it so).
+    fn already_done(&self, write: &WriteRequest, err: &ApiError) -> bool {
+        write.method == reqwest::Method::DELETE
+            && matches!(err.kind, ApiErrorKind::Status { status: 404, .. })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,16 +381,18 @@ mod tests {
         let base = format!("http://{}/api/v1/", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let c = client(&base);
-        let body = crate::api::http::Body::Json(serde_json::json!({"name": "x"}));
+        let write = |method: reqwest::Method, path: &str| {
+            WriteRequest::with(
+                method,
+                path.to_owned(),
+                serde_json::json!({"name": "x"}),
+                crate::api::write::Encoding::Json,
+            )
+        };
         let error = |method: reqwest::Method, path: &'static str| {
             let c = Arc::clone(&c);
-            let body = body.clone();
-            async move {
-                c.write(method, path, Some(&body))
-                    .await
-                    .unwrap_err()
-                    .to_string()
-            }
+            let write = write(method, path);
+            async move { c.send(&write).await.unwrap_err().to_string() }
         };
         assert_eq!(
             error(reqwest::Method::POST, "admins/").await,
@@ -400,7 +411,7 @@ mod tests {
             format!("POST {base}customer/: HTTP 500: Sorry, this request could not be processed.")
         );
         let accepted = c
-            .write(reqwest::Method::POST, "customer/1/action/", Some(&body))
+            .send(&write(reqwest::Method::POST, "customer/1/action/"))
             .await
             .unwrap();
         assert_eq!((accepted.status, accepted.body.len()), (202, 0));

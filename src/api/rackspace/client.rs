@@ -12,9 +12,11 @@ use sha2::{Digest, Sha256};
 use super::signature::{signature_header, timestamp};
 use super::wire::{self, Contact, Customer, CustomerList, FullContact, Invoice, ItemList};
 use crate::api::error::{ApiError, ApiErrorKind, ListError, response_message};
-use crate::api::http::{Auth, Body, Request, Response, Transport, TransportStats};
+use crate::api::http::{Auth, Response, Transport, TransportStats};
 use crate::api::paging::{Keyed, Page, offset_stream};
 use crate::api::secret::Secret;
+use crate::api::write::{ProviderClient, WriteRequest};
+use crate::provider::Provider;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.emailsrvr.com";
 pub use crate::api::http::DEFAULT_USER_AGENT;
@@ -115,24 +117,6 @@ impl Client {
         }))
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The base URL is the sandbox's (plain http on loopback).
-    pub fn is_sandbox(&self) -> bool {
-        self.is_sandbox
-    }
-
-    pub fn stats(&self) -> TransportStats {
-        self.transport.stats()
-    }
-
-    /// The whole URL of an API path (`/v1/customers`).
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-
     /// A signed GET; any status but 2xx becomes an error with the server's message.
     async fn get_ok(&self, url: &str) -> Result<Response, ApiError> {
         let response = self.transport.get(&self.signer, url).await?;
@@ -218,31 +202,6 @@ impl Client {
             .map_err(|e| ApiError::new("GET", &url, ApiErrorKind::Decode(e.to_string())))
     }
 
-    /// Sends a write (`path` under the base URL) and returns the answer when it is
-    /// 2xx; any other status is an error carrying the server's own message.
-    pub async fn write(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&Body>,
-    ) -> Result<Response, ApiError> {
-        let url = self.url(path);
-        let request = Request::write(method.clone(), &url, body);
-        let response = self.transport.write(&self.signer, &request).await?;
-        if (200..300).contains(&response.status) {
-            return Ok(response);
-        }
-        let message = response_message(&response.headers, wire::error_message(&response.body));
-        Err(ApiError::new(
-            crate::api::http::method_name(&method),
-            &url,
-            ApiErrorKind::Status {
-                status: response.status,
-                message,
-            },
-        ))
-    }
-
     /// Every sub-account: `GET /v1/customers?size=&offset=`.
     pub fn customers(self: &Arc<Self>) -> impl Stream<Item = Result<Customer, ApiError>> + use<> {
         let client = Arc::clone(self);
@@ -322,15 +281,42 @@ impl Client {
     }
 }
 
-/// A write's fields as the endpoint at `path` takes them: v1 writes as form fields
-/// (`application/x-www-form-urlencoded`), as both official clients send them and the
-/// documentation's examples show; v2 contacts as JSON, as their page requires
-/// (API-NOTES: "Evidence from the providers' own clients").
-pub fn write_body(path: &str, fields: &serde_json::Value) -> Body {
-    if path.starts_with("/v1/") {
-        Body::form_of(fields)
-    } else {
-        Body::Json(fields.clone())
+impl ProviderClient for Client {
+    const PROVIDER: Provider = Provider::Rackspace;
+
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn is_sandbox(&self) -> bool {
+        self.is_sandbox
+    }
+
+    fn stats(&self) -> TransportStats {
+        self.transport.stats()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    async fn send(&self, write: &WriteRequest) -> Result<Response, ApiError> {
+        let response =
+            crate::api::write::send_raw(&self.transport, &self.signer, &self.base_url, write)
+                .await?;
+        let url = self.url(&write.path);
+        if (200..300).contains(&response.status) {
+            return Ok(response);
+        }
+        let message = response_message(&response.headers, wire::error_message(&response.body));
+        Err(ApiError::new(
+            crate::api::http::method_name(&write.method),
+            &url,
+            ApiErrorKind::Status {
+                status: response.status,
+                message,
+            },
+        ))
     }
 }
 
@@ -479,14 +465,14 @@ mod tests {
             .at(base.clone(), 60_000),
         )
         .unwrap();
-        let form = write_body("/v1/customers", &serde_json::json!({"name": "Acme"}));
-        let ok = client
-            .write(reqwest::Method::POST, "/v1/customers", Some(&form))
-            .await
-            .unwrap();
+        let acme = super::super::writes::CustomerBody {
+            name: Some("Acme".into()),
+            ..Default::default()
+        };
+        let ok = client.send(&client.customer_add(&acme)).await.unwrap();
         assert_eq!((ok.status, ok.body.len()), (200, 0));
         let ok = client
-            .write(reqwest::Method::PUT, "/v1/customers/1300001", Some(&form))
+            .send(&client.customer_edit("1300001", &acme))
             .await
             .unwrap();
         assert_eq!(&ok.body[..], br#""OK""#);
@@ -494,7 +480,7 @@ mod tests {
             let client = Arc::clone(&client);
             async move {
                 client
-                    .write(method, path, None)
+                    .send(&WriteRequest::bare(method, path.to_owned()))
                     .await
                     .unwrap_err()
                     .to_string()

@@ -1,7 +1,10 @@
-//! The export folder's manifest, `.tally-manifest.json`: every file tally wrote
-//! into the folder (path relative to it, table, format, month), so that a later
-//! export can remove what it no longer contains and never touches anything else.
-//! Written whole (temporary name, then rename) like every file tally writes.
+//! A folder tally writes into and keeps as a mirror of what it wrote there:
+//! exports, accounting files and statements alike. Its manifest,
+//! `.tally-manifest.json`, lists every file tally wrote into the folder (path
+//! relative to it, table, format, month). A run records its files in the manifest
+//! before it writes any (a run killed half way still knows them), writes each
+//! whole (temporary name, then rename), and at the end removes the files of its
+//! scope that it no longer contains, never a file tally did not write.
 
 use std::path::{Path, PathBuf};
 
@@ -119,6 +122,86 @@ impl Manifest {
     }
 }
 
+/// An output folder and its manifest, for one run.
+#[derive(Debug)]
+pub struct Mirror {
+    root: PathBuf,
+    manifest: Manifest,
+    /// The paths this run recorded.
+    recorded: Vec<String>,
+}
+
+impl Mirror {
+    /// The folder `root` (created when missing) and what tally wrote there before.
+    pub fn open(root: &Path) -> anyhow::Result<Mirror> {
+        std::fs::create_dir_all(root)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", root.display()))?;
+        Ok(Mirror {
+            root: root.to_owned(),
+            manifest: Manifest::read(root)?,
+            recorded: Vec::new(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// What tally wrote here before (and this run so far).
+    pub fn entries(&self) -> &[Entry] {
+        self.manifest.entries()
+    }
+
+    /// Records this run's `entries` in the manifest, before any of them is written.
+    pub fn record(&mut self, entries: impl IntoIterator<Item = Entry>) -> anyhow::Result<()> {
+        let entries: Vec<Entry> = entries.into_iter().collect();
+        self.recorded.extend(entries.iter().map(|e| e.path.clone()));
+        self.manifest.add(entries);
+        self.manifest.write(&self.root)
+    }
+
+    /// Takes files tally wrote before into the manifest as not this run's (so
+    /// they are removed when stale), as they were known to an earlier version.
+    pub fn adopt(&mut self, entries: impl IntoIterator<Item = Entry>) -> anyhow::Result<()> {
+        let known: Vec<String> = self.entries().iter().map(|e| e.path.clone()).collect();
+        self.manifest
+            .add(entries.into_iter().filter(|e| !known.contains(&e.path)));
+        self.manifest.write(&self.root)
+    }
+
+    /// Writes the file of `entry` whole (its folder created when missing).
+    pub fn write_file(&self, entry: &Entry, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.root.join(&entry.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        }
+        crate::atomic::write_file(&path, |out| Ok(out.write_all(bytes)?))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))
+    }
+
+    /// Ends the run: removes every file of its scope (`covers`) that tally wrote
+    /// earlier and this run did not record, and writes the manifest. Returns the
+    /// entries whose files were removed.
+    pub fn finish(mut self, covers: impl Fn(&Entry) -> bool) -> anyhow::Result<Vec<Entry>> {
+        let stale: Vec<Entry> = self
+            .manifest
+            .entries()
+            .iter()
+            .filter(|e| covers(e) && !self.recorded.contains(&e.path))
+            .cloned()
+            .collect();
+        let mut removed = Vec::new();
+        for entry in stale {
+            if self.manifest.remove_file(&self.root, &entry)?.is_some() {
+                removed.push(entry);
+            }
+        }
+        self.manifest.write(&self.root)?;
+        Ok(removed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +242,33 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), "not json").unwrap();
         let err = Manifest::read(dir.path()).unwrap_err().to_string();
         assert!(err.contains("not a tally export manifest"), "{err}");
+    }
+
+    #[test]
+    fn a_run_removes_only_its_own_stale_files_in_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = Mirror::open(dir.path()).unwrap();
+        let (a, b, c) = (entry("t/a.csv"), entry("t/b.csv"), entry("u/c.csv"));
+        first.record([a.clone(), b.clone(), c.clone()]).unwrap();
+        for e in [&a, &b, &c] {
+            first.write_file(e, b"x").unwrap();
+        }
+        std::fs::write(dir.path().join("t/mine.csv"), "mine").unwrap();
+        assert!(first.finish(|_| true).unwrap().is_empty());
+        let mut second = Mirror::open(dir.path()).unwrap();
+        second.record([a.clone()]).unwrap();
+        second.write_file(&a, b"y").unwrap();
+        let removed = second.finish(|e| e.path.starts_with("t/")).unwrap();
+        assert_eq!(removed, [b]);
+        assert!(!dir.path().join("t/b.csv").exists());
+        assert!(dir.path().join("t/mine.csv").exists(), "not tally's");
+        assert!(dir.path().join("u/c.csv").exists(), "out of scope");
+        let paths: Vec<String> = Manifest::read(dir.path())
+            .unwrap()
+            .entries()
+            .iter()
+            .map(|e| e.path.clone())
+            .collect();
+        assert_eq!(paths, ["t/a.csv", "u/c.csv"]);
     }
 }
