@@ -271,4 +271,24 @@ mod tests {
             .collect();
         assert_eq!(paths, ["t/a.csv", "u/c.csv"]);
     }
+
+    #[test]
+    fn an_adopted_file_is_removed_when_stale_and_kept_when_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, again) = (entry("s/old.html"), entry("s/again.html"));
+        for e in [&old, &again] {
+            std::fs::create_dir_all(dir.path().join("s")).unwrap();
+            std::fs::write(dir.path().join(&e.path), "earlier").unwrap();
+        }
+        let mut mirror = Mirror::open(dir.path()).unwrap();
+        mirror.adopt([old.clone(), again.clone()]).unwrap();
+        mirror.record([again.clone()]).unwrap();
+        mirror.write_file(&again, b"now").unwrap();
+        assert_eq!(mirror.finish(|_| true).unwrap(), [old]);
+        assert!(!dir.path().join("s/old.html").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("s/again.html")).unwrap(),
+            "now"
+        );
+    }
 }
