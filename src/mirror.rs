@@ -6,6 +6,7 @@
 //! whole (temporary name, then rename), and at the end removes the files of its
 //! scope that it no longer contains, never a file tally did not write.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -79,12 +80,14 @@ impl Manifest {
         &self.files
     }
 
-    /// Adds entries, replacing any with the same path.
+    /// Adds entries, replacing any with the same path (the last of a path wins).
     pub fn add(&mut self, entries: impl IntoIterator<Item = Entry>) {
+        let mut added: BTreeMap<String, Entry> = BTreeMap::new();
         for entry in entries {
-            self.files.retain(|e| e.path != entry.path);
-            self.files.push(entry);
+            added.insert(entry.path.clone(), entry);
         }
+        self.files.retain(|e| !added.contains_key(&e.path));
+        self.files.extend(added.into_values());
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
     }
 
@@ -128,7 +131,7 @@ pub struct Mirror {
     root: PathBuf,
     manifest: Manifest,
     /// The paths this run recorded.
-    recorded: Vec<String>,
+    recorded: HashSet<String>,
 }
 
 impl Mirror {
@@ -139,17 +142,8 @@ impl Mirror {
         Ok(Mirror {
             root: root.to_owned(),
             manifest: Manifest::read(root)?,
-            recorded: Vec::new(),
+            recorded: HashSet::new(),
         })
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// What tally wrote here before (and this run so far).
-    pub fn entries(&self) -> &[Entry] {
-        self.manifest.entries()
     }
 
     /// Records this run's `entries` in the manifest, before any of them is written.
@@ -163,9 +157,17 @@ impl Mirror {
     /// Takes files tally wrote before into the manifest as not this run's (so
     /// they are removed when stale), as they were known to an earlier version.
     pub fn adopt(&mut self, entries: impl IntoIterator<Item = Entry>) -> anyhow::Result<()> {
-        let known: Vec<String> = self.entries().iter().map(|e| e.path.clone()).collect();
-        self.manifest
-            .add(entries.into_iter().filter(|e| !known.contains(&e.path)));
+        let known: HashSet<&str> = self
+            .manifest
+            .entries()
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        let new: Vec<Entry> = entries
+            .into_iter()
+            .filter(|e| !known.contains(e.path.as_str()))
+            .collect();
+        self.manifest.add(new);
         self.manifest.write(&self.root)
     }
 

@@ -20,6 +20,18 @@ pub const USER_KEY_ENV: &str = "TALLY_RACKSPACE_USER_KEY";
 pub const SECRET_KEY_ENV: &str = "TALLY_RACKSPACE_SECRET_KEY";
 pub const LOGIN_ENV: &str = "TALLY_MAILROUTE_LOGIN";
 pub const API_KEY_ENV: &str = "TALLY_MAILROUTE_API_KEY";
+/// Every environment variable tally reads (the first four through clap's `env`
+/// attributes in `cli.rs`): what a test or benchmark clears before it runs tally.
+pub const ENV_VARS: [&str; 8] = [
+    "TALLY_DB",
+    "TALLY_CONFIG",
+    "TALLY_PROFILE",
+    "TALLY_MEMORY_LIMIT",
+    USER_KEY_ENV,
+    SECRET_KEY_ENV,
+    LOGIN_ENV,
+    API_KEY_ENV,
+];
 
 use crate::api::http::{DEFAULT_MAX_BODY_MIB, DEFAULT_TIMEOUT_SECS};
 use crate::api::retry::{DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS};

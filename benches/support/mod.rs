@@ -36,16 +36,7 @@ pub fn mib(bytes: u64) -> f64 {
 /// starts here, as every test's starts at `Workdir::bare_command`.
 pub fn tally() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
-    for name in [
-        "TALLY_DB",
-        "TALLY_CONFIG",
-        "TALLY_PROFILE",
-        "TALLY_MEMORY_LIMIT",
-        "TALLY_RACKSPACE_USER_KEY",
-        "TALLY_RACKSPACE_SECRET_KEY",
-        "TALLY_MAILROUTE_LOGIN",
-        "TALLY_MAILROUTE_API_KEY",
-    ] {
+    for name in tally::settings::ENV_VARS {
         cmd.env_remove(name);
     }
     cmd

@@ -162,7 +162,7 @@ fn new_id(applied: &super::Applied) -> anyhow::Result<i64> {
 
 /// The outcome of a create: made now, or found made by an earlier action.
 fn created(applied: &super::Applied) -> Outcome {
-    if applied.existed {
+    if applied.existed() {
         Outcome::Exists
     } else {
         Outcome::Created
@@ -179,7 +179,6 @@ pub fn customer_create(ctx: &mut Context<'_>, name: &str, reseller: i64) -> anyh
         operation: "customer create",
         target: None,
         request: ctx.client.customer_create(name, reseller),
-        lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for a customer named {name:?} first and creates it only if it is not there"
         ),
@@ -194,6 +193,7 @@ pub fn customer_create(ctx: &mut Context<'_>, name: &str, reseller: i64) -> anyh
             .map(|c| c.id.to_string()))
     };
     let create = Create {
+        key: key.clone(),
         find: &find,
         from_answer: Some(created_id),
     };
@@ -219,7 +219,6 @@ pub fn customer_update(ctx: &mut Context<'_>, id: i64, name: &str) -> anyhow::Re
         request: ctx
             .client
             .customer_update(id, name, current.reseller.as_deref()),
-        lookup_key: None,
         check: "run the same command again (an update sets the same name twice without harm)"
             .into(),
         confirm: None,
@@ -259,7 +258,6 @@ pub fn customer_delete(ctx: &mut Context<'_>, id: i64) -> anyhow::Result<Done> {
         operation: "customer delete",
         target: Some(id.to_string()),
         request: ctx.client.customer_delete(id),
-        lookup_key: None,
         check: format!("run `tally sync mailroute` and see whether customer {id} is still listed"),
         confirm: Some(format!(
             "Delete MailRoute customer {id} ({})?",
@@ -303,7 +301,6 @@ pub fn contact_create(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Resul
         operation: "contact create",
         target: None,
         request: ctx.client.contact_create(&contact),
-        lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for a contact with the {key} first and creates it only if it is not there"
         ),
@@ -324,6 +321,7 @@ pub fn contact_create(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Resul
             .map(|id| id.to_string()))
     };
     let create = Create {
+        key: key.clone(),
         find: &find,
         from_answer: Some(created_id),
     };
@@ -363,7 +361,6 @@ pub fn contact_update(ctx: &mut Context<'_>, args: &ContactChanges) -> anyhow::R
         operation: "contact update",
         target: Some(id.to_string()),
         request: ctx.client.contact_update(id, &contact),
-        lookup_key: None,
         check: "run the same command again (an update sets the same values twice without harm)"
             .into(),
         confirm: None,
@@ -385,7 +382,6 @@ pub fn contact_delete(ctx: &mut Context<'_>, id: i64) -> anyhow::Result<Done> {
         operation: "contact delete",
         target: Some(id.to_string()),
         request: ctx.client.contact_delete(id),
-        lookup_key: None,
         check: format!("run `tally sync mailroute` and see whether contact {id} is still listed"),
         confirm: Some(format!(
             "Delete MailRoute contact {id} ({})?",
@@ -413,7 +409,6 @@ pub fn admin_create(
         operation: "admin create",
         target: Some(customer.to_string()),
         request: ctx.client.admin_create(customer, email, send_welcome),
-        lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for an admin with the {key} first and creates it only if it is not there"
         ),
@@ -426,6 +421,7 @@ pub fn admin_create(
             .map(|a| a.id.to_string()))
     };
     let create = Create {
+        key: key.clone(),
         find: &find,
         from_answer: Some(created_id),
     };
@@ -458,7 +454,6 @@ pub fn admin_delete(ctx: &mut Context<'_>, customer: i64, admin_id: i64) -> anyh
         operation: "admin delete",
         target: Some(format!("{customer}/{admin_id}")),
         request: ctx.client.admin_delete(customer, admin_id),
-        lookup_key: None,
         check: format!(
             "run `tally sync mailroute` and see whether admin {admin_id} is still listed"
         ),

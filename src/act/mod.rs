@@ -37,8 +37,6 @@ pub struct Write {
     pub operation: &'static str,
     pub target: Option<String>,
     pub request: WriteRequest,
-    /// What finds a created object again (its name, reference number, e-mail).
-    pub lookup_key: Option<String>,
     /// What to do to learn the outcome when the answer is lost.
     pub check: String,
     /// A delete's question, asked (or answered by `--yes`) before it is sent.
@@ -100,13 +98,19 @@ pub enum Done {
 #[derive(Debug)]
 pub struct Applied {
     pub action_id: i64,
-    pub response: Response,
+    /// The answer; `None` when a create found its object made by an earlier
+    /// action (`action_id` is that action's) and sent nothing.
+    pub response: Option<Response>,
     /// The id of what a create made (`None` for other writes, or when the
     /// operation finds it in what it reads back).
     pub id: Option<String>,
-    /// A create found its object made by an earlier action (`action_id` is that
-    /// action's); nothing was sent.
-    pub existed: bool,
+}
+
+impl Applied {
+    /// A create found its object made by an earlier action.
+    pub fn existed(&self) -> bool {
+        self.response.is_none()
+    }
 }
 
 /// Finds an object by a lookup key: its id, or `None` when it is not there.
@@ -114,7 +118,10 @@ pub type Find<'f, C> = &'f dyn Fn(&Context<'_, C>) -> anyhow::Result<Option<Stri
 
 /// How a create learns the id of what it made.
 pub struct Create<'f, C> {
-    /// Finds the object by the write's lookup key.
+    /// What finds the object again (its name, reference number, e-mail),
+    /// recorded with the action.
+    pub key: String,
+    /// Finds the object by `key`.
     pub find: Find<'f, C>,
     /// The id in the answer; when it has none, `find` looks. `None`: the
     /// operation learns the id from what it reads back.
@@ -168,14 +175,14 @@ impl<C: ProviderClient> Context<'_, C> {
         if self.dry_run() {
             return Ok(None);
         }
-        if let (Some(create), Some(key)) = (create, &write.lookup_key)
-            && let Some((action_id, id)) = self.settle_unknown(write.operation, key, create.find)?
+        if let Some(create) = create
+            && let Some((action_id, id)) =
+                self.settle_unknown(write.operation, &create.key, create.find)?
         {
             return Ok(Some(Applied {
                 action_id,
-                response: Response::empty(200),
+                response: None,
                 id: Some(id),
-                existed: true,
             }));
         }
         if let Some(question) = &write.confirm
@@ -183,20 +190,27 @@ impl<C: ProviderClient> Context<'_, C> {
         {
             anyhow::bail!("not deleted: not confirmed");
         }
-        let mut applied = self.send(write)?;
+        let (response, action_id) = self.send(write, create.map(|c| c.key.as_str()))?;
+        let mut applied = Applied {
+            action_id,
+            response: Some(response),
+            id: None,
+        };
         if let Some(Create {
+            key,
             find,
             from_answer: Some(from_answer),
         }) = create
         {
-            let id = match from_answer(&applied.response) {
+            let answer = applied.response.as_ref().and_then(from_answer);
+            let id = match answer {
                 Some(id) => id,
                 None => find(self)?.ok_or_else(|| {
                     anyhow::anyhow!(
                         "the {} was applied (action {}) but the new object's id is neither in the answer nor found by its {}; run `tally sync {}`",
                         write.operation,
                         applied.action_id,
-                        write.lookup_key.as_deref().unwrap_or("lookup key"),
+                        key,
                         C::PROVIDER
                     )
                 })?,
@@ -207,10 +221,11 @@ impl<C: ProviderClient> Context<'_, C> {
         Ok(Some(applied))
     }
 
-    /// Sends a write: recorded `pending` first, then finished with what came back.
+    /// Sends a write: recorded `pending` first (with the lookup key of a create),
+    /// then finished with what came back; returns the answer and the action's id.
     /// A refusal is the server's own message; a lost answer is an error saying how
     /// to learn the outcome.
-    fn send(&mut self, write: &Write) -> anyhow::Result<Applied> {
+    fn send(&mut self, write: &Write, lookup_key: Option<&str>) -> anyhow::Result<(Response, i64)> {
         let planned = self.plan(write);
         let start = ActionStart {
             provider: C::PROVIDER,
@@ -219,19 +234,13 @@ impl<C: ProviderClient> Context<'_, C> {
             method: planned.method,
             url: planned.url.clone(),
             request: planned.sent.as_ref().map(|(_, text)| text.clone()),
-            lookup_key: write.lookup_key.clone(),
+            lookup_key: lookup_key.map(str::to_owned),
             base_url: crate::api::base_url::display_url(self.client.base_url()),
             is_sandbox: self.client.is_sandbox(),
         };
         let action_id = self.store().begin_action(&start)?;
         let client = Arc::clone(&self.client);
         let sent = self.runtime.block_on(client.send(&write.request));
-        let applied = |response| Applied {
-            action_id,
-            response,
-            id: None,
-            existed: false,
-        };
         match sent {
             Ok(response) => {
                 self.store().finish_action(
@@ -240,7 +249,7 @@ impl<C: ProviderClient> Context<'_, C> {
                     ActionOutcome::Ok,
                     None,
                 )?;
-                Ok(applied(response))
+                Ok((response, action_id))
             }
             Err(err) if self.client.already_done(&write.request, &err) => {
                 self.store().finish_action(
@@ -253,7 +262,7 @@ impl<C: ProviderClient> Context<'_, C> {
                     "{} (action {action_id}): {ALREADY_GONE}",
                     write.operation
                 ));
-                Ok(applied(Response::empty(404)))
+                Ok((Response::empty(404), action_id))
             }
             Err(err) => {
                 let (outcome, status, message) = failure(&err);

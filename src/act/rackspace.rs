@@ -170,7 +170,7 @@ fn on_customer(
     let account = applied.id.as_deref().or(account).unwrap_or_default();
     let customer = read_back_customer(ctx, account, applied.action_id)?;
     Ok(Done::Result {
-        outcome: if applied.existed {
+        outcome: if applied.existed() {
             Outcome::Exists
         } else {
             outcome
@@ -224,7 +224,6 @@ pub fn customer_add(ctx: &mut Context<'_>, f: &CustomerFields) -> anyhow::Result
         operation: "customer add",
         target: None,
         request: ctx.client.customer_add(f),
-        lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for the customer by its {key} first and adds it only if it is not there"
         ),
@@ -233,6 +232,7 @@ pub fn customer_add(ctx: &mut Context<'_>, f: &CustomerFields) -> anyhow::Result
     let reference = f.reference_number.clone();
     let find = |ctx: &Context<'_>| find_customer(ctx, &name, reference.as_deref());
     let create = Create {
+        key: key.clone(),
         find: &find,
         from_answer: Some(new_account_number),
     };
@@ -260,7 +260,6 @@ pub fn customer_edit(
         request: ctx
             .client
             .customer_edit(account.as_str(), &f.or(&(&current).into())),
-        lookup_key: None,
         check: format!(
             "run `tally rackspace customer edit {account} ...` again (an edit sets the same values twice without harm)"
         ),
@@ -281,7 +280,6 @@ pub fn customer_toggle(ctx: &mut Context<'_>, account: &str, enable: bool) -> an
         },
         target: Some(account.to_string()),
         request: ctx.client.customer_enable(account.as_str(), enable),
-        lookup_key: None,
         check: format!(
             "run `tally rackspace customer {verb} {account}` again after 5 minutes (if it was applied, the account is already {verb}d)"
         ),
@@ -339,7 +337,6 @@ pub fn customer_delete(ctx: &mut Context<'_>, account: &str) -> anyhow::Result<D
         operation: "customer delete",
         target: Some(account.to_string()),
         request: ctx.client.customer_delete(account.as_str()),
-        lookup_key: None,
         check: format!(
             "run `tally sync rackspace` and see whether account {account} is still listed"
         ),
@@ -374,7 +371,6 @@ pub fn login_token(
         operation: "login-token",
         target: Some(account.clone()),
         request: ctx.client.login_token(&account, user, is_virtual),
-        lookup_key: None,
         check: "run the same command again for a new token (a token is valid ten minutes)"
             .to_owned(),
         confirm: None,
@@ -382,7 +378,8 @@ pub fn login_token(
     let Some(applied) = ctx.perform(&write, None)? else {
         return Ok(Done::DryRun(ctx.plan(&write)));
     };
-    let value: Value = serde_json::from_slice(&applied.response.body).map_err(|e| {
+    let body = applied.response.as_ref().map_or(&[][..], |r| &r.body[..]);
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
         anyhow::anyhow!(
             "the login token answer is not JSON ({e}); the token was created but cannot be shown"
         )
@@ -455,7 +452,6 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<D
         operation: "contact add",
         target: Some(account.clone()),
         request: ctx.client.contact_add(&account, &contact),
-        lookup_key: Some(key.clone()),
         check: format!(
             "run the same command again: tally looks for a contact with the {key} first and adds it only if it is not there"
         ),
@@ -466,6 +462,7 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<D
     };
     // The id is learnt from the contact list read back.
     let create = Create {
+        key: key.clone(),
         find: &find,
         from_answer: None,
     };
@@ -481,7 +478,7 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<D
     };
     ctx.store().set_action_result(action, &contact.id)?;
     Ok(Done::Result {
-        outcome: if applied.existed {
+        outcome: if applied.existed() {
             Outcome::Exists
         } else {
             Outcome::Added
@@ -549,7 +546,6 @@ pub fn contact_edit(ctx: &mut Context<'_>, args: &ContactChanges) -> anyhow::Res
         operation: "contact edit",
         target: Some(format!("{account}/{id}")),
         request: ctx.client.contact_edit(&account, &id, &contact),
-        lookup_key: None,
         check: format!(
             "run the same command again (an edit sets the same values twice without harm), or `tally sync rackspace` and look at contact {id}"
         ),
@@ -589,7 +585,6 @@ pub fn contact_delete(ctx: &mut Context<'_>, account: &str, id: &str) -> anyhow:
         operation: "contact delete",
         target: Some(format!("{account}/{id}")),
         request: ctx.client.contact_delete(&account, &id),
-        lookup_key: None,
         check: format!("run `tally sync rackspace` and see whether contact {id} is still listed"),
         confirm: Some(format!(
             "Delete contact {id} ({}) of account {account}?",

@@ -61,11 +61,6 @@ impl WriteRequest {
         self
     }
 
-    /// The fields as sent.
-    pub fn fields(&self) -> Option<&Value> {
-        self.fields.as_ref()
-    }
-
     /// The body as sent.
     pub fn body(&self) -> Option<Body> {
         self.fields.as_ref().map(|f| self.encode(f))

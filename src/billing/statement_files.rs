@@ -76,10 +76,12 @@ pub fn write_month(
         partitioned: false,
     };
     // The index lists every statement of the month, whichever were asked for.
-    let every = if accounts.is_empty() {
-        all.clone()
+    let others;
+    let every: &[Statement] = if accounts.is_empty() {
+        &all
     } else {
-        statement::statements(conn, month, &[], &book.seller, &book.currency)?
+        others = statement::statements(conn, month, &[], &book.seller, &book.currency)?;
+        &others
     };
     let mut files: Vec<(Entry, String)> = Vec::with_capacity(all.len() + 1);
     for s in &all {
@@ -88,7 +90,7 @@ pub fn write_month(
             render(s, format, raw)?,
         ));
     }
-    files.push((entry(&format!("index.{ext}")), index(&every, format)?));
+    files.push((entry(&format!("index.{ext}")), index(every, format)?));
     let dir = out.join(&month_text);
     for (entry, _) in &files {
         check_target(&out.join(&entry.path))?;

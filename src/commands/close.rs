@@ -36,7 +36,7 @@ pub fn close(
         anyhow::bail!("no invoice is dated in {month}: nothing to close");
     }
     let (_, findings) = report::run(conn, ReportName::Reconcile.report())?;
-    let errors = report::error_lines(&findings);
+    let errors = report::error_lines(&findings)?;
     if !errors.is_empty() && !args.force {
         for line in errors.iter().take(10) {
             printer.error(line);

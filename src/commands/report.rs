@@ -101,7 +101,7 @@ pub fn run(
         ));
     }
     if report.name.has_findings() {
-        let errors = report::error_findings(&batches);
+        let errors = report::error_findings(&batches)?;
         if errors > 0 {
             printer.error(&format!(
                 "reconcile ({month}): {errors} error finding{}",

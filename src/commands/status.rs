@@ -4,6 +4,8 @@
 
 use std::io::Write;
 
+use arrow::array::Array;
+
 use crate::ExitStatus;
 use crate::cli::StatusArgs;
 use crate::printer::Printer;
@@ -22,20 +24,21 @@ pub fn run(args: &StatusArgs, db: &super::Db, printer: &Printer) -> anyhow::Resu
         return Ok(ExitStatus::Success);
     }
     // The rows whose `problem` is true, by their `what`.
-    let problems: Vec<String> = batches
-        .iter()
-        .flat_map(|b| {
-            (0..b.num_rows())
-                .filter(|&i| report::flag_at(b, "problem", i))
-                .map(|i| {
-                    format!(
-                        "{}: {}",
-                        report::text_at(b, "what", i),
-                        report::text_at(b, "detail", i)
-                    )
-                })
-        })
-        .collect();
+    let mut problems = Vec::new();
+    for b in &batches {
+        let (what, detail) = (
+            report::text_column(b, "what")?,
+            report::text_column(b, "detail")?,
+        );
+        let problem = report::flag_column(b, "problem")?;
+        for i in (0..b.num_rows()).filter(|&i| problem.is_valid(i) && problem.value(i)) {
+            problems.push(format!(
+                "{}: {}",
+                report::text(what, i),
+                report::text(detail, i)
+            ));
+        }
+    }
     for p in &problems {
         printer.error(p);
     }

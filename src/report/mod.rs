@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, AsArray, BooleanArray, StringArray};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use duckdb::Connection;
@@ -263,57 +263,76 @@ pub fn write_parquet(conn: &Connection, report: &Report, path: &Path) -> anyhow:
     Ok(())
 }
 
-/// The text of column `name` in row `i` of `batch` (empty when NULL, or when the
-/// batch has no such text column).
-pub fn text_at(batch: &RecordBatch, name: &str, i: usize) -> String {
+/// Column `name` of a result as text, or an error naming it (a query and the
+/// code reading it disagree).
+pub fn text_column<'b>(batch: &'b RecordBatch, name: &str) -> anyhow::Result<&'b StringArray> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_string_opt::<i32>())
-        .filter(|a| a.is_valid(i))
-        .map_or_else(String::new, |a| a.value(i).to_owned())
+        .ok_or_else(|| anyhow::anyhow!("the result has no text column {name:?}"))
 }
 
-/// Whether column `name` is true in row `i` of `batch` (false when NULL or absent).
-pub fn flag_at(batch: &RecordBatch, name: &str, i: usize) -> bool {
+/// Column `name` of a result as booleans, or an error naming it.
+pub fn flag_column<'b>(batch: &'b RecordBatch, name: &str) -> anyhow::Result<&'b BooleanArray> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_boolean_opt())
-        .is_some_and(|a| a.is_valid(i) && a.value(i))
+        .ok_or_else(|| anyhow::anyhow!("the result has no boolean column {name:?}"))
 }
 
-/// The rows of a report with findings whose `severity` is `error`, as
-/// (batch, row) pairs.
-fn errors(batches: &[RecordBatch]) -> impl Iterator<Item = (&RecordBatch, usize)> {
-    batches.iter().flat_map(|b| {
-        (0..b.num_rows())
-            .filter(move |&i| text_at(b, "severity", i) == "error")
-            .map(move |i| (b, i))
-    })
+/// Row `i` of a text column ("" when NULL).
+pub fn text(column: &StringArray, i: usize) -> &str {
+    if column.is_valid(i) {
+        column.value(i)
+    } else {
+        ""
+    }
 }
 
-/// The findings of severity `error`, each as "finding month invoice account: evidence".
-pub fn error_lines(batches: &[RecordBatch]) -> Vec<String> {
-    errors(batches)
-        .map(|(b, i)| {
-            let place: Vec<String> = ["month", "invoice_id", "account_no"]
-                .into_iter()
-                .map(|c| text_at(b, c, i))
+/// The findings of severity `error` (read by column name), each as
+/// "finding month invoice account: evidence".
+pub fn error_lines(batches: &[RecordBatch]) -> anyhow::Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for b in batches {
+        let [severity, finding, month, invoice, account, evidence] = [
+            "severity",
+            "finding",
+            "month",
+            "invoice_id",
+            "account_no",
+            "evidence",
+        ]
+        .map(|name| text_column(b, name));
+        let (severity, finding, evidence) = (severity?, finding?, evidence?);
+        let place = [month?, invoice?, account?];
+        for i in (0..b.num_rows()).filter(|&i| text(severity, i) == "error") {
+            let place: Vec<&str> = place
+                .iter()
+                .map(|c| text(c, i))
                 .filter(|t| !t.is_empty())
                 .collect();
-            format!(
+            lines.push(format!(
                 "{} {}: {}",
-                text_at(b, "finding", i),
+                text(finding, i),
                 place.join(" "),
-                text_at(b, "evidence", i)
-            )
-        })
-        .collect()
+                text(evidence, i)
+            ));
+        }
+    }
+    Ok(lines)
 }
 
 /// The findings of severity `error` among a report's rows (see
 /// [`ReportName::has_findings`]).
-pub fn error_findings(batches: &[RecordBatch]) -> usize {
-    errors(batches).count()
+pub fn error_findings(batches: &[RecordBatch]) -> anyhow::Result<usize> {
+    let mut count = 0;
+    for b in batches {
+        let severity = text_column(b, "severity")?;
+        count += (0..b.num_rows())
+            .filter(|&i| text(severity, i) == "error")
+            .count();
+    }
+    Ok(count)
 }
 
 #[cfg(test)]

@@ -811,6 +811,62 @@ fn statements_for_some_accounts_leave_the_others_and_index_them_all() {
     );
 }
 
+/// A month folder written by an earlier version lists its statements in
+/// `.tally-statements.json`: they are taken into the folder's manifest (one no
+/// longer billed is removed, a file tally did not write stays) and the old list
+/// goes; a list that is not one is refused by name, and nothing is written.
+#[test]
+fn statements_take_over_the_manifest_of_an_earlier_version() {
+    let w = Workdir::new();
+    month_of_lines(&w);
+    w.write("prices.toml", PRICES);
+    w.write("st/2017-12/1309999.html", "an account billed before");
+    w.write("st/2017-12/notes.txt", "mine");
+    w.write(
+        "st/2017-12/.tally-statements.json",
+        r#"["1309999.html", "1300008.html", "index.html", "../escape.html"]"#,
+    );
+    w.write("st/escape.html", "not in the month folder");
+    let r = w.tally(&["statements", "--month", "2017-12", "--out", "st"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .ends_with("; removed 1 for accounts no longer billed\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!w.path().join("st/2017-12/1309999.html").exists());
+    assert!(!w.path().join("st/2017-12/.tally-statements.json").exists());
+    assert!(w.path().join("st/2017-12/notes.txt").exists());
+    assert!(
+        w.path().join("st/escape.html").exists(),
+        "never a path outside the folder"
+    );
+    let manifest = std::fs::read_to_string(w.path().join("st/.tally-manifest.json")).unwrap();
+    assert!(manifest.contains("\"2017-12/1300008.html\""), "{manifest}");
+    assert!(!manifest.contains("1309999"), "{manifest}");
+
+    let w = Workdir::new();
+    month_of_lines(&w);
+    w.write("prices.toml", PRICES);
+    w.write("st/2017-12/.tally-statements.json", "{not a list");
+    let r = w.tally(&["statements", "--month", "2017-12", "--out", "st"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.ends_with(
+            "error: st/2017-12/.tally-statements.json: not a tally statements manifest (invalid type: map, expected a sequence at line 1 column 0)\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    let written: Vec<_> = std::fs::read_dir(w.path().join("st/2017-12"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written, [".tally-statements.json"], "nothing written");
+    assert!(!w.path().join("st/.tally-manifest.json").exists());
+}
+
 /// A database as schema 6 left it, from one at schema 7: the closed prints as
 /// `line_hash` made them, no summary tables; then `edit` runs on it.
 fn as_schema_6(w: &Workdir, edit: &str) {

@@ -115,16 +115,7 @@ impl Workdir {
     pub fn bare_command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tally"));
         cmd.current_dir(self.path());
-        for name in [
-            "TALLY_DB",
-            "TALLY_CONFIG",
-            "TALLY_PROFILE",
-            "TALLY_MEMORY_LIMIT",
-            "TALLY_RACKSPACE_USER_KEY",
-            "TALLY_RACKSPACE_SECRET_KEY",
-            "TALLY_MAILROUTE_LOGIN",
-            "TALLY_MAILROUTE_API_KEY",
-        ] {
+        for name in tally::settings::ENV_VARS {
             cmd.env_remove(name);
         }
         cmd

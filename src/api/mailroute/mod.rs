@@ -10,4 +10,4 @@ pub use client::{
     Client, ClientOptions, Credentials, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE, KEY_HINT,
     PAGE_LIMIT,
 };
-pub use writes::{ContactBody, contact_path, customer_path, customer_uri, reseller_uri};
+pub use writes::{ContactBody, contact_path, customer_path, customer_uri};

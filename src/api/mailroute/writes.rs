@@ -114,7 +114,7 @@ pub fn customer_uri(id: i64) -> String {
 }
 
 /// A reseller's resource URI.
-pub fn reseller_uri(id: i64) -> String {
+fn reseller_uri(id: i64) -> String {
     format!("/api/v1/reseller/{id}/")
 }
 
