@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use maud::html;
 
+use crate::ids::AccountNumber;
 use crate::month::Month;
 use crate::render::html::{page, printable};
 use crate::render::{money, quantity};
@@ -68,7 +69,7 @@ pub struct FeeLine {
 pub fn statements(
     conn: &Connection,
     month: Month,
-    accounts: &[String],
+    accounts: &[AccountNumber],
     seller: &str,
     currency: &str,
 ) -> Result<Vec<Statement>, StoreError> {
@@ -155,7 +156,7 @@ pub fn statements(
     }
     let mut out = Vec::new();
     for (account, name, reference) in who {
-        if !accounts.is_empty() && !accounts.contains(&account) {
+        if !accounts.is_empty() && !accounts.iter().any(|a| a.as_str() == account) {
             continue;
         }
         let rows = lines_of.remove(&account).unwrap_or_default();

@@ -8,6 +8,7 @@ use duckdb::Connection;
 
 use super::PriceBook;
 use super::statement::{self, Statement};
+use crate::ids::AccountNumber;
 use crate::mirror::{Entry, Mirror};
 use crate::month::Month;
 use crate::render::html::{page, printable};
@@ -55,7 +56,7 @@ pub struct Written {
 pub fn write_month(
     conn: &Connection,
     month: Month,
-    accounts: &[String],
+    accounts: &[AccountNumber],
     book: &PriceBook,
     format: Format,
     raw: bool,

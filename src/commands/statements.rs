@@ -21,10 +21,10 @@ pub fn run(
     db: &super::Db,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let accounts: Vec<String> = args
+    let accounts: Vec<AccountNumber> = args
         .accounts
         .iter()
-        .map(|a| AccountNumber::parse(a).map(|n| n.as_str().to_owned()))
+        .map(|a| AccountNumber::parse(a))
         .collect::<Result<_, _>>()
         .map_err(|e| UsageError(format!("--account: {e}")))?;
     let month = args.month;
