@@ -1,11 +1,20 @@
 -- status: what the file holds, one row per fact: what, value, detail, and problem
--- (true where `tally status --check` fails: a provider's last run did not end ok, or
--- its last successful sync is older than 35 days). Reads the staging views.
+-- (true where `tally status --check` fails: a provider's last run did not end ok and
+-- is not a sync running now, or its last successful sync is older than 35 days).
+-- Reads the staging views and `status_syncing` (the process id of the sync holding
+-- the database's sync lock, NULL when none does): a run marked running is running
+-- while that process holds the lock and has written within the hour; otherwise it
+-- was interrupted.
 WITH
 now_utc AS (SELECT now()::TIMESTAMP AS t),  -- UTC, as every stored time
 runs AS (
-    SELECT *, row_number() OVER (PARTITION BY provider ORDER BY run_id DESC) AS nth
-      FROM sync_runs
+    SELECT s.* REPLACE (
+               CASE WHEN s.outcome = 'running'
+                         AND NOT (s.pid::VARCHAR IS NOT DISTINCT FROM l.pid
+                                  AND s.last_write_at >= n.t - INTERVAL 1 HOUR)
+                    THEN 'interrupted' ELSE s.outcome END AS outcome),
+           row_number() OVER (PARTITION BY s.provider ORDER BY s.run_id DESC) AS nth
+      FROM sync_runs s, status_syncing l, now_utc n
 ),
 last_ok AS (
     SELECT provider, max(coalesce(finished_at, started_at)) AS at
@@ -25,9 +34,23 @@ facts AS (
            'run ' || r.run_id::VARCHAR || ' started ' || strftime(r.started_at, '%Y-%m-%d %H:%M UTC')
                || ' (' || date_diff('day', r.started_at, n.t)::VARCHAR || ' days ago) against '
                || r.base_url || CASE WHEN r.is_sandbox THEN ' (sandbox)' ELSE '' END
+               || CASE WHEN r.outcome IN ('running', 'interrupted') AND r.pid IS NOT NULL
+                       THEN '; PID ' || r.pid::VARCHAR || ', last wrote '
+                            || strftime(r.last_write_at, '%H:%M:%S UTC') || ' ('
+                            || date_diff('second', r.last_write_at, n.t)::VARCHAR || ' s ago)'
+                            || CASE WHEN r.outcome = 'interrupted'
+                                    THEN CASE WHEN l.pid IS NULL OR l.pid <> r.pid::VARCHAR
+                                              THEN ', its process is gone'
+                                              ELSE ', nothing written for over an hour' END
+                                    ELSE '' END
+                            || '; stored so far: ' || coalesce(r.customers, 0)::VARCHAR || ' customers, '
+                            || coalesce(r.invoices, 0)::VARCHAR || ' invoice headers, '
+                            || coalesce(r.csv_downloaded, 0)::VARCHAR || ' CSVs ('
+                            || coalesce(r.lines, 0)::VARCHAR || ' lines)'
+                       ELSE '' END
                || coalesce('; ' || r.message, ''),
-           r.outcome <> 'ok'
-      FROM runs r, now_utc n WHERE r.nth = 1
+           r.outcome NOT IN ('ok', 'running')
+      FROM runs r, now_utc n, status_syncing l WHERE r.nth = 1
     UNION ALL
     SELECT 3, p.provider || ' last successful sync',
            coalesce(strftime(o.at, '%Y-%m-%d %H:%M UTC'), 'never'),

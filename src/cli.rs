@@ -460,6 +460,14 @@ pub struct DemoArgs {
 pub struct SyncArgs {
     #[command(subcommand)]
     pub provider: Option<SyncProvider>,
+
+    /// Seconds the sync waits, each time it stores what has arrived, while readers
+    /// (a report, an export, the duckdb CLI) hold the database file, before it
+    /// fails saying what held it. It keeps fetching meanwhile; readers get the
+    /// file between its short write windows.
+    #[arg(long, global = true, value_name = "SECS",
+          default_value_t = crate::sync::DEFAULT_WRITE_WAIT_SECS)]
+    pub write_wait: u64,
 }
 
 #[derive(Debug, Subcommand)]

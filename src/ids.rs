@@ -95,6 +95,20 @@ impl InvoiceId {
     }
 }
 
+/// An e-mail address as the providers take it: `local@domain.tld`, no spaces or
+/// control characters.
+pub fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// At most 40 characters of a bad value, for a message.
 fn shown(text: &str) -> String {
     text.chars()
@@ -102,6 +116,47 @@ fn shown(text: &str) -> String {
         .collect::<String>()
         .escape_debug()
         .to_string()
+}
+
+/// A checked id reads as its text wherever text is wanted (a URL path, a bound
+/// parameter, a message): `&account` is a `&str`.
+impl std::ops::Deref for AccountNumber {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for InvoiceId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for AccountNumber {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for InvoiceId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// Bound as its text.
+impl duckdb::ToSql for AccountNumber {
+    fn to_sql(&self) -> duckdb::Result<duckdb::types::ToSqlOutput<'_>> {
+        Ok(duckdb::types::ToSqlOutput::from(self.0.as_str()))
+    }
+}
+
+impl duckdb::ToSql for InvoiceId {
+    fn to_sql(&self) -> duckdb::Result<duckdb::types::ToSqlOutput<'_>> {
+        Ok(duckdb::types::ToSqlOutput::from(self.0.as_str()))
+    }
 }
 
 impl fmt::Display for AccountNumber {

@@ -4,6 +4,7 @@
 /// Rackspace customers, contacts and invoice headers.
 pub mod rackspace {
     use crate::api::rackspace::wire;
+    use crate::ids::AccountNumber;
     use crate::store::{ContactRow, CustomerDetails, CustomerRow, InvoiceHeader};
 
     /// A customer as stored; `with_details`: the address block was read (a list
@@ -41,9 +42,9 @@ pub mod rackspace {
     }
 
     /// An invoice of `account`'s list as stored.
-    pub fn invoice_header(account: &str, invoice: wire::Invoice) -> InvoiceHeader {
+    pub fn invoice_header(account: &AccountNumber, invoice: wire::Invoice) -> InvoiceHeader {
         InvoiceHeader {
-            account_number: account.to_owned(),
+            account_number: account.clone(),
             invoice_id: invoice.invoice_id,
             invoice_date: invoice.invoice_date,
             invoice_type: invoice.invoice_type,

@@ -60,7 +60,7 @@ pub fn rackspace_contact(c: &ContactFields<'_>) -> Result<(), UsageError> {
     if c.name.trim().is_empty() {
         return refuse("--name", "Contact name cannot be empty.");
     }
-    if !email(c.email) {
+    if !crate::ids::is_email(c.email) {
         return refuse("--email", "Please enter a valid email address.");
     }
     if c.phone.trim().is_empty() {
@@ -73,20 +73,6 @@ pub fn rackspace_contact(c: &ContactFields<'_>) -> Result<(), UsageError> {
         return refuse("--security-answer-env", "Security answer cannot be empty.");
     }
     Ok(())
-}
-
-/// An e-mail address as the providers take it: `local@domain.tld`, no spaces or
-/// control characters.
-pub fn email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A MailRoute admin's username (its e-mail): the schema's rule.
@@ -103,7 +89,7 @@ pub fn mailroute_username(username: &str) -> Result<(), UsageError> {
             if allowed { "" } else { ", some not allowed" }
         )));
     }
-    if !email(username) {
+    if !crate::ids::is_email(username) {
         return Err(UsageError(format!(
             "--email: \"{username}\" is not a valid e-mail address"
         )));

@@ -116,7 +116,7 @@ fn read_back_customer(
 ) -> anyhow::Result<wire::Customer> {
     let customer = read_customer(ctx, id)?;
     ctx.store()
-        .write_mr_customer(&to_row::customer(customer.clone()), action_id)?;
+        .write_mr_row(&to_row::customer(customer.clone()), action_id)?;
     Ok(customer)
 }
 
@@ -132,7 +132,7 @@ fn read_back_contact(
         .and_then(wire::uri_id)
         .unwrap_or(0);
     ctx.store()
-        .write_mr_contact(&to_row::contact(contact.clone(), customer), action_id)?;
+        .write_mr_row(&to_row::contact(contact.clone(), customer), action_id)?;
     Ok(contact)
 }
 
@@ -277,7 +277,7 @@ fn check_email(email: &str) -> Result<(), UsageError> {
     if email.trim().is_empty() {
         return Err(UsageError("--email: This field is required.".into()));
     }
-    if !check::email(email) {
+    if !crate::ids::is_email(email) {
         return Err(UsageError(format!(
             "--email: \"{email}\" is not a valid e-mail address"
         )));
@@ -435,7 +435,7 @@ pub fn admin_create(
         );
     };
     ctx.store()
-        .write_mr_admin(&to_row::admin(admin.clone(), customer), applied.action_id)?;
+        .write_mr_row(&to_row::admin(admin.clone(), customer), applied.action_id)?;
     Ok(Done::Result {
         outcome: created(&applied),
         fields: admin_fields(customer, &admin),

@@ -123,7 +123,7 @@ fn read_back_contacts(
     let stored_as = if account == "me" {
         ctx.block(ctx.client.customer("me"))?.account_number
     } else {
-        account.to_owned()
+        AccountNumber::parse(account)?
     };
     ctx.store()
         .replace_contacts(&stored_as, &rows, Lineage::Action(action_id))?;
@@ -140,7 +140,7 @@ fn find_customer(
     ctx: &Context<'_>,
     name: &str,
     reference: Option<&str>,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<Option<AccountNumber>> {
     let client = &ctx.client;
     if let Some(reference) = reference {
         return Ok(ctx
@@ -230,7 +230,9 @@ pub fn customer_add(ctx: &mut Context<'_>, f: &CustomerFields) -> anyhow::Result
         confirm: None,
     };
     let reference = f.reference_number.clone();
-    let find = |ctx: &Context<'_>| find_customer(ctx, &name, reference.as_deref());
+    let find = |ctx: &Context<'_>| {
+        find_customer(ctx, &name, reference.as_deref()).map(|found| found.map(|a| a.to_string()))
+    };
     let create = Create {
         key: key.clone(),
         find: &find,

@@ -73,14 +73,23 @@ impl<C> ClientOptions<C> {
     }
 
     /// The provider's defaults: its base URL and rate, tally's User-Agent.
-    pub fn with_defaults(credentials: C, base_url: &str, requests_per_minute: u32) -> Self {
-        let rpm = NonZeroU32::new(requests_per_minute).unwrap_or(NonZeroU32::MIN);
+    pub fn new(credentials: C) -> Self
+    where
+        C: ProviderDefaults,
+    {
+        let rpm = NonZeroU32::new(C::REQUESTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
         ClientOptions {
-            base_url: base_url.to_owned(),
+            base_url: C::BASE_URL.to_owned(),
             credentials,
             transport: TransportOptions::new(DEFAULT_USER_AGENT, rpm),
         }
     }
+}
+
+/// A provider's defaults, known by its credentials' type.
+pub trait ProviderDefaults {
+    const BASE_URL: &'static str;
+    const REQUESTS_PER_MINUTE: u32;
 }
 
 /// A response whose status the retry policy has accepted as final.

@@ -7,18 +7,18 @@
 use std::io::Write;
 
 use crate::billing;
-use crate::cli::{Cli, ExportArgs};
+use crate::cli::ExportArgs;
 use crate::export::accounting::{self, Platform};
 use crate::printer::Printer;
 use crate::render::money;
+use crate::settings::Settings;
 use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
 pub fn run(
     platform: Platform,
     args: &ExportArgs,
-    cli: &Cli,
-    db: &super::Db,
+    settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let name = platform.name();
@@ -35,10 +35,11 @@ pub fn run(
         ))
         .into());
     }
+    let db = &settings.db;
     let store = db.open(Access::ReadOnly, printer)?;
     // A closed month is exported from the price book its close froze.
     let command = format!("tally export --format {name}");
-    let book = super::month_price_book(&store, month, args.book.prices.as_deref(), cli, &command)?;
+    let book = settings.month_price_book(&store, month, args.book.prices.as_deref(), &command)?;
     let conn = store.connection();
     billing::price_month(conn, month, &book, |w| printer.warn(w))?;
     let exported = accounting::export_month(conn, platform, month, &book, &args.out, |path| {

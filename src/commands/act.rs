@@ -9,11 +9,11 @@ use serde_json::Value;
 use crate::act::{self, Context, Done};
 use crate::api::ProviderClient;
 use crate::cli::{
-    ActArgs, ActFormat, Cli, MailrouteActArgs, MailrouteWhat, MrAdminOp, MrContactOp, MrCustomerOp,
+    ActArgs, ActFormat, MailrouteActArgs, MailrouteWhat, MrAdminOp, MrContactOp, MrCustomerOp,
     RackspaceActArgs, RackspaceWhat, RsContactOp, RsCustomerOp,
 };
 use crate::printer::Printer;
-use crate::settings::{MailrouteSettings, RackspaceSettings, new_contact};
+use crate::settings::{MailrouteSettings, RackspaceSettings, Settings, new_contact};
 use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
@@ -24,11 +24,10 @@ const WRITE_ATTEMPTS: u32 = 3;
 /// `tally rackspace ...`.
 pub fn rackspace(
     args: &RackspaceActArgs,
-    cli: &Cli,
-    db: &super::Db,
+    settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let config = super::config(cli, printer)?;
+    let db = &settings.db;
     let (act_args, yes) = match &args.what {
         RackspaceWhat::Customer(c) => match &c.op {
             RsCustomerOp::Add(a) => (&a.act, false),
@@ -43,9 +42,9 @@ pub fn rackspace(
             RsContactOp::Delete(a) => (&a.act, a.yes),
         },
     };
-    let mut settings = RackspaceSettings::new(None, &config)?;
-    settings.client.transport.retry.max_attempts = WRITE_ATTEMPTS;
-    let client = crate::api::rackspace::Client::new(settings.client)?;
+    let mut options = RackspaceSettings::new(None, &settings.config)?;
+    options.client.transport.retry.max_attempts = WRITE_ATTEMPTS;
+    let client = crate::api::rackspace::Client::new(options.client)?;
     run(client, act_args, yes, db, printer, |ctx| match &args.what {
         RackspaceWhat::Customer(c) => match &c.op {
             RsCustomerOp::Add(a) => act::rackspace::customer_add(ctx, &(&a.fields).into()),
@@ -70,11 +69,10 @@ pub fn rackspace(
 /// `tally mailroute ...`.
 pub fn mailroute(
     args: &MailrouteActArgs,
-    cli: &Cli,
-    db: &super::Db,
+    settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let config = super::config(cli, printer)?;
+    let db = &settings.db;
     let (act_args, yes) = match &args.what {
         MailrouteWhat::Customer(c) => match &c.op {
             MrCustomerOp::Create(a) => (&a.act, false),
@@ -91,9 +89,9 @@ pub fn mailroute(
             MrAdminOp::Delete(a) => (&a.act, a.yes),
         },
     };
-    let mut settings = MailrouteSettings::new(None, &config)?;
-    settings.client.transport.retry.max_attempts = WRITE_ATTEMPTS;
-    let client = crate::api::mailroute::Client::new(settings.client)?;
+    let mut options = MailrouteSettings::new(None, &settings.config)?;
+    options.client.transport.retry.max_attempts = WRITE_ATTEMPTS;
+    let client = crate::api::mailroute::Client::new(options.client)?;
     run(client, act_args, yes, db, printer, |ctx| match &args.what {
         MailrouteWhat::Customer(c) => match &c.op {
             MrCustomerOp::Create(a) => act::mailroute::customer_create(ctx, &a.name, a.reseller),

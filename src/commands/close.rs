@@ -4,20 +4,22 @@
 use std::io::Write;
 
 use crate::billing;
-use crate::cli::{Cli, CloseArgs, ReopenArgs};
+use crate::cli::{CloseArgs, ReopenArgs};
 use crate::printer::Printer;
 use crate::render::money;
 use crate::report::{self, ReportName};
+use crate::settings::Settings;
 use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
 pub fn close(
     args: &CloseArgs,
-    cli: &Cli,
-    db: &super::Db,
+    settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let book = super::price_book(args.book.prices.as_deref(), cli)?
+    let db = &settings.db;
+    let book = settings
+        .price_book(args.book.prices.as_deref())?
         .ok_or_else(|| super::no_price_book("tally close"))?;
     let month = args.month;
     let mut store = db.open(Access::ReadWrite, printer)?;

@@ -7,16 +7,17 @@ use std::net::SocketAddr;
 use crate::ExitStatus;
 use crate::api::secret::Secret;
 use crate::api::{mailroute, rackspace};
-use crate::cli::{Cli, DemoArgs};
+use crate::cli::DemoArgs;
 use crate::commands::runtime;
-use crate::commands::sync::summarize;
+use crate::commands::sync::print_run;
 use crate::month::Month;
 use crate::printer::Printer;
 use crate::render::money;
 use crate::render::table::Table;
 use crate::report;
 use crate::sandbox::{SandboxOptions, WorldOptions, start};
-use crate::store::{Access, Store};
+use crate::settings::Settings;
+use crate::store::{Access, Store, SyncLock, Windows};
 use crate::sync::rackspace::{Plan, sync};
 
 /// The demo's client rate: the sandbox has no limit here, the demo should be quick.
@@ -26,24 +27,29 @@ const DEMO_REQUESTS_PER_MINUTE: u32 = 6_000;
 /// `tally.duckdb`.
 pub const DEMO_DB: &str = "tally-demo.duckdb";
 
-pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let db = super::Db {
-        path: cli
-            .db
-            .clone()
-            .unwrap_or_else(|| std::path::PathBuf::from(DEMO_DB)),
-        lock_timeout: std::time::Duration::from_secs(cli.lock_timeout),
-        memory_limit: cli.memory_limit.clone(),
-    };
-    let mut store = db.open(Access::ReadWrite, printer)?;
-    if let Some(why) = store.real_data()? {
+pub fn run(args: &DemoArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let mut db = settings.db.clone();
+    if !settings.db_named {
+        db.path = std::path::PathBuf::from(DEMO_DB);
+    }
+    let note = |message: &str| printer.note(message);
+    let _one_sync = SyncLock::acquire(db.path(), db.lock_timeout, &note)?;
+    if let Some(why) = db.open(Access::ReadWrite, printer)?.real_data()? {
         anyhow::bail!(
             "{} holds real data ({why}); the demo writes sandbox data only into a database of its own: run `tally demo` without --db (it uses {DEMO_DB}), or name a new file with --db",
             db.path().display()
         );
     }
+    // Synced in write windows as `tally sync` is: the file can be read meanwhile.
+    let mut windows = Windows::new(
+        db.path(),
+        db.memory_limit.clone(),
+        db.lock_timeout,
+        "--lock-timeout",
+        note,
+    );
     let runtime = runtime()?;
-    let report = runtime.block_on(async {
+    let (run, mr_run) = runtime.block_on(async {
         let options = SandboxOptions {
             world: WorldOptions {
                 seed: args.seed,
@@ -72,7 +78,7 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
             refresh: false,
             concurrency: 4,
         };
-        let report = sync(&client, &mut store, &plan, printer).await;
+        let run = sync(&client, &mut windows, &plan, printer).await;
         let mr_client = mailroute::Client::new(
             mailroute::ClientOptions::new(mailroute::Credentials {
                 login: crate::sandbox::SANDBOX_LOGIN.to_owned(),
@@ -80,14 +86,15 @@ pub fn run(args: &DemoArgs, cli: &Cli, printer: &Printer) -> anyhow::Result<Exit
             })
             .at(sandbox.mailroute_url(), DEMO_REQUESTS_PER_MINUTE),
         )?;
-        let mr_report = crate::sync::mailroute::sync(&mr_client, &mut store, 4, printer).await;
+        let mr_run = crate::sync::mailroute::sync(&mr_client, &mut windows, 4, printer).await;
         sandbox.shutdown().await;
-        Ok::<_, anyhow::Error>((report?, mr_report?))
+        Ok::<_, anyhow::Error>((run?, mr_run?))
     })?;
-    let (report, mr_report) = report;
-    let status =
-        summarize(&report, db.path(), printer)?.max(summarize(&mr_report, db.path(), printer)?);
-    latest_month(&store, &report.reseller, printer)?;
+    let status = print_run(&run, db.path(), printer)?.max(print_run(&mr_run, db.path(), printer)?);
+    let store = db.open(Access::ReadOnly, printer)?;
+    if let Some(reseller) = &run.reseller {
+        latest_month(&store, reseller, printer)?;
+    }
     let pack_path = db.path().with_extension("html");
     let pack = crate::pack::write(
         store.connection(),

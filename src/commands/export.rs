@@ -2,18 +2,18 @@
 
 use std::io::Write;
 
-use crate::cli::{Cli, ExportArgs, ExportFormat, Partition};
+use crate::cli::{ExportArgs, ExportFormat, Partition};
 use crate::export::accounting::Platform;
-use crate::export::focus::{self, Currency};
+use crate::export::focus;
 use crate::export::{Format, Plan, export, sources};
 use crate::printer::Printer;
+use crate::settings::Settings;
 use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
 pub fn run(
     args: &ExportArgs,
-    cli: &Cli,
-    db: &super::Db,
+    settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let platform = match args.format {
@@ -22,7 +22,7 @@ pub fn run(
         _ => None,
     };
     if let Some(platform) = platform {
-        return super::accounting::run(platform, args, cli, db, printer);
+        return super::accounting::run(platform, args, settings, printer);
     }
     if args.month.is_some() || args.book.prices.is_some() {
         return Err(UsageError(
@@ -30,9 +30,10 @@ pub fn run(
         )
         .into());
     }
+    let db = &settings.db;
     let all = sources();
     let focus_currency = match args.format {
-        ExportFormat::Focus => Some(currency(args, cli)?),
+        ExportFormat::Focus => Some(settings.currency(args.currency.as_deref())?),
         _ if args.currency.is_some() => {
             return Err(UsageError("--currency applies to --format focus only".into()).into());
         }
@@ -118,24 +119,4 @@ pub fn run(
     }
     out.flush()?;
     Ok(ExitStatus::Success)
-}
-
-/// The FOCUS billing currency: --currency, else `[billing] currency`, else USD.
-fn currency(args: &ExportArgs, cli: &Cli) -> anyhow::Result<Currency> {
-    if let Some(code) = &args.currency {
-        return code
-            .parse()
-            .map_err(|e| UsageError(format!("--currency: {e}")).into());
-    }
-    let config = crate::config::Config::load(cli.config.as_deref(), cli.profile.as_deref())?;
-    match &config.billing.currency {
-        Some(code) => code.parse().map_err(|e| {
-            let file = config
-                .source
-                .as_ref()
-                .map_or_else(|| "tally.toml".to_owned(), |p| p.display().to_string());
-            UsageError(format!("{file}: [billing] currency: {e}")).into()
-        }),
-        None => Ok(Currency::default()),
-    }
 }

@@ -62,7 +62,7 @@ pub fn run(args: &LoadArgs, db: &super::Db, printer: &Printer) -> anyhow::Result
             stored.push((
                 index,
                 vec![
-                    done.invoice_id,
+                    done.invoice_id.to_string(),
                     file.path.display().to_string(),
                     done.lines.to_string(),
                     done.charge.to_string(),

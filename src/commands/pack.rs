@@ -1,17 +1,14 @@
 //! `tally pack`: the month pack of one billing month as one HTML page.
 
-use crate::cli::{Cli, PackArgs};
+use crate::cli::PackArgs;
 use crate::printer::Printer;
+use crate::settings::Settings;
 use crate::store::Access;
 use crate::{ExitStatus, pack};
 
-pub fn run(
-    args: &PackArgs,
-    cli: &Cli,
-    db: &super::Db,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let book = super::price_book(args.book.prices.as_deref(), cli)?;
+pub fn run(args: &PackArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let db = &settings.db;
+    let book = settings.price_book(args.book.prices.as_deref())?;
     db.refuse_as_output(&args.out, "--out")?;
     let store = db.open(Access::ReadOnly, printer)?;
     let conn = store.connection();

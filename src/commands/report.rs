@@ -3,23 +3,24 @@
 use std::io::Write;
 
 use crate::billing::{self, PriceBook};
-use crate::cli::{Cli, MarginBy, ReportArgs, ReportFormat};
+use crate::cli::{MarginBy, ReportArgs, ReportFormat};
 use crate::month::MonthSelection;
 use crate::printer::Printer;
 use crate::render::html;
 use crate::render::{Format, write_result};
 use crate::report::{self, ReportName};
+use crate::settings::Settings;
 use crate::store::Access;
 use crate::{ExitStatus, UsageError, atomic};
 
 /// The price book a report reads: required by `margin`, optional for `reconcile`
 /// (its `below_cost` finding), none for the others. Checked before anything runs.
-fn price_book(args: &ReportArgs, cli: &Cli) -> anyhow::Result<Option<PriceBook>> {
+fn price_book(args: &ReportArgs, settings: &Settings) -> anyhow::Result<Option<PriceBook>> {
     let name = args.name;
     if !(name.needs_prices() || name.has_findings()) {
         return Ok(None);
     }
-    match super::price_book(args.book.prices.as_deref(), cli)? {
+    match settings.price_book(args.book.prices.as_deref())? {
         None if name.needs_prices() => Err(super::no_price_book("report margin")),
         book => Ok(book),
     }
@@ -27,11 +28,11 @@ fn price_book(args: &ReportArgs, cli: &Cli) -> anyhow::Result<Option<PriceBook>>
 
 pub fn run(
     args: &ReportArgs,
-    cli: &Cli,
-    db: &super::Db,
+    settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let book = price_book(args, cli)?;
+    let db = &settings.db;
+    let book = price_book(args, settings)?;
     let by_product = report::Report {
         sql: report::MARGIN_BY_PRODUCT,
         ..*args.name.report()

@@ -8,17 +8,17 @@ use rust_decimal::Decimal;
 
 use crate::billing;
 use crate::billing::statement_files;
-use crate::cli::{Cli, StatementsArgs};
+use crate::cli::StatementsArgs;
 use crate::ids::AccountNumber;
 use crate::printer::Printer;
 use crate::render::money;
+use crate::settings::Settings;
 use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
 pub fn run(
     args: &StatementsArgs,
-    cli: &Cli,
-    db: &super::Db,
+    settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let accounts: Vec<AccountNumber> = args
@@ -28,13 +28,13 @@ pub fn run(
         .collect::<Result<_, _>>()
         .map_err(|e| UsageError(format!("--account: {e}")))?;
     let month = args.month;
+    let db = &settings.db;
     let store = db.open(Access::ReadOnly, printer)?;
     // A closed month's statements use the price book its close froze.
-    let book = super::month_price_book(
+    let book = settings.month_price_book(
         &store,
         month,
         args.book.prices.as_deref(),
-        cli,
         "tally statements",
     )?;
     let conn = store.connection();

@@ -11,11 +11,13 @@ use crate::cli::StatusArgs;
 use crate::printer::Printer;
 use crate::render::write_result;
 use crate::report;
-use crate::store::Access;
+use crate::store::{Access, SyncLock};
 
 pub fn run(args: &StatusArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let store = db.open(Access::ReadOnly, printer)?;
-    let (schema, batches) = report::status(store.connection())?;
+    let syncing = SyncLock::holder(db.path());
+    let (schema, batches) = report::status(store.connection(), syncing.as_deref())?;
+    drop(store);
     let mut out = printer.stdout();
     let kinds = crate::render::kinds_by_type(&schema);
     write_result(args.format.into(), &schema, &batches, &kinds, &mut out)?;

@@ -1,43 +1,37 @@
 //! `tally sync [rackspace|mailroute]`: checked settings (`crate::settings`) → the
-//! sync itself → the summary and the failures.
+//! sync itself → what it did and its failures.
 
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
-use crate::cli::{Cli, SyncArgs, SyncProvider};
+use crate::cli::{SyncArgs, SyncProvider};
 use crate::printer::Printer;
 use crate::settings::{
-    API_KEY_ENV, LOGIN_ENV, MailrouteSettings, RackspaceSettings, SECRET_KEY_ENV, USER_KEY_ENV,
-    mailroute_keys, rackspace_keys,
+    API_KEY_ENV, LOGIN_ENV, MailrouteSettings, RackspaceSettings, SECRET_KEY_ENV, Settings,
+    USER_KEY_ENV, mailroute_keys, rackspace_keys,
 };
-use crate::store::Access;
+use crate::store::{SyncLock, Windows};
 use crate::sync::mailroute::{Mailroute, MailrouteRun};
 use crate::sync::rackspace::{Rackspace, RackspaceRun};
 use crate::sync::{Failure, ProviderRun, Source};
 use crate::{ExitStatus, UsageError};
 
-/// `tally sync [PROVIDER]`: one provider, or every one with keys configured.
-pub fn run(
-    args: &SyncArgs,
-    cli: &Cli,
-    db: &super::Db,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let config = super::config(cli, printer)?;
-    match &args.provider {
-        Some(SyncProvider::Rackspace(a)) => {
-            run_provider::<Rackspace>(&RackspaceSettings::new(Some(a), &config)?, db, printer)
-        }
-        Some(SyncProvider::Mailroute(a)) => {
-            run_provider::<Mailroute>(&MailrouteSettings::new(Some(a), &config)?, db, printer)
-        }
+/// `tally sync [PROVIDER]`: one provider, or every one with keys configured. Every
+/// setting is checked first; then the sync takes the database's sync lock (one sync
+/// at a time) and stores what arrives in short write windows.
+pub fn run(args: &SyncArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let config = &settings.config;
+    let (rackspace, mailroute) = match &args.provider {
+        Some(SyncProvider::Rackspace(a)) => (Some(RackspaceSettings::new(Some(a), config)?), None),
+        Some(SyncProvider::Mailroute(a)) => (None, Some(MailrouteSettings::new(Some(a), config)?)),
         None => {
-            // Every provider with keys, each with its defaults; all checked first.
-            let rackspace = rackspace_keys(&config)
-                .map(|_| RackspaceSettings::new(None, &config))
+            // Every provider with keys, each with its defaults.
+            let rackspace = rackspace_keys(config)
+                .map(|_| RackspaceSettings::new(None, config))
                 .transpose()?;
-            let mailroute = mailroute_keys(&config)
-                .map(|_| MailrouteSettings::new(None, &config))
+            let mailroute = mailroute_keys(config)
+                .map(|_| MailrouteSettings::new(None, config))
                 .transpose()?;
             if rackspace.is_none() && mailroute.is_none() {
                 return Err(UsageError(format!(
@@ -46,43 +40,57 @@ pub fn run(
                 ))
                 .into());
             }
-            let mut status = ExitStatus::Success;
-            if let Some(settings) = &rackspace {
-                status = status.max(run_provider::<Rackspace>(settings, db, printer)?);
-            }
-            if let Some(settings) = &mailroute {
-                status = status.max(run_provider::<Mailroute>(settings, db, printer)?);
-            }
-            Ok(status)
+            (rackspace, mailroute)
         }
+    };
+    let db = &settings.db;
+    let note = |message: &str| printer.note(message);
+    let _one_sync = SyncLock::acquire(db.path(), db.lock_timeout, &note)?;
+    let mut windows = Windows::new(
+        db.path(),
+        db.memory_limit.clone(),
+        Duration::from_secs(args.write_wait),
+        "--write-wait",
+        note,
+    );
+    let mut status = ExitStatus::Success;
+    if let Some(options) = &rackspace {
+        status = status.max(run_provider::<Rackspace>(options, &mut windows, printer)?);
     }
+    if let Some(options) = &mailroute {
+        status = status.max(run_provider::<Mailroute>(options, &mut windows, printer)?);
+    }
+    Ok(status)
 }
 
-/// One provider's sync: its client, the store, the run, its summary and failures.
+/// One provider's sync: its client, the run, what it did and its failures.
 fn run_provider<P: Source>(
-    settings: &P::Options,
-    db: &super::Db,
+    options: &P::Options,
+    windows: &mut Windows<'_>,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus>
 where
-    P::Run: Summary,
+    P::Run: PrintedRun,
 {
-    let mut store = db.open(Access::ReadWrite, printer)?;
     let runtime = super::runtime()?;
-    let run = runtime.block_on(P::sync(settings, &mut store, printer))?;
-    summarize(&run, db.path(), printer)
+    let run = runtime.block_on(P::sync(options, windows, printer))?;
+    print_run(&run, windows.path(), printer)
 }
 
 /// How a provider's run reads at the end of `tally sync` (and `tally demo`): what
 /// was synced (the heading), and its own lines between the heading and the requests.
-pub trait Summary: ProviderRun {
+pub trait PrintedRun: ProviderRun {
     /// "MailRoute", "Rackspace account 1100000".
     fn what(&self) -> String;
     fn write_counts(&self, out: &mut dyn Write) -> std::io::Result<()>;
 }
 
-/// Prints the run's summary on stdout, then its failures; exit code 1 if any.
-pub fn summarize(run: &impl Summary, db: &Path, printer: &Printer) -> anyhow::Result<ExitStatus> {
+/// Prints what the run did on stdout, then its failures; exit code 1 if any.
+pub fn print_run(
+    run: &impl PrintedRun,
+    db: &Path,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let meta = run.meta();
     let mut out = printer.stdout();
     writeln!(
@@ -103,7 +111,7 @@ pub fn summarize(run: &impl Summary, db: &Path, printer: &Printer) -> anyhow::Re
     Ok(finish(&meta.failures, printer))
 }
 
-impl Summary for MailrouteRun {
+impl PrintedRun for MailrouteRun {
     fn what(&self) -> String {
         "MailRoute".to_owned()
     }
@@ -125,9 +133,12 @@ impl Summary for MailrouteRun {
     }
 }
 
-impl Summary for RackspaceRun {
+impl PrintedRun for RackspaceRun {
     fn what(&self) -> String {
-        format!("Rackspace account {}", self.reseller)
+        match &self.reseller {
+            Some(account) => format!("Rackspace account {account}"),
+            None => "Rackspace".to_owned(),
+        }
     }
 
     fn write_counts(&self, out: &mut dyn Write) -> std::io::Result<()> {
@@ -150,7 +161,11 @@ impl Summary for RackspaceRun {
             out,
             "  stored     {} invoices of {}: {} with lines, {} without a CSV, {} missing (404), {} not yet downloaded",
             s.invoices,
-            self.accounts.join(", "),
+            self.accounts
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             s.loaded,
             s.not_available,
             s.missing,

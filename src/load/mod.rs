@@ -212,8 +212,8 @@ fn prepare(plan: &LoadPlan, file: &PlannedFile) -> Result<InvoiceWrite, LoadErro
     let items = parse_line_items(&name, &bytes)?;
     let source = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
     Ok(InvoiceWrite {
-        invoice_id: file.invoice_id.as_str().to_owned(),
-        owner: plan.owner.as_ref().map(|a| a.as_str().to_owned()),
+        invoice_id: file.invoice_id.clone(),
+        owner: plan.owner.clone(),
         csv: InvoiceCsv {
             sha256,
             source: source.display().to_string(),
@@ -269,7 +269,7 @@ const WORKERS: usize = 2;
 /// A file stored: its invoice, lines and Σ charge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
-    pub invoice_id: String,
+    pub invoice_id: InvoiceId,
     pub lines: usize,
     pub charge: Decimal,
 }

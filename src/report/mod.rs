@@ -27,9 +27,18 @@ pub const STAGING: &str = concat!(
 /// `tally status`: what the file holds (see the query's header).
 pub const STATUS: &str = include_str!("../../queries/status.sql");
 
-/// Runs the status query (staging first) into Arrow batches.
-pub fn status(conn: &Connection) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
+/// Runs the status query (staging first) into Arrow batches. `syncing`: the
+/// process id of the sync holding the database's sync lock, if one does (a run
+/// still marked running by any other process was interrupted).
+pub fn status(
+    conn: &Connection,
+    syncing: Option<&str>,
+) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
     conn.execute_batch(STAGING)?;
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE status_syncing AS SELECT ?::VARCHAR AS pid",
+        [syncing],
+    )?;
     run_sql(conn, "status", STATUS)
 }
 

@@ -5,9 +5,8 @@
 
 use duckdb::{OptionalExt, params};
 
-use super::invoice_write::utc_now_text;
-use super::mailroute_write::ts;
-use super::{MrAdminRow, MrContactRow, MrCustomerRow, Store, StoreError};
+use super::invoice_lines::utc_now_text;
+use super::{Store, StoreError};
 use crate::provider::Provider;
 
 /// What is about to be sent.
@@ -222,81 +221,6 @@ impl Store {
                 "UPDATE customers SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP), action_id = ?
                   WHERE account_number = ?",
                 params![utc_now_text(), action_id, account],
-            )
-            .map_err(StoreError::Query)?;
-        Ok(())
-    }
-
-    /// Stores a MailRoute customer as read back after an action.
-    pub fn write_mr_customer(
-        &mut self,
-        c: &MrCustomerRow,
-        action_id: i64,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO mr_customers
-                     (id, name, reseller_id, reported_user_count, created_at, updated_at, synced_at, action_id)
-                 VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?::TIMESTAMP, ?)",
-                params![
-                    c.id,
-                    c.name,
-                    c.reseller_id,
-                    c.reported_user_count,
-                    ts(c.created_at),
-                    ts(c.updated_at),
-                    utc_now_text(),
-                    action_id
-                ],
-            )
-            .map_err(StoreError::Query)?;
-        Ok(())
-    }
-
-    /// Stores a MailRoute contact as read back after an action.
-    pub fn write_mr_contact(&mut self, k: &MrContactRow, action_id: i64) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO mr_contacts
-                     (id, customer_id, email, first_name, last_name, phone, is_billing, is_technical,
-                      is_emergency, synced_at, action_id)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?)",
-                params![
-                    k.id,
-                    k.customer_id,
-                    k.email,
-                    k.first_name,
-                    k.last_name,
-                    k.phone,
-                    k.is_billing,
-                    k.is_technical,
-                    k.is_emergency,
-                    utc_now_text(),
-                    action_id
-                ],
-            )
-            .map_err(StoreError::Query)?;
-        Ok(())
-    }
-
-    /// Stores a MailRoute admin as read back after an action.
-    pub fn write_mr_admin(&mut self, a: &MrAdminRow, action_id: i64) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO mr_admins
-                     (id, customer_id, username, email, is_active, date_joined, last_login, synced_at, action_id)
-                 VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?::TIMESTAMP, ?)",
-                params![
-                    a.id,
-                    a.customer_id,
-                    a.username,
-                    a.email,
-                    a.is_active,
-                    ts(a.date_joined),
-                    ts(a.last_login),
-                    utc_now_text(),
-                    action_id
-                ],
             )
             .map_err(StoreError::Query)?;
         Ok(())

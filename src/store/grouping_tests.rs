@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::amount::Amount;
+use crate::ids::{AccountNumber, InvoiceId};
 use crate::parse::{LineItem, LineType, parse_service_date};
 use crate::proration::{billed_months, charge};
 
@@ -167,8 +168,8 @@ fn writes(invoices: &[Vec<LineItem>]) -> Vec<InvoiceWrite> {
         .iter()
         .enumerate()
         .map(|(i, items)| InvoiceWrite {
-            invoice_id: format!("{}", 700_000 + i),
-            owner: (i % 2 == 0).then(|| "1100000".to_owned()),
+            invoice_id: InvoiceId::parse(&format!("{}", 700_000 + i)).unwrap(),
+            owner: (i % 2 == 0).then(|| AccountNumber::parse("1100000").unwrap()),
             csv: InvoiceCsv {
                 sha256: format!("{i:064x}"),
                 source: format!("invoice-{i}.csv"),

@@ -66,6 +66,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0007_summaries.sql"),
         rewrites: false,
     },
+    Migration {
+        version: 8,
+        name: "running_syncs",
+        sql: include_str!("migrations/0008_running_syncs.sql"),
+        rewrites: false,
+    },
 ];
 
 /// The schema version this tally writes.

@@ -4,13 +4,17 @@
 
 mod actions;
 mod csv_status;
+mod customers;
 mod error;
-mod invoice_write;
+mod invoice_lines;
+mod invoices;
 mod line_batch;
-mod mailroute_write;
+mod mailroute;
 mod migrations;
+mod runs;
 pub mod summaries;
-mod sync_write;
+mod sync_lock;
+mod window;
 
 #[cfg(test)]
 mod grouping_tests;
@@ -24,14 +28,15 @@ use duckdb::{AccessMode, Config, Connection};
 
 pub use actions::{ActionOutcome, ActionStart, MrObject, Unsettled, UnsettledAction};
 pub use csv_status::{CsvOrigin, CsvStatus};
+pub use customers::{ContactRow, CustomerDetails, CustomerRow};
 pub use error::{StoreError, duckdb_message};
-pub use invoice_write::{InvoiceCsv, InvoiceWrite};
-pub use mailroute_write::{MrAdminRow, MrContactRow, MrCustomerRow, MrSnapshot};
+pub use invoice_lines::{InvoiceCsv, InvoiceWrite};
+pub use invoices::{CsvCounts, InvoiceHeader};
+pub use mailroute::{MrAdminRow, MrContactRow, MrCustomerRow, MrRow, MrSnapshot};
 pub use migrations::{MIGRATIONS, Migration, latest_version};
-pub use sync_write::{
-    ContactRow, CsvCounts, CustomerDetails, CustomerRow, InvoiceHeader, Lineage, RunCounts,
-    RunOutcome, RunRecord,
-};
+pub use runs::{Lineage, RunCounts, RunOutcome, RunRecord};
+pub use sync_lock::{SyncLock, SyncLockError};
+pub use window::{MIN_GAP, WINDOW_GAP, Windows};
 
 /// How a command may use the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +104,19 @@ impl std::fmt::Display for MemoryLimit {
 /// How long to wait while another process holds the file, and whom to tell.
 pub struct LockWait<'a> {
     pub timeout: Duration,
-    /// Told once, when the wait starts, what holds the file.
+    /// The flag that sets `timeout` (`--lock-timeout`, `--write-wait`), for messages.
+    pub flag: &'static str,
+    /// Told once, when the wait has lasted [`QUIET_WAIT`], what holds the file.
     pub notify: &'a dyn Fn(&str),
 }
+
+/// A wait for the file shorter than this is not worth a word: a writer's window
+/// (`Windows`) or a short report ends within it.
+pub const QUIET_WAIT: Duration = Duration::from_secs(1);
+
+/// How often a waiting open tries again: a reader gets in soon after a write
+/// window closes.
+const RETRY_EVERY: Duration = Duration::from_millis(20);
 
 /// An open tally database.
 pub struct Store {
@@ -264,11 +279,17 @@ fn connect_waiting(
 ) -> Result<Connection, StoreError> {
     let started = Instant::now();
     let mut told = false;
+    // A reader that waits is in the readers' queue, so the writer lets it in
+    // before its next window (`window`).
+    let mut queued = None;
     loop {
         let error = match connect(path, access, memory) {
             Ok(conn) => return Ok(conn),
             Err(error) => error,
         };
+        if access != Access::ReadWrite && queued.is_none() {
+            queued = window::join_queue(path);
+        }
         let Some(holder) = lock_holder(&error) else {
             return Err(StoreError::Open {
                 path: path.to_owned(),
@@ -285,14 +306,16 @@ fn connect_waiting(
         }
         if let Some(wait) = wait
             && !told
+            && started.elapsed() >= QUIET_WAIT.min(timeout / 2)
         {
             (wait.notify)(&format!(
-                "waiting for {}: it is in use by {holder} (up to {} s; --lock-timeout)",
+                "waiting for {}: it is in use by {holder} (up to {} s; {})",
                 path.display(),
-                timeout.as_secs()
+                timeout.as_secs(),
+                wait.flag
             ));
             told = true;
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(RETRY_EVERY);
     }
 }

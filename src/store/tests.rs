@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::amount::Amount;
+use crate::ids::{AccountNumber, InvoiceId};
 use crate::parse::{LineItem, LineType, parse_service_date};
 
 fn item(line_no: u32, charge: Amount) -> LineItem {
@@ -29,10 +30,18 @@ fn item(line_no: u32, charge: Amount) -> LineItem {
     }
 }
 
+fn acct(text: &str) -> AccountNumber {
+    AccountNumber::parse(text).unwrap()
+}
+
+fn inv(text: &str) -> InvoiceId {
+    InvoiceId::parse(text).unwrap()
+}
+
 fn file_write(id: &str, owner: Option<&str>, items: Vec<LineItem>) -> InvoiceWrite {
     InvoiceWrite {
-        invoice_id: id.into(),
-        owner: owner.map(str::to_owned),
+        invoice_id: inv(id),
+        owner: owner.map(acct),
         csv: InvoiceCsv {
             sha256: "00".into(),
             source: "test".into(),
@@ -227,8 +236,8 @@ fn a_group_with_a_repeated_key_keeps_the_later_write() {
 
 fn header(id: &str, paid: bool, csv_available: bool) -> InvoiceHeader {
     InvoiceHeader {
-        account_number: "1100000".into(),
-        invoice_id: id.into(),
+        account_number: acct("1100000"),
+        invoice_id: inv(id),
         invoice_date: parse_service_date("12/7/2017 12:00:00 AM").unwrap(),
         invoice_type: Some("Billing".into()),
         total_due: Amount::parse("1122.55").unwrap(),
@@ -257,8 +266,8 @@ fn headers_are_upserted_without_losing_lines_or_status() {
     );
     store
         .write_invoice(&InvoiceWrite {
-            invoice_id: "1".into(),
-            owner: Some("1100000".into()),
+            invoice_id: inv("1"),
+            owner: Some(acct("1100000")),
             csv: InvoiceCsv {
                 sha256: "ab".into(),
                 source: "url".into(),
@@ -304,7 +313,7 @@ fn headers_are_upserted_without_losing_lines_or_status() {
         ),
         ["2:true:not_available", "3:true:missing"]
     );
-    let counts = store.csv_counts(&["1100000".into()]).unwrap();
+    let counts = store.csv_counts(&[acct("1100000")]).unwrap();
     assert_eq!(
         counts,
         CsvCounts {
@@ -422,8 +431,8 @@ fn an_invoice_is_its_id_whatever_path_brought_it() {
     );
     store
         .write_invoice(&InvoiceWrite {
-            invoice_id: "1".into(),
-            owner: Some("1100000".into()),
+            invoice_id: inv("1"),
+            owner: Some(acct("1100000")),
             csv: InvoiceCsv {
                 sha256: "cd".into(),
                 source: "https://api/1".into(),

@@ -14,7 +14,7 @@ use crate::api::{ApiError, ProviderClient};
 use crate::printer::Printer;
 use crate::provider::Provider;
 use crate::rows::mailroute as to_row;
-use crate::store::{MrSnapshot, RunCounts, Store};
+use crate::store::{MrSnapshot, RunCounts, Windows};
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]
@@ -29,15 +29,15 @@ pub struct MailrouteRun {
 }
 
 /// Runs one sync. Bad keys end it at once (an error); other failures are listed in
-/// the report and leave the stored snapshot as it was.
+/// the run record and leave the stored snapshot as it was.
 pub async fn sync(
     client: &Arc<Client>,
-    store: &mut Store,
+    windows: &mut Windows<'_>,
     concurrency: usize,
     printer: &Printer,
 ) -> anyhow::Result<MailrouteRun> {
-    super::recorded::<MailrouteRun, _>(&**client, store, async |store, report| {
-        run(client, store, concurrency, printer, report).await
+    super::recorded::<MailrouteRun, _>(&**client, windows, async |windows, record| {
+        run(client, windows, concurrency, printer, record).await
     })
     .await
 }
@@ -59,11 +59,11 @@ impl Source for Mailroute {
 
     async fn sync(
         settings: &Options,
-        store: &mut Store,
+        windows: &mut Windows<'_>,
         printer: &Printer,
     ) -> anyhow::Result<MailrouteRun> {
         let client = Client::new(settings.client.clone())?;
-        sync(&client, store, settings.concurrency, printer).await
+        sync(&client, windows, settings.concurrency, printer).await
     }
 }
 
@@ -87,10 +87,10 @@ impl ProviderRun for MailrouteRun {
 
 async fn run(
     client: &Arc<Client>,
-    store: &mut Store,
+    windows: &mut Windows<'_>,
     concurrency: usize,
     printer: &Printer,
-    report: &mut MailrouteRun,
+    record: &mut MailrouteRun,
 ) -> anyhow::Result<()> {
     let mut snapshot = MrSnapshot::default();
     // The first request: bad keys stop everything here.
@@ -99,7 +99,7 @@ async fn run(
     let customers: Vec<wire::Customer> = match client.customers(None).try_collect().await {
         Ok(list) => list,
         Err(err) => {
-            report.meta.failures.push(failure("customer list", err)?);
+            record.meta.failures.push(failure("customer list", err)?);
             return Ok(());
         }
     };
@@ -121,7 +121,7 @@ async fn run(
             Ok(list) => snapshot
                 .contacts
                 .extend(list.into_iter().map(|k| to_row::contact(k, id))),
-            Err(err) => report
+            Err(err) => record
                 .meta
                 .failures
                 .push(failure(&format!("contacts of customer {id}"), err)?),
@@ -130,7 +130,7 @@ async fn run(
             Ok(list) => snapshot
                 .admins
                 .extend(list.into_iter().map(|a| to_row::admin(a, id))),
-            Err(err) => report
+            Err(err) => record
                 .meta
                 .failures
                 .push(failure(&format!("admins of customer {id}"), err)?),
@@ -139,13 +139,16 @@ async fn run(
     bar.finish();
     snapshot.customers = customers.into_iter().map(to_row::customer).collect();
     refuse_repeated_ids(&snapshot, client.base_url())?;
-    report.resellers = snapshot.resellers.len() as u64;
-    report.customers = snapshot.customers.len() as u64;
-    report.contacts = snapshot.contacts.len() as u64;
-    report.admins = snapshot.admins.len() as u64;
-    if report.meta.failures.is_empty() {
-        tokio::task::block_in_place(|| store.replace_mailroute(&snapshot, report.meta.run_id))?;
-        report.replaced = true;
+    record.resellers = snapshot.resellers.len() as u64;
+    record.customers = snapshot.customers.len() as u64;
+    record.contacts = snapshot.contacts.len() as u64;
+    record.admins = snapshot.admins.len() as u64;
+    if record.meta.failures.is_empty() {
+        let run_id = record.meta.run_id;
+        tokio::task::block_in_place(|| {
+            windows.write(|store| Ok(store.replace_mailroute(&snapshot, run_id)?))
+        })?;
+        record.replaced = true;
     }
     Ok(())
 }

@@ -11,10 +11,14 @@ use crate::api::ProviderClient;
 use crate::api::http::TransportStats;
 use crate::printer::Printer;
 use crate::provider::Provider;
-use crate::store::{RunCounts, RunOutcome, RunRecord, Store};
+use crate::store::{RunCounts, RunOutcome, RunRecord, Windows};
 
 /// Requests in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// How long a sync's write window waits while readers hold the file before the
+/// sync fails (`--write-wait`); the sync keeps fetching meanwhile.
+pub const DEFAULT_WRITE_WAIT_SECS: u64 = 600;
 
 /// A provider tally syncs from: its checked options and what one run of it did. A
 /// new provider is a client under `api/` (an [`ProviderClient`]), a module here
@@ -28,10 +32,11 @@ pub trait Source {
     type Options;
     type Run: ProviderRun;
 
-    /// Builds the client from `options` and runs one recorded sync (see [`recorded`]).
+    /// Builds the client from `options` and runs one recorded sync (see [`recorded`]),
+    /// storing what arrives in write windows of the file.
     fn sync(
         options: &Self::Options,
-        store: &mut Store,
+        windows: &mut Windows<'_>,
         printer: &Printer,
     ) -> impl std::future::Future<Output = anyhow::Result<Self::Run>>;
 }
@@ -61,18 +66,23 @@ pub trait ProviderRun: Default {
 
 /// Runs `body` as one recorded sync of `client`'s provider: a `sync_runs` row is opened
 /// before (`running`) and closed after with what happened, whether `body` succeeded,
-/// listed failures, or stopped with an error. `body` gets the store and the run
-/// record to fill (its `run_id` already set, for the rows' lineage).
+/// listed failures, or stopped with an error; each in a write window of its own.
+/// `body` gets the windows and the run record to fill (its `run_id` already set, for
+/// the rows' lineage).
 pub async fn recorded<R: ProviderRun, C: ProviderClient>(
     client: &C,
-    store: &mut Store,
-    body: impl AsyncFnOnce(&mut Store, &mut R) -> anyhow::Result<()>,
+    windows: &mut Windows<'_>,
+    body: impl AsyncFnOnce(&mut Windows<'_>, &mut R) -> anyhow::Result<()>,
 ) -> anyhow::Result<R> {
     let started = Instant::now();
-    let run_id = store.begin_run(C::PROVIDER, client.base_url(), client.is_sandbox())?;
+    let run_id = tokio::task::block_in_place(|| {
+        windows.write(|store| {
+            Ok(store.begin_run(C::PROVIDER, client.base_url(), client.is_sandbox())?)
+        })
+    })?;
     let mut run = R::default();
     run.meta_mut().run_id = run_id;
-    let result = body(store, &mut run).await;
+    let result = body(windows, &mut run).await;
     let stats = client.stats();
     let meta = run.meta_mut();
     meta.stats = stats;
@@ -84,7 +94,7 @@ pub async fn recorded<R: ProviderRun, C: ProviderClient>(
         run.accounts(),
         run.counts(),
     );
-    store.finish_run(run_id, &record)?;
+    tokio::task::block_in_place(|| windows.write(|store| Ok(store.finish_run(run_id, &record)?)))?;
     result.map(|()| run)
 }
 

@@ -17,20 +17,21 @@ use super::{Failure, ProviderRun, RunMeta, Source};
 use crate::api::rackspace::wire;
 use crate::api::rackspace::{Client, CsvDownload};
 use crate::api::{ApiError, ProviderClient};
+use crate::ids::{AccountNumber, InvoiceId};
 use crate::parse::{LineItem, parse_line_items};
 use crate::printer::{Counter, Printer};
 use crate::provider::Provider;
 use crate::rows::rackspace as to_row;
 use crate::store::{
     ContactRow, CsvCounts, CsvOrigin, InvoiceCsv, InvoiceHeader, InvoiceWrite, Lineage, RunCounts,
-    Store,
+    Store, Windows,
 };
 
 /// What to sync.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Whose invoices to pull; empty: the caller's own account (`me`).
-    pub accounts: Vec<String>,
+    pub accounts: Vec<Account>,
     /// Each sub-account's own invoices too.
     pub all_customers: bool,
     /// Fetch each customer's address block (one request per customer).
@@ -45,12 +46,20 @@ pub struct Plan {
     pub concurrency: usize,
 }
 
+/// An account chosen on the command line: the caller's own (`me`), or a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Account {
+    Me,
+    Number(AccountNumber),
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Default)]
 pub struct RackspaceRun {
     pub meta: RunMeta,
-    pub reseller: String,
-    pub accounts: Vec<String>,
+    /// The caller's own account, once the first request has answered.
+    pub reseller: Option<AccountNumber>,
+    pub accounts: Vec<AccountNumber>,
     pub counts: RunCounts,
     pub stored: CsvCounts,
 }
@@ -60,12 +69,12 @@ pub struct RackspaceRun {
 /// [`RunMeta::failures`] and the rest is still synced.
 pub async fn sync(
     client: &Arc<Client>,
-    store: &mut Store,
+    windows: &mut Windows<'_>,
     plan: &Plan,
     printer: &Printer,
 ) -> anyhow::Result<RackspaceRun> {
-    super::recorded::<RackspaceRun, _>(&**client, store, async |store, report| {
-        run(client, store, plan, printer, report).await
+    super::recorded::<RackspaceRun, _>(&**client, windows, async |windows, record| {
+        run(client, windows, plan, printer, record).await
     })
     .await
 }
@@ -87,11 +96,11 @@ impl Source for Rackspace {
 
     async fn sync(
         settings: &Options,
-        store: &mut Store,
+        windows: &mut Windows<'_>,
         printer: &Printer,
     ) -> anyhow::Result<RackspaceRun> {
         let client = Client::new(settings.client.clone())?;
-        sync(&client, store, &settings.plan, printer).await
+        sync(&client, windows, &settings.plan, printer).await
     }
 }
 
@@ -105,7 +114,8 @@ impl ProviderRun for RackspaceRun {
     }
 
     fn accounts(&self) -> String {
-        self.accounts.join(",")
+        let accounts: Vec<&str> = self.accounts.iter().map(|a| a.as_str()).collect();
+        accounts.join(",")
     }
 
     fn counts(&self) -> RunCounts {
@@ -115,20 +125,20 @@ impl ProviderRun for RackspaceRun {
 
 async fn run(
     client: &Arc<Client>,
-    store: &mut Store,
+    windows: &mut Windows<'_>,
     plan: &Plan,
     printer: &Printer,
-    report: &mut RackspaceRun,
+    record: &mut RackspaceRun,
 ) -> anyhow::Result<()> {
     // Who we are: the first request, so bad keys stop everything at once.
     let me = client.customer("me").await?;
-    report.reseller = me.account_number.clone();
+    record.reseller = Some(me.account_number.clone());
     let mut rows = vec![to_row::customer(&me, true, true)];
 
     // The invoice lists of the chosen accounts are read while the customers and
     // contacts are (stored after them): at once, unless they include every
     // sub-account, which the customer list names.
-    let read_lists = |accounts: &[String]| {
+    let read_lists = |accounts: &[AccountNumber]| {
         let client = Arc::clone(client);
         let accounts = accounts.to_vec();
         let since = plan.since;
@@ -149,7 +159,7 @@ async fn run(
         match client.customers().try_collect().await {
             Ok(list) => (list, true),
             Err(err) => {
-                report.failed("customer list", err)?;
+                record.failed("customer list", err)?;
                 (Vec::new(), false)
             }
         };
@@ -158,11 +168,11 @@ async fn run(
     if header_lists.is_none() {
         header_lists = Some(read_lists(&accounts));
     }
-    report.accounts = accounts.clone();
+    record.accounts = accounts.clone();
 
     // Contacts, one list per account, each stored whole: fetched from here on, in
     // the background, stored once the customers are.
-    let owners: Vec<String> = if plan.contacts {
+    let owners: Vec<AccountNumber> = if plan.contacts {
         std::iter::once(me.account_number.clone())
             .chain(customers.iter().map(|c| c.account_number.clone()))
             .collect()
@@ -198,7 +208,7 @@ async fn run(
             bar.inc();
             match result {
                 Ok(c) => rows.push(to_row::customer(&c, false, true)),
-                Err(err) => report.failed(format!("customer {account}"), err)?,
+                Err(err) => record.failed(format!("customer {account}"), err)?,
             }
         }
         bar.finish();
@@ -208,16 +218,23 @@ async fn run(
             rows.push(to_row::customer(c, false, false));
         }
     }
+    record.counts.customers = customers.len() as u64;
+    let (run_id, counts) = (record.meta.run_id, record.counts.clone());
     tokio::task::block_in_place(|| {
-        store.upsert_customers(&rows, Lineage::Run(report.meta.run_id), listed_whole)
+        windows.write(|store| {
+            store.upsert_customers(&rows, Lineage::Run(run_id), listed_whole)?;
+            Ok(store.note_progress(run_id, &counts)?)
+        })
     })?;
-    report.counts.customers = customers.len() as u64;
 
     // Contacts and invoices go on at once: the CSVs are downloaded as soon as the
-    // invoice lists are stored, and what has arrived is stored together (contact
-    // lists in one transaction, invoices in another) while the next requests run:
-    // the requests share the rate limit and never wait for the store. The contacts
-    // bar comes first; the invoices' lines and bar follow it.
+    // invoice lists are stored, and what has arrived is stored together in the next
+    // write window (contact lists in one transaction, invoices in another) while the
+    // next requests run: the requests share the rate limit and never wait for the
+    // store, and readers get the file between windows. What waits for a window is
+    // bounded: past `MAX_WAITING_LINES` no more downloads are taken until it is
+    // stored. The contacts bar comes first; the invoices' lines and bar follow it.
+    let mut waiting = Waiting::default();
     let contacts_bar = plan
         .contacts
         .then(|| printer.counter(owner_count, "contacts"));
@@ -234,14 +251,16 @@ async fn run(
                     if let Some(bar) = &contacts_bar {
                         arrived.iter().for_each(|_| bar.inc());
                     }
-                    store_contacts(store, report, arrived)?;
+                    waiting.contacts.extend(arrived);
                 }
                 None => {
                     contacts = None;
+                    // Stored now, so the count below is what the file holds.
+                    store_waiting(windows, record, printer, &mut waiting).await?;
                     if let Some(bar) = &contacts_bar {
                         bar.finish();
                     }
-                    printer.note(&format!("contacts: {} stored", report.counts.contacts));
+                    printer.note(&format!("contacts: {} stored", record.counts.contacts));
                     for note in held_notes.drain(..) {
                         printer.note(&note);
                     }
@@ -259,7 +278,15 @@ async fn run(
                 if header_lists.is_some() =>
             {
                 header_lists = None;
-                let (to_fetch, notes) = store_headers(store, report, plan, lists?)?;
+                let lists = lists?;
+                wait_for_window(windows).await;
+                let (to_fetch, notes) = tokio::task::block_in_place(|| {
+                    windows.write(|store| {
+                        let stored = store_headers(store, record, plan, lists)?;
+                        store.note_progress(record.meta.run_id, &record.counts)?;
+                        Ok(stored)
+                    })
+                })?;
                 to_download = Some(to_fetch.len() as u64);
                 if contacts.is_some() {
                     held_notes = notes;
@@ -271,41 +298,52 @@ async fn run(
                 }
                 downloads = Some(start_downloads(client, to_fetch, plan.concurrency));
             }
-            arrived = next_ready(&mut downloads), if downloads.is_some() => match arrived {
-                Some(arrived) => {
-                    let done = store_downloads(store, report, printer, arrived)?;
-                    match &csv_bar {
-                        Some(bar) => (0..done).for_each(|_| bar.inc()),
-                        None => downloaded_before_bar += done,
+            arrived = next_ready(&mut downloads),
+                if downloads.is_some() && waiting.lines < MAX_WAITING_LINES =>
+            {
+                match arrived {
+                    Some(arrived) => {
+                        let done = arrived.len() as u64;
+                        waiting.add_downloads(arrived);
+                        match &csv_bar {
+                            Some(bar) => (0..done).for_each(|_| bar.inc()),
+                            None => downloaded_before_bar += done,
+                        }
                     }
+                    None => downloads = None,
                 }
-                None => downloads = None,
-            },
+            }
+            () = tokio::time::sleep_until(windows.next_due().into()), if !waiting.is_empty() => {
+                store_waiting(windows, record, printer, &mut waiting).await?;
+            }
             else => break,
         }
     }
     if let Some(bar) = &csv_bar {
         bar.finish();
     }
-    report.stored = store.csv_counts(&accounts)?;
+    store_waiting(windows, record, printer, &mut waiting).await?;
+    record.stored =
+        tokio::task::block_in_place(|| windows.write(|store| Ok(store.csv_counts(&accounts)?)))?;
     Ok(())
 }
 
 /// The accounts whose invoices to read (`--account`, else the caller's own; with
 /// `--all-customers` every one of `customers` too), `me` (any case) as the
 /// reseller's own number, each once.
-fn chosen_accounts(plan: &Plan, me: &wire::Customer, customers: &[wire::Customer]) -> Vec<String> {
-    let mut accounts: Vec<String> = if plan.accounts.is_empty() {
+fn chosen_accounts(
+    plan: &Plan,
+    me: &wire::Customer,
+    customers: &[wire::Customer],
+) -> Vec<AccountNumber> {
+    let mut accounts: Vec<AccountNumber> = if plan.accounts.is_empty() {
         vec![me.account_number.clone()]
     } else {
         plan.accounts
             .iter()
-            .map(|a| {
-                if a.eq_ignore_ascii_case("me") {
-                    me.account_number.clone()
-                } else {
-                    a.clone()
-                }
+            .map(|a| match a {
+                Account::Me => me.account_number.clone(),
+                Account::Number(n) => n.clone(),
             })
             .collect()
     };
@@ -317,28 +355,89 @@ fn chosen_accounts(plan: &Plan, me: &wire::Customer, customers: &[wire::Customer
     accounts
 }
 
-/// Stores the contact lists that have arrived, in one transaction; a list that
+/// Past this many lines waiting for the next write window, no more downloads are
+/// taken until it has been: what waits stays bounded in memory (about 50 MB), and a
+/// window stays short (DuckDB stores about 250,000 lines a second with their
+/// summaries).
+const MAX_WAITING_LINES: usize = 200_000;
+
+/// What has arrived and waits for the next write window.
+#[derive(Default)]
+struct Waiting {
+    contacts: Vec<(AccountNumber, Result<Vec<wire::Contact>, ApiError>)>,
+    downloads: Vec<Arrival>,
+    /// Line items among `downloads`.
+    lines: usize,
+}
+
+impl Waiting {
+    fn add_downloads(&mut self, arrived: Vec<Arrival>) {
+        for arrival in &arrived {
+            if let Ok((_, Ok(Downloaded::Lines { items, .. }))) = arrival {
+                self.lines += items.len();
+            }
+        }
+        self.downloads.extend(arrived);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.contacts.is_empty() && self.downloads.is_empty()
+    }
+}
+
+/// Until the next write window may open ([`crate::store::WINDOW_GAP`] after the last).
+async fn wait_for_window(windows: &Windows<'_>) {
+    tokio::time::sleep_until(windows.next_due().into()).await;
+}
+
+/// Stores what waits (when there is any) in the next write window: the contact
+/// lists in one transaction, the invoices in another, and the run's progress.
+async fn store_waiting(
+    windows: &mut Windows<'_>,
+    record: &mut RackspaceRun,
+    printer: &Printer,
+    waiting: &mut Waiting,
+) -> anyhow::Result<()> {
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    wait_for_window(windows).await;
+    let contacts = std::mem::take(&mut waiting.contacts);
+    let downloads = std::mem::take(&mut waiting.downloads);
+    waiting.lines = 0;
+    tokio::task::block_in_place(|| {
+        windows.write(|store| {
+            if !contacts.is_empty() {
+                store_contacts(store, record, contacts)?;
+            }
+            if !downloads.is_empty() {
+                store_downloads(store, record, printer, downloads)?;
+            }
+            Ok(store.note_progress(record.meta.run_id, &record.counts)?)
+        })
+    })
+}
+
+/// Stores the contact lists that have arrived, in one transaction (within a window); a list that
 /// could not be read is a failure of the run.
 fn store_contacts(
     store: &mut Store,
-    report: &mut RackspaceRun,
-    arrived: Vec<(String, Result<Vec<wire::Contact>, ApiError>)>,
+    record: &mut RackspaceRun,
+    arrived: Vec<(AccountNumber, Result<Vec<wire::Contact>, ApiError>)>,
 ) -> anyhow::Result<()> {
-    let mut group: Vec<(String, Vec<ContactRow>)> = Vec::with_capacity(arrived.len());
+    let mut group: Vec<(AccountNumber, Vec<ContactRow>)> = Vec::with_capacity(arrived.len());
     for (account, list) in arrived {
         match list {
             Ok(contacts) => group.push((account, contacts.iter().map(to_row::contact).collect())),
-            Err(err) => report.failed(format!("contacts of {account}"), err)?,
+            Err(err) => record.failed(format!("contacts of {account}"), err)?,
         }
     }
     let lists: Vec<(&str, &[ContactRow])> = group
         .iter()
         .map(|(a, rows)| (a.as_str(), rows.as_slice()))
         .collect();
-    tokio::task::block_in_place(|| {
-        store.replace_contacts_of(&lists, Lineage::Run(report.meta.run_id))
-    })?;
-    report.counts.contacts += lists.iter().map(|(_, rows)| rows.len() as u64).sum::<u64>();
+    store.replace_contacts_of(&lists, Lineage::Run(record.meta.run_id))?;
+    record.counts.contacts += lists.iter().map(|(_, rows)| rows.len() as u64).sum::<u64>();
     Ok(())
 }
 
@@ -347,21 +446,19 @@ fn store_contacts(
 /// first list names its owner.
 fn store_headers(
     store: &mut Store,
-    report: &mut RackspaceRun,
+    record: &mut RackspaceRun,
     plan: &Plan,
-    lists: Vec<(String, Result<Vec<InvoiceHeader>, ApiError>)>,
+    lists: Vec<(AccountNumber, Result<Vec<InvoiceHeader>, ApiError>)>,
 ) -> anyhow::Result<(Vec<Fetch>, Vec<String>)> {
-    let mut listed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut listed: std::collections::HashSet<InvoiceId> = std::collections::HashSet::new();
     let mut to_fetch: Vec<Fetch> = Vec::new();
     let mut notes = Vec::new();
     for (account, headers) in lists {
         match headers {
             Ok(mut headers) => {
                 headers.retain(|h| listed.insert(h.invoice_id.clone()));
-                tokio::task::block_in_place(|| {
-                    store.upsert_invoice_headers(&headers, report.meta.run_id)
-                })?;
-                report.counts.invoices += headers.len() as u64;
+                store.upsert_invoice_headers(&headers, record.meta.run_id)?;
+                record.counts.invoices += headers.len() as u64;
                 let ids = store.invoices_to_fetch(&account, plan.since, plan.refresh)?;
                 notes.push(format!(
                     "invoices of {account}: {} listed, {} CSV{} to download",
@@ -369,12 +466,17 @@ fn store_headers(
                     ids.len(),
                     if ids.len() == 1 { "" } else { "s" }
                 ));
-                to_fetch.extend(ids.into_iter().map(|invoice_id| Fetch {
-                    account: account.clone(),
-                    invoice_id,
-                }));
+                for id in ids {
+                    // Stored from a checked id; a file edited by hand is refused here.
+                    let invoice_id = InvoiceId::parse(&id)
+                        .map_err(|e| anyhow::anyhow!("invoice {id:?} in the database: {e}"))?;
+                    to_fetch.push(Fetch {
+                        account: account.clone(),
+                        invoice_id,
+                    });
+                }
             }
-            Err(err) => report.failed(format!("invoice list of {account}"), err)?,
+            Err(err) => record.failed(format!("invoice list of {account}"), err)?,
         }
     }
     Ok((to_fetch, notes))
@@ -410,7 +512,7 @@ fn start_downloads(
 /// a kill, absent); marks the ones without a CSV. Returns how many were handled.
 fn store_downloads(
     store: &mut Store,
-    report: &mut RackspaceRun,
+    record: &mut RackspaceRun,
     printer: &Printer,
     arrived: Vec<Arrival>,
 ) -> anyhow::Result<u64> {
@@ -436,23 +538,23 @@ fn store_downloads(
                 });
             }
             Ok(Downloaded::Missing { url }) => {
-                tokio::task::block_in_place(|| store.mark_csv_missing(&key.invoice_id, &url))?;
+                store.mark_csv_missing(&key.invoice_id, &url)?;
                 printer.info(&format!("{}: no CSV (404)", what()));
-                report.counts.csv_missing += 1;
+                record.counts.csv_missing += 1;
             }
-            Err(DownloadError::Api(err)) => report.failed(what(), err)?,
+            Err(DownloadError::Api(err)) => record.failed(what(), err)?,
             Err(DownloadError::Parse(why)) => {
-                report.meta.failures.push(Failure { what: what(), why })
+                record.meta.failures.push(Failure { what: what(), why })
             }
         }
     }
     let refs: Vec<&InvoiceWrite> = writes.iter().collect();
-    tokio::task::block_in_place(|| store.write_invoices(&refs))?;
+    store.write_invoices(&refs)?;
     for (what, lines, sum) in written {
         printer.info(&format!("{what}: {lines} lines"));
-        report.counts.csv_downloaded += 1;
-        report.counts.lines += lines;
-        report.counts.sum_charge += sum;
+        record.counts.csv_downloaded += 1;
+        record.counts.lines += lines;
+        record.counts.sum_charge += sum;
     }
     Ok(done)
 }
@@ -517,7 +619,7 @@ impl RackspaceRun {
 /// dated before `since`.
 async fn invoice_headers(
     client: &Arc<Client>,
-    account: &str,
+    account: &AccountNumber,
     since: Option<NaiveDate>,
 ) -> Result<Vec<InvoiceHeader>, ApiError> {
     let mut stream = std::pin::pin!(client.invoices(account));
@@ -534,8 +636,8 @@ async fn invoice_headers(
 /// An invoice CSV to download: whose list it was in, and its id.
 #[derive(Debug, Clone)]
 struct Fetch {
-    account: String,
-    invoice_id: String,
+    account: AccountNumber,
+    invoice_id: InvoiceId,
 }
 
 /// A download task's end: its invoice and what came of it (a task that panicked: the

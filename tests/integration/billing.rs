@@ -251,7 +251,7 @@ fn margin_needs_a_good_price_book() {
     assert_eq!(r.code, 2, "{r:?}");
     assert_eq!(
         r.stderr,
-        "error: report margin needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)\n"
+        "error: report margin needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (docs/src/reference/price-book.md)\n"
     );
     w.write(
         "p.toml",
@@ -319,7 +319,7 @@ fn a_closed_month_keeps_its_bill_and_says_when_its_data_changed() {
     assert_eq!(r.code, 2, "{r:?}");
     assert_eq!(
         r.stderr,
-        "error: tally close needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (README: Re-billing)\n"
+        "error: tally close needs a price book: give --prices FILE, set prices under [billing] in tally.toml, or write ./prices.toml (docs/src/reference/price-book.md)\n"
     );
     w.write("prices.toml", PRICES);
     // The month has reconcile errors (line 7's arithmetic, the prorations): refused.
@@ -867,7 +867,7 @@ fn statements_take_over_the_manifest_of_an_earlier_version() {
     assert!(!w.path().join("st/.tally-manifest.json").exists());
 }
 
-/// A database as schema 6 left it, from one at schema 7: the closed prints as
+/// A database as schema 6 left it, from one at the latest schema: the closed prints as
 /// `line_hash` made them, no summary tables; then `edit` runs on it.
 fn as_schema_6(w: &Workdir, edit: &str) {
     let conn = duckdb::Connection::open(w.db()).unwrap();
@@ -878,7 +878,9 @@ fn as_schema_6(w: &Workdir, edit: &str) {
                WHERE l.invoice_id = c.invoice_id);
          {edit};
          DROP TABLE invoice_sums; DROP TABLE account_sums; DROP TABLE product_sums;
-         DROP TABLE line_checks; DELETE FROM schema_migrations WHERE version = 7;"
+         DROP TABLE line_checks; ALTER TABLE sync_runs DROP COLUMN pid;
+             ALTER TABLE sync_runs DROP COLUMN last_write_at;
+             DELETE FROM schema_migrations WHERE version >= 7;"
     ))
     .unwrap();
 }

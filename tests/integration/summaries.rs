@@ -64,14 +64,16 @@ fn the_migration_fills_the_summaries_of_an_older_database() {
         let conn = duckdb::Connection::open(w.db()).unwrap();
         conn.execute_batch(
             "DROP TABLE invoice_sums; DROP TABLE account_sums; DROP TABLE product_sums;
-             DROP TABLE line_checks; DELETE FROM schema_migrations WHERE version = 7;",
+             DROP TABLE line_checks; ALTER TABLE sync_runs DROP COLUMN pid;
+             ALTER TABLE sync_runs DROP COLUMN last_write_at;
+             DELETE FROM schema_migrations WHERE version >= 7;",
         )
         .unwrap();
     }
     let status = w.tally(&["status", "--format", "csv"]);
     assert_eq!(status.code, 0, "{status:?}");
     assert!(
-        status.stdout.contains("schema version,7,"),
+        status.stdout.contains("schema version,8,"),
         "{}",
         status.stdout
     );

@@ -36,10 +36,9 @@ pub struct Credentials {
 
 pub type ClientOptions = crate::api::http::ClientOptions<Credentials>;
 
-impl ClientOptions {
-    pub fn new(credentials: Credentials) -> ClientOptions {
-        ClientOptions::with_defaults(credentials, DEFAULT_BASE_URL, DEFAULT_REQUESTS_PER_MINUTE)
-    }
+impl crate::api::http::ProviderDefaults for Credentials {
+    const BASE_URL: &'static str = DEFAULT_BASE_URL;
+    const REQUESTS_PER_MINUTE: u32 = DEFAULT_REQUESTS_PER_MINUTE;
 }
 
 struct Signer {

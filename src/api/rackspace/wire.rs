@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::amount::Amount;
+use crate::ids::{AccountNumber, InvoiceId};
 
 /// Keys dropped from every document on arrival (lowercased).
 const NEVER_KEPT: [&str; 2] = ["securityquestion", "securityanswer"];
@@ -45,6 +46,16 @@ fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::E
             "expected a string or an integer, found {other}"
         ))),
     }
+}
+
+/// An account number, checked where it comes in (digits only).
+fn account_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<AccountNumber, D::Error> {
+    AccountNumber::parse(&text_or_number(d)?).map_err(serde::de::Error::custom)
+}
+
+/// An invoice id, checked where it comes in (it names files and goes into URLs).
+fn invoice_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<InvoiceId, D::Error> {
+    InvoiceId::parse(&text_or_number(d)?).map_err(serde::de::Error::custom)
 }
 
 fn optional_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -82,8 +93,8 @@ pub struct CustomerList {
 /// A customer as the index lists it, or (with the address block) as show returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Customer {
-    #[serde(rename = "accountnumber", deserialize_with = "text_or_number")]
-    pub account_number: String,
+    #[serde(rename = "accountnumber", deserialize_with = "account_number")]
+    pub account_number: AccountNumber,
     #[serde(default, deserialize_with = "optional_text")]
     pub name: Option<String>,
     #[serde(
@@ -123,8 +134,8 @@ pub struct ItemList<T> {
 /// One entry of `GET /v2/customers/{acct}/invoices`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Invoice {
-    #[serde(rename = "invoiceid", deserialize_with = "text_or_number")]
-    pub invoice_id: String,
+    #[serde(rename = "invoiceid", deserialize_with = "invoice_id")]
+    pub invoice_id: InvoiceId,
     /// `2017-12-07T00:00:00`: no zone.
     #[serde(rename = "invoicedate")]
     pub invoice_date: chrono::NaiveDateTime,
@@ -244,13 +255,13 @@ pub fn is_throttle_message(message: &str) -> bool {
 
 impl crate::api::paging::Keyed for Customer {
     fn key(&self) -> String {
-        self.account_number.clone()
+        self.account_number.to_string()
     }
 }
 
 impl crate::api::paging::Keyed for Invoice {
     fn key(&self) -> String {
-        self.invoice_id.clone()
+        self.invoice_id.to_string()
     }
 }
 

@@ -15,6 +15,7 @@ use duckdb::{Transaction, params, params_from_iter};
 
 use super::line_batch::line_batch;
 use super::{CsvOrigin, CsvStatus, Store, StoreError, summaries};
+use crate::ids::{AccountNumber, InvoiceId};
 use crate::parse::LineItem;
 
 /// An invoice's line-item CSV, parsed, with where it came from.
@@ -32,11 +33,11 @@ pub struct InvoiceCsv {
 #[derive(Debug, Clone)]
 pub struct InvoiceWrite {
     /// The invoice id: the one key of an invoice.
-    pub invoice_id: String,
+    pub invoice_id: InvoiceId,
     /// The owner account, when known. A file loaded for an invoice stored under
     /// another owner is refused ([`StoreError::OwnerConflict`]); a stored invoice
     /// without an owner takes this one.
-    pub owner: Option<String>,
+    pub owner: Option<AccountNumber>,
     pub csv: InvoiceCsv,
 }
 
@@ -155,16 +156,16 @@ fn write_headers(
     let mut new = Vec::new();
     for write in writes {
         let id = &write.invoice_id;
-        match stored.get(id) {
+        match stored.get(id.as_str()) {
             Some((owner, lines)) => {
                 if let (Some(stored), Some(given)) = (owner, &write.owner)
-                    && stored != given
+                    && stored.as_str() != given.as_str()
                     && write.csv.origin == CsvOrigin::File
                 {
                     return Err(StoreError::OwnerConflict {
-                        invoice_id: id.clone(),
+                        invoice_id: id.to_string(),
                         stored: stored.clone(),
-                        given: given.clone(),
+                        given: given.to_string(),
                     });
                 }
                 update_header(tx, write, lines.is_some_and(|n| n > 0), loaded_at)

@@ -1,41 +1,21 @@
-//! Settings apart from arguments: raw flags, the environment and `tally.toml`
-//! become one checked settings value per command before any work starts (base
-//! URLs, keys, account numbers, rates). A flag left out takes its default from the
-//! constants here, which the flags' own `default_value`s use too: no command
-//! re-parses a command line to learn a default.
+//! The providers' settings: flags, the environment and `tally.toml` become the
+//! sync's and the clients' checked options (keys, base URL, rate, accounts).
 
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use super::{API_KEY_ENV, LOGIN_ENV, SECRET_KEY_ENV, USER_KEY_ENV};
 use crate::UsageError;
+use crate::api::http::{DEFAULT_MAX_BODY_MIB, DEFAULT_TIMEOUT_SECS};
 use crate::api::http::{DEFAULT_USER_AGENT, TransportOptions};
+use crate::api::retry::{DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS};
 use crate::api::secret::Secret;
 use crate::api::{BaseUrl, mailroute, rackspace};
 use crate::cli::{HttpArgs, MailrouteArgs, RackspaceArgs};
 use crate::config::Config;
 use crate::ids::AccountNumber;
-use crate::sync::rackspace::Plan;
-
-pub const USER_KEY_ENV: &str = "TALLY_RACKSPACE_USER_KEY";
-pub const SECRET_KEY_ENV: &str = "TALLY_RACKSPACE_SECRET_KEY";
-pub const LOGIN_ENV: &str = "TALLY_MAILROUTE_LOGIN";
-pub const API_KEY_ENV: &str = "TALLY_MAILROUTE_API_KEY";
-/// Every environment variable tally reads (the first four through clap's `env`
-/// attributes in `cli.rs`): what a test or benchmark clears before it runs tally.
-pub const ENV_VARS: [&str; 8] = [
-    "TALLY_DB",
-    "TALLY_CONFIG",
-    "TALLY_PROFILE",
-    "TALLY_MEMORY_LIMIT",
-    USER_KEY_ENV,
-    SECRET_KEY_ENV,
-    LOGIN_ENV,
-    API_KEY_ENV,
-];
-
-use crate::api::http::{DEFAULT_MAX_BODY_MIB, DEFAULT_TIMEOUT_SECS};
-use crate::api::retry::{DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS};
 use crate::sync::DEFAULT_CONCURRENCY;
+use crate::sync::rackspace::{Account, Plan};
 
 fn from_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -130,16 +110,16 @@ fn base_url(
 }
 
 /// Rackspace accounts to pull: digits, or `me` (any case).
-fn accounts(given: &[String]) -> Result<Vec<String>, UsageError> {
+fn accounts(given: &[String]) -> Result<Vec<Account>, UsageError> {
     given
         .iter()
         .map(|a| {
             let a = a.trim();
             if a.eq_ignore_ascii_case("me") {
-                return Ok(a.to_owned());
+                return Ok(Account::Me);
             }
             AccountNumber::parse(a)
-                .map(|n| n.as_str().to_owned())
+                .map(Account::Number)
                 .map_err(|e| UsageError(format!("--account: {e}, or `me`")))
         })
         .collect()
@@ -234,115 +214,5 @@ impl MailrouteSettings {
             },
             concurrency,
         })
-    }
-}
-
-/// The write commands' arguments as the operations of `act` take them.
-impl From<&crate::cli::CustomerFields> for crate::act::rackspace::CustomerFields {
-    fn from(f: &crate::cli::CustomerFields) -> Self {
-        Self {
-            name: f.name.clone(),
-            reference_number: f.reference_number.clone(),
-            address_line1: f.address_line1.clone(),
-            address_line2: f.address_line2.clone(),
-            city: f.city.clone(),
-            state: f.state.clone(),
-            zip: f.zip.clone(),
-            country: f.country.clone(),
-            phone: f.phone.clone(),
-            email: f.email.clone(),
-        }
-    }
-}
-
-/// `rackspace contact add`'s arguments, the security answer read from the
-/// environment variable they name (never from the command line).
-pub fn new_contact(
-    args: &crate::cli::ContactAddArgs,
-) -> Result<crate::act::rackspace::NewContact, UsageError> {
-    let security_answer = match &args.security_answer_env {
-        None => None,
-        Some(var) => match std::env::var(var) {
-            Ok(answer) => Some(Secret::new(answer)),
-            Err(std::env::VarError::NotPresent) => {
-                return Err(UsageError(format!(
-                    "--security-answer-env: {var} is not set"
-                )));
-            }
-            Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(UsageError(format!(
-                    "--security-answer-env: {var} is not valid UTF-8"
-                )));
-            }
-        },
-    };
-    Ok(crate::act::rackspace::NewContact {
-        account: args.account.clone(),
-        name: args.name.clone(),
-        email: args.email.clone(),
-        phone: args.phone.clone(),
-        security_question: args.security_question.clone(),
-        security_answer,
-        receives_alerts: args.receives_alerts,
-        receives_billing: args.receives_billing,
-        receives_updates: args.receives_updates,
-    })
-}
-
-impl From<&crate::cli::ContactEditArgs> for crate::act::rackspace::ContactChanges {
-    fn from(a: &crate::cli::ContactEditArgs) -> Self {
-        Self {
-            account: a.account.clone(),
-            id: a.id.clone(),
-            name: a.name.clone(),
-            email: a.email.clone(),
-            phone: a.phone.clone(),
-            receives_alerts: a.receives_alerts,
-            receives_billing: a.receives_billing,
-            receives_updates: a.receives_updates,
-        }
-    }
-}
-
-impl From<&crate::cli::MrContactFields> for crate::act::mailroute::ContactFields {
-    fn from(f: &crate::cli::MrContactFields) -> Self {
-        Self {
-            first_name: f.first_name.clone(),
-            last_name: f.last_name.clone(),
-            phone: f.phone.clone(),
-            address: f.address.clone(),
-            address2: f.address2.clone(),
-            city: f.city.clone(),
-            state: f.state.clone(),
-            zipcode: f.zipcode.clone(),
-            country: f.country.clone(),
-            ..Self::default()
-        }
-    }
-}
-
-impl From<&crate::cli::MrContactCreateArgs> for crate::act::mailroute::NewContact {
-    fn from(a: &crate::cli::MrContactCreateArgs) -> Self {
-        Self {
-            customer: a.customer,
-            email: a.email.clone(),
-            fields: (&a.fields).into(),
-            billing: a.billing,
-            technical: a.technical,
-            emergency: a.emergency,
-        }
-    }
-}
-
-impl From<&crate::cli::MrContactUpdateArgs> for crate::act::mailroute::ContactChanges {
-    fn from(a: &crate::cli::MrContactUpdateArgs) -> Self {
-        Self {
-            id: a.id,
-            email: a.email.clone(),
-            fields: (&a.fields).into(),
-            billing: a.billing,
-            technical: a.technical,
-            emergency: a.emergency,
-        }
     }
 }

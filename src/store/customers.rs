@@ -1,0 +1,199 @@
+//! Customers and their contacts as Rackspace lists them (MailRoute's are in
+//! `mailroute`): upserted, a complete list marking the sub-accounts it no longer
+//! names deleted, each account's contacts replaced whole. Each call is one
+//! transaction.
+
+use duckdb::params;
+
+use super::invoice_lines::utc_now_text;
+use super::runs::Lineage;
+use super::{Store, StoreError};
+use crate::ids::AccountNumber;
+
+/// A customer as listed, with the address block when it was fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRow {
+    pub account_number: AccountNumber,
+    pub name: Option<String>,
+    pub reference_number: Option<String>,
+    pub is_reseller: bool,
+    pub details: Option<CustomerDetails>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CustomerDetails {
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A contact, without its security question and answer (there is nowhere to put them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub contact_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub receives_alerts: bool,
+    pub receives_billing: bool,
+    pub receives_updates: bool,
+}
+
+/// Replaces a customer's address block (within `tx`).
+fn write_details(
+    tx: &duckdb::Transaction<'_>,
+    account: &str,
+    d: &CustomerDetails,
+    now: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE customers SET address_line1 = ?, address_line2 = ?, city = ?, state = ?,
+             zip = ?, country = ?, phone = ?, email = ?, details_synced_at = ?::TIMESTAMP
+         WHERE account_number = ?",
+    )
+    .and_then(|mut update| {
+        update.execute(params![
+            d.address_line1,
+            d.address_line2,
+            d.city,
+            d.state,
+            d.zip,
+            d.country,
+            d.phone,
+            d.email,
+            now,
+            account
+        ])
+    })
+    .map_err(StoreError::Query)?;
+    Ok(())
+}
+
+impl Store {
+    /// Inserts or refreshes customers. The address block is replaced only when the
+    /// row carries one, so a sync without `--customer-details` keeps the last one.
+    /// With `complete` (the whole customer list was read), a sub-account not among
+    /// `rows` is marked deleted (it stays, so past reports keep its name); a listed
+    /// one is never deleted.
+    pub fn upsert_customers(
+        &mut self,
+        rows: &[CustomerRow],
+        lineage: Lineage,
+        complete: bool,
+    ) -> Result<(), StoreError> {
+        let now = utc_now_text();
+        let (run_id, action_id) = lineage.ids();
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        if complete {
+            tx.execute(
+                "UPDATE customers SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP) WHERE NOT is_reseller",
+                [&now],
+            )
+            .map_err(StoreError::Query)?;
+        }
+        {
+            let mut basic = tx
+                .prepare(
+                    "INSERT INTO customers (account_number, name, reference_number, is_reseller, synced_at, run_id, action_id)
+                     VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?, ?)
+                     ON CONFLICT (account_number) DO UPDATE SET
+                         name = excluded.name,
+                         reference_number = excluded.reference_number,
+                         is_reseller = excluded.is_reseller,
+                         synced_at = excluded.synced_at,
+                         run_id = excluded.run_id,
+                         action_id = excluded.action_id,
+                         deleted_at = NULL",
+                )
+                .map_err(StoreError::Query)?;
+
+            for row in rows {
+                basic
+                    .execute(params![
+                        row.account_number,
+                        row.name,
+                        row.reference_number,
+                        row.is_reseller,
+                        now,
+                        run_id,
+                        action_id
+                    ])
+                    .map_err(StoreError::Query)?;
+                if let Some(d) = &row.details {
+                    write_details(&tx, &row.account_number, d, &now)?;
+                }
+            }
+        }
+        tx.commit().map_err(StoreError::Query)
+    }
+
+    /// Replaces an account's contacts with `rows` (from a sync run, or read back
+    /// after an action); one no longer listed stays, marked deleted.
+    pub fn replace_contacts(
+        &mut self,
+        account: &str,
+        rows: &[ContactRow],
+        lineage: Lineage,
+    ) -> Result<(), StoreError> {
+        self.replace_contacts_of(&[(account, rows)], lineage)
+    }
+
+    /// [`Store::replace_contacts`] for several accounts, all in one transaction (a
+    /// sync stores the lists that have arrived together).
+    pub fn replace_contacts_of(
+        &mut self,
+        lists: &[(&str, &[ContactRow])],
+        lineage: Lineage,
+    ) -> Result<(), StoreError> {
+        let now = utc_now_text();
+        let (run_id, action_id) = lineage.ids();
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        {
+            let mut gone = tx
+                .prepare(
+                    "UPDATE contacts SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP) WHERE account_number = ?",
+                )
+                .map_err(StoreError::Query)?;
+            let mut delete = tx
+                .prepare("DELETE FROM contacts WHERE account_number = ? AND contact_id = ?")
+                .map_err(StoreError::Query)?;
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO contacts (account_number, contact_id, name, email, phone,
+                         receives_alerts, receives_billing, receives_updates, synced_at, run_id, action_id)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?, ?)",
+                )
+                .map_err(StoreError::Query)?;
+            for (account, rows) in lists {
+                gone.execute(params![now, account])
+                    .map_err(StoreError::Query)?;
+                for c in *rows {
+                    delete
+                        .execute(params![account, c.contact_id])
+                        .map_err(StoreError::Query)?;
+                    insert
+                        .execute(params![
+                            account,
+                            c.contact_id,
+                            c.name,
+                            c.email,
+                            c.phone,
+                            c.receives_alerts,
+                            c.receives_billing,
+                            c.receives_updates,
+                            now,
+                            run_id,
+                            action_id
+                        ])
+                        .map_err(StoreError::Query)?;
+                }
+            }
+        }
+        tx.commit().map_err(StoreError::Query)
+    }
+}
