@@ -115,7 +115,7 @@ fn read_back_customer(
     action_id: i64,
 ) -> anyhow::Result<wire::Customer> {
     let customer = read_customer(ctx, id)?;
-    ctx.store()
+    ctx.store()?
         .write_mr_row(&to_row::customer(customer.clone()), action_id)?;
     Ok(customer)
 }
@@ -131,7 +131,7 @@ fn read_back_contact(
         .as_deref()
         .and_then(wire::uri_id)
         .unwrap_or(0);
-    ctx.store()
+    ctx.store()?
         .write_mr_row(&to_row::contact(contact.clone(), customer), action_id)?;
     Ok(contact)
 }
@@ -244,7 +244,8 @@ fn delete(
     let Some(applied) = ctx.perform(write, None)? else {
         return Ok(Done::DryRun(ctx.plan(write)));
     };
-    ctx.store().mark_mr_deleted(object, id, applied.action_id)?;
+    ctx.store()?
+        .mark_mr_deleted(object, id, applied.action_id)?;
     Ok(Done::Result {
         outcome: Outcome::Deleted,
         fields,
@@ -434,7 +435,7 @@ pub fn admin_create(
             "admin {id} of customer {customer} is not listed after its creation; run `tally sync mailroute`"
         );
     };
-    ctx.store()
+    ctx.store()?
         .write_mr_row(&to_row::admin(admin.clone(), customer), applied.action_id)?;
     Ok(Done::Result {
         outcome: created(&applied),

@@ -14,6 +14,7 @@ pub mod check;
 pub mod mailroute;
 pub mod rackspace;
 
+use std::cell::{RefCell, RefMut};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -21,7 +22,7 @@ use serde_json::Value;
 use crate::api::http::{Response, method_name};
 use crate::api::{ApiError, ApiErrorKind, ProviderClient, WriteRequest};
 use crate::printer::Printer;
-use crate::store::{ActionOutcome, ActionStart, Store, Unsettled};
+use crate::store::{ActionOutcome, ActionStart, Store, Unsettled, Windows};
 
 pub use crate::api::write::HIDDEN;
 
@@ -131,8 +132,10 @@ pub struct Create<'f, C> {
 /// What one command acts with.
 pub struct Context<'a, C> {
     pub client: Arc<C>,
-    /// `None` with `--dry-run`: nothing is recorded.
-    pub store: Option<&'a mut Store>,
+    /// Where actions and read-backs are recorded; `None` with `--dry-run`: nothing
+    /// is. A window is opened for each record and closed before each request
+    /// ([`Context::block`]): the file is free for readers while the provider answers.
+    pub windows: Option<RefCell<Windows<'a>>>,
     pub printer: &'a Printer,
     pub runtime: &'a tokio::runtime::Runtime,
     /// Asks the user to confirm a delete (`--yes` answers for them).
@@ -141,11 +144,14 @@ pub struct Context<'a, C> {
 
 impl<C: ProviderClient> Context<'_, C> {
     pub fn dry_run(&self) -> bool {
-        self.store.is_none()
+        self.windows.is_none()
     }
 
-    /// Runs a read (or any future) to its end.
+    /// Runs a request (or any future) to its end, the file closed meanwhile.
     pub fn block<F: Future>(&self, future: F) -> F::Output {
+        if let Some(windows) = &self.windows {
+            windows.borrow_mut().close();
+        }
         self.runtime.block_on(future)
     }
 
@@ -215,7 +221,7 @@ impl<C: ProviderClient> Context<'_, C> {
                     )
                 })?,
             };
-            self.store().set_action_result(applied.action_id, &id)?;
+            self.store()?.set_action_result(applied.action_id, &id)?;
             applied.id = Some(id);
         }
         Ok(Some(applied))
@@ -238,12 +244,12 @@ impl<C: ProviderClient> Context<'_, C> {
             base_url: crate::api::base_url::display_url(self.client.base_url()),
             is_sandbox: self.client.is_sandbox(),
         };
-        let action_id = self.store().begin_action(&start)?;
+        let action_id = self.store()?.begin_action(&start)?;
         let client = Arc::clone(&self.client);
-        let sent = self.runtime.block_on(client.send(&write.request));
+        let sent = self.block(client.send(&write.request));
         match sent {
             Ok(response) => {
-                self.store().finish_action(
+                self.store()?.finish_action(
                     action_id,
                     Some(response.status),
                     ActionOutcome::Ok,
@@ -252,7 +258,7 @@ impl<C: ProviderClient> Context<'_, C> {
                 Ok((response, action_id))
             }
             Err(err) if self.client.already_done(&write.request, &err) => {
-                self.store().finish_action(
+                self.store()?.finish_action(
                     action_id,
                     Some(404),
                     ActionOutcome::Ok,
@@ -266,7 +272,7 @@ impl<C: ProviderClient> Context<'_, C> {
             }
             Err(err) => {
                 let (outcome, status, message) = failure(&err);
-                self.store()
+                self.store()?
                     .finish_action(action_id, status, outcome, Some(&message))?;
                 if outcome == ActionOutcome::Unknown {
                     return Err(anyhow::Error::new(err).context(format!(
@@ -279,9 +285,12 @@ impl<C: ProviderClient> Context<'_, C> {
         }
     }
 
-    /// The store, to record what was read back (never with `--dry-run`).
-    pub fn store(&mut self) -> &mut Store {
-        self.store.as_deref_mut().expect("not a dry run")
+    /// The store, in a write window, to record an action or what was read back
+    /// (never with `--dry-run`).
+    pub fn store(&self) -> anyhow::Result<RefMut<'_, Store>> {
+        let mut windows = self.windows.as_ref().expect("not a dry run").borrow_mut();
+        windows.open()?;
+        Ok(RefMut::map(windows, Windows::opened_store))
     }
 
     /// Settles an earlier action whose outcome was unknown before creating the same
@@ -294,7 +303,7 @@ impl<C: ProviderClient> Context<'_, C> {
         find: Find<'_, C>,
     ) -> anyhow::Result<Option<(i64, String)>> {
         let Some(earlier) = self
-            .store()
+            .store()?
             .unsettled_action(C::PROVIDER, operation, lookup_key)?
         else {
             return Ok(None);
@@ -309,7 +318,7 @@ impl<C: ProviderClient> Context<'_, C> {
             }
         ));
         let found = find(self)?;
-        let store = self.store();
+        let mut store = self.store()?;
         match found {
             Some(id) => {
                 store.finish_action(

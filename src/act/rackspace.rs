@@ -107,7 +107,7 @@ fn read_back_customer(
 ) -> anyhow::Result<wire::Customer> {
     let customer = ctx.block(ctx.client.customer(account))?;
     let row = to_row::customer(&customer, false, true);
-    ctx.store()
+    ctx.store()?
         .upsert_customers(&[row], Lineage::Action(action_id), false)?;
     Ok(customer)
 }
@@ -125,7 +125,7 @@ fn read_back_contacts(
     } else {
         AccountNumber::parse(account)?
     };
-    ctx.store()
+    ctx.store()?
         .replace_contacts(&stored_as, &rows, Lineage::Action(action_id))?;
     Ok(contacts)
 }
@@ -310,15 +310,18 @@ fn with_toggle_window(ctx: &Context<'_>, err: anyhow::Error, account: &str) -> a
     if !throttled {
         return err;
     }
-    let last = ctx.store.as_deref().and_then(|s| {
-        s.last_applied(
-            Provider::Rackspace,
-            &["customer enable", "customer disable"],
-            account,
-        )
-        .ok()
+    let last = (!ctx.dry_run())
+        .then(|| ctx.store().ok())
         .flatten()
-    });
+        .and_then(|s| {
+            s.last_applied(
+                Provider::Rackspace,
+                &["customer enable", "customer disable"],
+                account,
+            )
+            .ok()
+            .flatten()
+        });
     let when = match last {
         Some(at) => format!(
             "try again after {} UTC (5 minutes after the last enable or disable tally sent)",
@@ -350,7 +353,7 @@ pub fn customer_delete(ctx: &mut Context<'_>, account: &str) -> anyhow::Result<D
     let Some(applied) = ctx.perform(&write, None)? else {
         return Ok(Done::DryRun(ctx.plan(&write)));
     };
-    ctx.store()
+    ctx.store()?
         .mark_customer_deleted(account.as_str(), applied.action_id)?;
     Ok(Done::Result {
         outcome: Outcome::Deleted,
@@ -397,7 +400,7 @@ pub fn login_token(
         anyhow::bail!("the login token answer has no user or token");
     };
     let created = field("dateCreated");
-    ctx.store()
+    ctx.store()?
         .set_action_result(applied.action_id, &token_user)?;
     Ok(Done::Result {
         outcome: Outcome::Created,
@@ -478,7 +481,7 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<D
             "the contact was added (action {action}) but is not in the account's contact list yet; run `tally sync rackspace` later"
         );
     };
-    ctx.store().set_action_result(action, &contact.id)?;
+    ctx.store()?.set_action_result(action, &contact.id)?;
     Ok(Done::Result {
         outcome: if applied.existed() {
             Outcome::Exists

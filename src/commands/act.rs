@@ -2,6 +2,7 @@
 //! with their client, the store (not with `--dry-run`), the delete confirmation and
 //! the printed result.
 
+use std::cell::RefCell;
 use std::io::{BufRead, IsTerminal, Write as _};
 
 use serde_json::Value;
@@ -14,7 +15,7 @@ use crate::cli::{
 };
 use crate::printer::Printer;
 use crate::settings::{MailrouteSettings, RackspaceSettings, Settings, new_contact};
-use crate::store::Access;
+use crate::store::Windows;
 use crate::{ExitStatus, UsageError};
 
 /// Attempts of one request of a write command: someone is waiting at a terminal, and
@@ -122,15 +123,26 @@ fn run<C: ProviderClient>(
     operation: impl FnOnce(&mut Context<'_, C>) -> anyhow::Result<Done>,
 ) -> anyhow::Result<ExitStatus> {
     let runtime = super::runtime()?;
-    let mut store = if args.dry_run {
+    let windows = if args.dry_run {
         None
     } else {
-        Some(db.open(Access::ReadWrite, printer)?)
+        let mut windows = Windows::new(
+            db.path(),
+            db.memory_limit.clone(),
+            db.lock_timeout,
+            "--lock-timeout",
+            |message: &str| printer.note(message),
+        );
+        // The file made ready (created, its schema brought up to date) before
+        // anything is sent; then left to readers until there is something to record.
+        windows.open()?;
+        windows.close();
+        Some(RefCell::new(windows))
     };
     let confirm = |question: &str| confirm(question, yes);
     let mut ctx = Context {
         client,
-        store: store.as_mut(),
+        windows,
         printer,
         runtime: &runtime,
         confirm: &confirm,

@@ -7,14 +7,16 @@
 //!
 //! - a reader that finds the file held joins the readers' queue (a shared lock on
 //!   `<db>.readers`) until it has opened the file;
-//! - before each window the writer lets the queue in: it waits while anyone is in
-//!   it (up to [`WINDOW_GAP`]), then opens the file, waiting while readers hold it
-//!   up to its own wait (`--write-wait` for a sync) and saying what holds it;
-//! - windows are at least [`MIN_GAP`] apart, so what arrives meanwhile is stored
-//!   together.
+//! - before each write the writer looks at the queue: while anyone is in it, the
+//!   window is closed and the queue let in (up to [`WINDOW_GAP`]); the next window
+//!   opens the file again, waiting while readers hold it up to the writer's own
+//!   wait (`--write-wait` for a sync) and saying what holds it;
+//! - a window nobody waits for stays open while writes follow one another, and is
+//!   closed once the writer has written nothing for [`LINGER`] (it is fetching);
+//! - after a window closed, what arrives waits [`MIN_GAP`] and is stored together.
 //!
-//! So a reader waits for at most the one window under way, and a writer nobody
-//! reads beside loses nothing but the opening and closing of the file.
+//! So a reader waits for at most the write under way (or [`LINGER`]), and a writer
+//! nobody reads beside pays for no opening and closing it did not need.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -25,8 +27,12 @@ use super::{Access, LockWait, MemoryLimit, Store};
 /// The most a writer waits for the readers' queue to empty before a window.
 pub const WINDOW_GAP: Duration = Duration::from_secs(2);
 
-/// The least time from the end of one write window to the start of the next.
-pub const MIN_GAP: Duration = Duration::from_millis(250);
+/// The least time from the end of one write window to the start of the next: what
+/// arrives meanwhile waits and is stored together.
+pub const MIN_GAP: Duration = Duration::from_secs(1);
+
+/// How long a window stays open with nothing written before the writer closes it.
+pub const LINGER: Duration = Duration::from_millis(200);
 
 /// The readers' queue of the database at `db`.
 fn queue_path(db: &Path) -> PathBuf {
@@ -77,6 +83,9 @@ pub struct Windows<'a> {
     /// The flag that sets `wait`, for the message of a window that waited too long.
     wait_flag: &'static str,
     notify: Box<dyn Fn(&str) + 'a>,
+    /// The open window's store.
+    store: Option<Store>,
+    last_write: Option<Instant>,
     last_closed: Option<Instant>,
     opened: u64,
 }
@@ -98,6 +107,8 @@ impl<'a> Windows<'a> {
             wait,
             wait_flag,
             notify: Box::new(notify),
+            store: None,
+            last_write: None,
             last_closed: None,
             opened: 0,
         }
@@ -107,10 +118,24 @@ impl<'a> Windows<'a> {
         &self.path
     }
 
-    /// When the next window may open: [`MIN_GAP`] after the last one closed.
+    /// When what waits may be stored: at once while a window is open, else
+    /// [`MIN_GAP`] after the last one closed.
     pub fn next_due(&self) -> Instant {
-        self.last_closed
-            .map_or_else(Instant::now, |closed| closed + MIN_GAP)
+        match (&self.store, self.last_closed) {
+            (Some(_), _) | (None, None) => Instant::now(),
+            (None, Some(closed)) => closed + MIN_GAP,
+        }
+    }
+
+    /// Whether a window is open.
+    pub fn is_open(&self) -> bool {
+        self.store.is_some()
+    }
+
+    /// When an open window has been idle for [`LINGER`]: the writer closes it then
+    /// ([`Windows::close`]), so a writer busy fetching never holds the file.
+    pub fn idle_deadline(&self) -> Instant {
+        self.last_write.unwrap_or_else(Instant::now) + LINGER
     }
 
     /// How many windows have been opened.
@@ -118,34 +143,73 @@ impl<'a> Windows<'a> {
         self.opened
     }
 
-    /// One window: opens the file read-write (creating it and bringing its schema
-    /// up to date if need be; waiting while readers hold it), runs `f`, and closes
-    /// the file, whatever `f` returned. `f` makes its own transactions: each one
-    /// whole or, after a kill, absent.
+    /// Runs `f` in a write window: the open one, unless a reader waits for it
+    /// (then it is closed, the queue let in, and a new one opened), else a new one:
+    /// the file opened read-write (created and its schema brought up to date if need
+    /// be; waiting while readers hold it). The window stays open for the writes that
+    /// follow at once; the writer closes it when it goes idle
+    /// ([`Windows::idle_deadline`]) or before a long wait ([`Windows::close`]).
+    /// `f` makes its own transactions: each one whole or, after a kill, absent.
     pub fn write<R>(
         &mut self,
         f: impl FnOnce(&mut Store) -> anyhow::Result<R>,
     ) -> anyhow::Result<R> {
-        let queue_since = Instant::now();
-        while readers_waiting(&self.path) && queue_since.elapsed() < WINDOW_GAP {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let mut store = {
-            let notify = |message: &str| (self.notify)(message);
-            let wait = LockWait {
-                timeout: self.wait,
-                flag: self.wait_flag,
-                notify: &notify,
-            };
-            Store::open_limited(&self.path, Access::ReadWrite, Some(&wait), &self.memory)?
-        };
-        self.opened += 1;
-        for note in store.notes() {
-            (self.notify)(note);
-        }
-        let result = f(&mut store);
-        drop(store);
-        self.last_closed = Some(Instant::now());
+        let result = f(self.open()?);
+        self.last_write = Some(Instant::now());
         result
+    }
+
+    /// The open window's store, a window opened for it if need be (as
+    /// [`Windows::write`] does): for a writer that records a little at a time
+    /// between requests and closes the window before each ([`Windows::close`]).
+    pub fn open(&mut self) -> anyhow::Result<&mut Store> {
+        if self.store.is_some() && readers_waiting(&self.path) {
+            self.close();
+        }
+        if self.store.is_none() {
+            let queue_since = Instant::now();
+            while readers_waiting(&self.path) && queue_since.elapsed() < WINDOW_GAP {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let store = {
+                let notify = |message: &str| (self.notify)(message);
+                let wait = LockWait {
+                    timeout: self.wait,
+                    flag: self.wait_flag,
+                    notify: &notify,
+                };
+                Store::open_limited(&self.path, Access::ReadWrite, Some(&wait), &self.memory)?
+            };
+            self.opened += 1;
+            tracing::trace!(
+                window = self.opened,
+                waited_ms = queue_since.elapsed().as_millis() as u64,
+                "write window opened"
+            );
+            for note in store.notes() {
+                (self.notify)(note);
+            }
+            self.store = Some(store);
+        }
+        Ok(self.store.as_mut().expect("opened above"))
+    }
+
+    /// The store of the window [`Windows::open`] opened; panics when none is open.
+    pub fn opened_store(&mut self) -> &mut Store {
+        self.store.as_mut().expect("a write window is open")
+    }
+
+    /// Ends the window, if one is open: the file is closed, for readers.
+    pub fn close(&mut self) {
+        if let Some(store) = self.store.take() {
+            let closing = Instant::now();
+            drop(store);
+            tracing::trace!(
+                window = self.opened,
+                closed_ms = closing.elapsed().as_millis() as u64,
+                "write window closed"
+            );
+            self.last_closed = Some(Instant::now());
+        }
     }
 }

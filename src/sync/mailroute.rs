@@ -143,6 +143,7 @@ async fn run(
     record.customers = snapshot.customers.len() as u64;
     record.contacts = snapshot.contacts.len() as u64;
     record.admins = snapshot.admins.len() as u64;
+    // The window stays open for the run's record (`super::recorded`).
     if record.meta.failures.is_empty() {
         let run_id = record.meta.run_id;
         tokio::task::block_in_place(|| {

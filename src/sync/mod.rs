@@ -22,7 +22,7 @@ pub const DEFAULT_WRITE_WAIT_SECS: u64 = 600;
 
 /// A provider tally syncs from: its checked options and what one run of it did. A
 /// new provider is a client under `api/` (an [`ProviderClient`]), a module here
-/// implementing this, options resolved in `settings.rs`, and a summary in
+/// implementing this, options resolved in `settings/providers.rs`, and what it prints in
 /// `commands/sync.rs`; the run record, the store and the command's skeleton are
 /// shared.
 pub trait Source {
@@ -76,9 +76,12 @@ pub async fn recorded<R: ProviderRun, C: ProviderClient>(
 ) -> anyhow::Result<R> {
     let started = Instant::now();
     let run_id = tokio::task::block_in_place(|| {
-        windows.write(|store| {
+        let begun = windows.write(|store| {
             Ok(store.begin_run(C::PROVIDER, client.base_url(), client.is_sandbox())?)
-        })
+        });
+        // The fetching that follows leaves the file to readers.
+        windows.close();
+        begun
     })?;
     let mut run = R::default();
     run.meta_mut().run_id = run_id;
@@ -94,7 +97,11 @@ pub async fn recorded<R: ProviderRun, C: ProviderClient>(
         run.accounts(),
         run.counts(),
     );
-    tokio::task::block_in_place(|| windows.write(|store| Ok(store.finish_run(run_id, &record)?)))?;
+    tokio::task::block_in_place(|| {
+        let finished = windows.write(|store| Ok(store.finish_run(run_id, &record)?));
+        windows.close();
+        finished
+    })?;
     result.map(|()| run)
 }
 

@@ -256,7 +256,7 @@ async fn run(
                 None => {
                     contacts = None;
                     // Stored now, so the count below is what the file holds.
-                    store_waiting(windows, record, printer, &mut waiting).await?;
+                    store_waiting(windows, record, printer, &mut waiting)?;
                     if let Some(bar) = &contacts_bar {
                         bar.finish();
                     }
@@ -279,7 +279,6 @@ async fn run(
             {
                 header_lists = None;
                 let lists = lists?;
-                wait_for_window(windows).await;
                 let (to_fetch, notes) = tokio::task::block_in_place(|| {
                     windows.write(|store| {
                         let stored = store_headers(store, record, plan, lists)?;
@@ -298,23 +297,27 @@ async fn run(
                 }
                 downloads = Some(start_downloads(client, to_fetch, plan.concurrency));
             }
-            arrived = next_ready(&mut downloads),
-                if downloads.is_some() && waiting.lines < MAX_WAITING_LINES =>
-            {
-                match arrived {
-                    Some(arrived) => {
-                        let done = arrived.len() as u64;
-                        waiting.add_downloads(arrived);
-                        match &csv_bar {
-                            Some(bar) => (0..done).for_each(|_| bar.inc()),
-                            None => downloaded_before_bar += done,
-                        }
+            arrived = next_ready(&mut downloads), if downloads.is_some() => match arrived {
+                Some(arrived) => {
+                    let done = arrived.len() as u64;
+                    waiting.downloads.extend(arrived);
+                    match &csv_bar {
+                        Some(bar) => (0..done).for_each(|_| bar.inc()),
+                        None => downloaded_before_bar += done,
                     }
-                    None => downloads = None,
                 }
+                None => downloads = None,
+            },
+            // A window nobody has written to for a moment is closed: readers get in
+            // while the sync fetches.
+            () = tokio::time::sleep_until(windows.idle_deadline().into()),
+                if windows.is_open()
+                    && (contacts.is_some() || header_lists.is_some() || downloads.is_some()) =>
+            {
+                tokio::task::block_in_place(|| windows.close());
             }
             () = tokio::time::sleep_until(windows.next_due().into()), if !waiting.is_empty() => {
-                store_waiting(windows, record, printer, &mut waiting).await?;
+                store_waiting(windows, record, printer, &mut waiting)?;
             }
             else => break,
         }
@@ -322,9 +325,12 @@ async fn run(
     if let Some(bar) = &csv_bar {
         bar.finish();
     }
-    store_waiting(windows, record, printer, &mut waiting).await?;
-    record.stored =
-        tokio::task::block_in_place(|| windows.write(|store| Ok(store.csv_counts(&accounts)?)))?;
+    // The last window stays open for the run's record (`super::recorded`).
+    tokio::task::block_in_place(|| {
+        store_waiting(windows, record, printer, &mut waiting)?;
+        record.stored = windows.write(|store| Ok(store.csv_counts(&accounts)?))?;
+        anyhow::Ok(())
+    })?;
     Ok(())
 }
 
@@ -355,44 +361,35 @@ fn chosen_accounts(
     accounts
 }
 
-/// Past this many lines waiting for the next write window, no more downloads are
-/// taken until it has been: what waits stays bounded in memory (about 50 MB), and a
-/// window stays short (DuckDB stores about 250,000 lines a second with their
+/// The most line items downloaded and not yet stored: a download that would pass it
+/// waits (holding its own lines) until a write window has stored enough. What waits
+/// stays bounded in memory (about 40 MB, plus one invoice per request in flight),
+/// and a window stays short (DuckDB stores about 250,000 lines a second with their
 /// summaries).
 const MAX_WAITING_LINES: usize = 200_000;
+
+/// Downloads finished and not yet taken by the sync's loop: small (their lines are
+/// bounded by [`MAX_WAITING_LINES`]), and enough that the downloads go on while a
+/// write window holds the loop.
+const ARRIVALS_WAITING: usize = 1024;
 
 /// What has arrived and waits for the next write window.
 #[derive(Default)]
 struct Waiting {
     contacts: Vec<(AccountNumber, Result<Vec<wire::Contact>, ApiError>)>,
     downloads: Vec<Arrival>,
-    /// Line items among `downloads`.
-    lines: usize,
 }
 
 impl Waiting {
-    fn add_downloads(&mut self, arrived: Vec<Arrival>) {
-        for arrival in &arrived {
-            if let Ok((_, Ok(Downloaded::Lines { items, .. }))) = arrival {
-                self.lines += items.len();
-            }
-        }
-        self.downloads.extend(arrived);
-    }
-
     fn is_empty(&self) -> bool {
         self.contacts.is_empty() && self.downloads.is_empty()
     }
 }
 
-/// Until the next write window may open ([`crate::store::WINDOW_GAP`] after the last).
-async fn wait_for_window(windows: &Windows<'_>) {
-    tokio::time::sleep_until(windows.next_due().into()).await;
-}
-
-/// Stores what waits (when there is any) in the next write window: the contact
-/// lists in one transaction, the invoices in another, and the run's progress.
-async fn store_waiting(
+/// Stores what waits (when there is any) in a write window now: the contact lists
+/// in one transaction, the invoices in another, and the run's progress. The loop
+/// calls it when a window is due (`Windows::next_due`), and at the end.
+fn store_waiting(
     windows: &mut Windows<'_>,
     record: &mut RackspaceRun,
     printer: &Printer,
@@ -401,10 +398,8 @@ async fn store_waiting(
     if waiting.is_empty() {
         return Ok(());
     }
-    wait_for_window(windows).await;
     let contacts = std::mem::take(&mut waiting.contacts);
     let downloads = std::mem::take(&mut waiting.downloads);
-    waiting.lines = 0;
     tokio::task::block_in_place(|| {
         windows.write(|store| {
             if !contacts.is_empty() {
@@ -490,21 +485,30 @@ fn start_downloads(
     concurrency: usize,
 ) -> tokio::sync::mpsc::Receiver<Arrival> {
     let shared = Arc::clone(client);
+    let budget = Arc::new(tokio::sync::Semaphore::new(MAX_WAITING_LINES));
     in_background(
         to_fetch.into_iter().map(move |key| {
             let client = Arc::clone(&shared);
+            let budget = Arc::clone(&budget);
             let span =
                 tracing::debug_span!("invoice", id = %key.invoice_id, account = %key.account);
             tokio::spawn(tracing::Instrument::instrument(
                 async move {
                     let result = download(&client, &key).await;
-                    (key, result)
+                    let held = match &result {
+                        Ok(Downloaded::Lines { items, .. }) => {
+                            let lines = items.len().clamp(1, MAX_WAITING_LINES) as u32;
+                            budget.acquire_many_owned(lines).await.ok()
+                        }
+                        _ => None,
+                    };
+                    (key, result, held)
                 },
                 span,
             ))
         }),
         concurrency,
-        concurrency,
+        ARRIVALS_WAITING,
     )
 }
 
@@ -519,8 +523,11 @@ fn store_downloads(
     let done = arrived.len() as u64;
     let mut writes: Vec<InvoiceWrite> = Vec::new();
     let mut written: Vec<(String, u64, Decimal)> = Vec::new();
+    // Each download's share of the waiting lines, given back once they are stored.
+    let mut held = Vec::new();
     for joined in arrived {
-        let (key, result) = joined?;
+        let (key, result, share) = joined?;
+        held.extend(share);
         let what = || format!("invoice {}/{}", key.account, key.invoice_id);
         match result {
             Ok(Downloaded::Lines { csv, items }) => {
@@ -550,6 +557,7 @@ fn store_downloads(
     }
     let refs: Vec<&InvoiceWrite> = writes.iter().collect();
     store.write_invoices(&refs)?;
+    drop(held);
     for (what, lines, sum) in written {
         printer.info(&format!("{what}: {lines} lines"));
         record.counts.csv_downloaded += 1;
@@ -640,9 +648,16 @@ struct Fetch {
     invoice_id: InvoiceId,
 }
 
-/// A download task's end: its invoice and what came of it (a task that panicked: the
-/// join error).
-type Arrival = Result<(Fetch, Result<Downloaded, DownloadError>), tokio::task::JoinError>;
+/// A download task's end: its invoice, what came of it and its lines' share of
+/// [`MAX_WAITING_LINES`] (a task that panicked: the join error).
+type Arrival = Result<
+    (
+        Fetch,
+        Result<Downloaded, DownloadError>,
+        Option<tokio::sync::OwnedSemaphorePermit>,
+    ),
+    tokio::task::JoinError,
+>;
 
 enum Downloaded {
     Lines {

@@ -16,6 +16,7 @@ mod mailroute;
 mod pack;
 mod report;
 mod shapes;
+mod sharing;
 mod sql;
 mod summaries;
 mod sync;
