@@ -5,7 +5,7 @@
 pub mod rackspace {
     use crate::api::rackspace::wire;
     use crate::ids::AccountNumber;
-    use crate::store::{ContactRow, CustomerDetails, CustomerRow, InvoiceHeader};
+    use crate::store::{ContactRow, CustomerRow, InvoiceHeader};
 
     /// A customer as stored; `with_details`: the address block was read (a list
     /// has none).
@@ -15,16 +15,7 @@ pub mod rackspace {
             name: c.name.clone(),
             reference_number: c.reference_number.clone(),
             is_reseller,
-            details: with_details.then(|| CustomerDetails {
-                address_line1: c.address_line1.clone(),
-                address_line2: c.address_line2.clone(),
-                city: c.city.clone(),
-                state: c.state.clone(),
-                zip: c.zip.clone(),
-                country: c.country.clone(),
-                phone: c.phone.clone(),
-                email: c.email.clone(),
-            }),
+            details: with_details.then(|| c.address.clone()),
         }
     }
 

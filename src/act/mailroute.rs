@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use serde_json::Value;
 
 use super::check;
-use super::{Create, Done, Outcome, Write, text};
+use super::{Done, Outcome, Write, text};
 use crate::UsageError;
 use crate::api::ProviderClient;
 use crate::api::mailroute::{Client, ContactBody, contact_path, customer_path, customer_uri, wire};
@@ -192,13 +192,9 @@ pub fn customer_create(ctx: &mut Context<'_>, name: &str, reseller: i64) -> anyh
             .find(|c| c.name == name)
             .map(|c| c.id.to_string()))
     };
-    let create = Create {
-        key: key.clone(),
-        find: &find,
-        from_answer: Some(created_id),
-    };
-    let Some(applied) = ctx.perform(&write, Some(&create))? else {
-        return Ok(Done::DryRun(ctx.plan(&write)));
+    let applied = match ctx.create(&write, &key, &find, Some(created_id))? {
+        Ok(applied) => applied,
+        Err(plan) => return Ok(plan),
     };
     let customer = read_back_customer(ctx, new_id(&applied)?, applied.action_id)?;
     Ok(Done::Result {
@@ -321,13 +317,9 @@ pub fn contact_create(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Resul
             .max()
             .map(|id| id.to_string()))
     };
-    let create = Create {
-        key: key.clone(),
-        find: &find,
-        from_answer: Some(created_id),
-    };
-    let Some(applied) = ctx.perform(&write, Some(&create))? else {
-        return Ok(Done::DryRun(ctx.plan(&write)));
+    let applied = match ctx.create(&write, &key, &find, Some(created_id))? {
+        Ok(applied) => applied,
+        Err(plan) => return Ok(plan),
     };
     let contact = read_back_contact(ctx, new_id(&applied)?, applied.action_id)?;
     Ok(Done::Result {
@@ -421,13 +413,9 @@ pub fn admin_create(
             .find(|a| a.username.eq_ignore_ascii_case(email))
             .map(|a| a.id.to_string()))
     };
-    let create = Create {
-        key: key.clone(),
-        find: &find,
-        from_answer: Some(created_id),
-    };
-    let Some(applied) = ctx.perform(&write, Some(&create))? else {
-        return Ok(Done::DryRun(ctx.plan(&write)));
+    let applied = match ctx.create(&write, &key, &find, Some(created_id))? {
+        Ok(applied) => applied,
+        Err(plan) => return Ok(plan),
     };
     let id = new_id(&applied)?;
     let Some(admin) = admins(ctx, customer)?.into_iter().find(|a| a.id == id) else {

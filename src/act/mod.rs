@@ -168,6 +168,26 @@ impl<C: ProviderClient> Context<'_, C> {
         }
     }
 
+    /// [`Context::perform`] of a create whose object `find` looks up by `key`:
+    /// what was applied, or (with `--dry-run`) the plan to show.
+    pub fn create(
+        &mut self,
+        write: &Write,
+        key: &str,
+        find: Find<'_, C>,
+        from_answer: Option<fn(&Response) -> Option<String>>,
+    ) -> anyhow::Result<Result<Applied, Done>> {
+        let create = Create {
+            key: key.to_owned(),
+            find,
+            from_answer,
+        };
+        Ok(match self.perform(write, Some(&create))? {
+            Some(applied) => Ok(applied),
+            None => Err(Done::DryRun(self.plan(write))),
+        })
+    }
+
     /// The write skeleton every operation runs: `None` with `--dry-run` (the
     /// caller shows [`Context::plan`]); else, for a create, an earlier action of
     /// unknown outcome settled by a lookup (the object found: nothing is sent); a

@@ -75,14 +75,14 @@ fn customer_fields(c: &wire::Customer) -> Vec<(&'static str, Value)> {
         ("account", Value::from(c.account_number.as_str())),
         ("name", text(&c.name)),
         ("reference_number", text(&c.reference_number)),
-        ("address_line1", text(&c.address_line1)),
-        ("address_line2", text(&c.address_line2)),
-        ("city", text(&c.city)),
-        ("state", text(&c.state)),
-        ("zip", text(&c.zip)),
-        ("country", text(&c.country)),
-        ("phone", text(&c.phone)),
-        ("email", text(&c.email)),
+        ("address_line1", text(&c.address.address_line1)),
+        ("address_line2", text(&c.address.address_line2)),
+        ("city", text(&c.address.city)),
+        ("state", text(&c.address.state)),
+        ("zip", text(&c.address.zip)),
+        ("country", text(&c.address.country)),
+        ("phone", text(&c.address.phone)),
+        ("email", text(&c.address.email)),
     ]
 }
 
@@ -466,13 +466,9 @@ pub fn contact_add(ctx: &mut Context<'_>, args: &NewContact) -> anyhow::Result<D
         Ok(newest_with_email(&contacts(ctx, &account)?, &email).map(|k| k.id.clone()))
     };
     // The id is learnt from the contact list read back.
-    let create = Create {
-        key: key.clone(),
-        find: &find,
-        from_answer: None,
-    };
-    let Some(applied) = ctx.perform(&write, Some(&create))? else {
-        return Ok(Done::DryRun(ctx.plan(&write)));
+    let applied = match ctx.create(&write, &key, &find, None)? {
+        Ok(applied) => applied,
+        Err(plan) => return Ok(plan),
     };
     let action = applied.action_id;
     let contacts = read_back_contacts(ctx, &account, action)?;

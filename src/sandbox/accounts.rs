@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use super::world::World;
+use crate::api::rackspace::wire::Address;
 use crate::ids::is_email;
 
 /// Contacts an account may have ("Contact/Administrator limit reached.").
@@ -45,14 +46,7 @@ pub struct RsCustomer {
     pub account_number: String,
     pub name: String,
     pub reference_number: Option<String>,
-    pub address_line1: Option<String>,
-    pub address_line2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    pub country: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    pub address: Address,
     pub enabled: bool,
     pub contacts: Vec<RsContact>,
     /// Admin user names (a non-virtual login token needs one of them).
@@ -138,14 +132,16 @@ impl RsAccounts {
                     account_number: c.account_number.clone(),
                     name: c.name.clone(),
                     reference_number: c.reference_number.clone(),
-                    address_line1: Some(format!("{} Main Street", 100 + i)),
-                    address_line2: (i % 3 == 0).then(|| format!("Suite {}", 200 + i)),
-                    city: Some(city.into()),
-                    state: Some(state.into()),
-                    zip: Some(zip.into()),
-                    country: Some("US".into()),
-                    phone: Some(format!("1-555-555-{:04}", 1000 + i)),
-                    email: Some(format!("office@{}", c.domain)),
+                    address: Address {
+                        address_line1: Some(format!("{} Main Street", 100 + i)),
+                        address_line2: (i % 3 == 0).then(|| format!("Suite {}", 200 + i)),
+                        city: Some(city.into()),
+                        state: Some(state.into()),
+                        zip: Some(zip.into()),
+                        country: Some("US".into()),
+                        phone: Some(format!("1-555-555-{:04}", 1000 + i)),
+                        email: Some(format!("office@{}", c.domain)),
+                    },
                     enabled: true,
                     contacts: c
                         .contacts
@@ -169,13 +165,16 @@ impl RsAccounts {
         let reseller = RsCustomer {
             account_number: world.reseller_account.clone(),
             name: "Sandbox Reseller".into(),
-            address_line1: Some("1 Reseller Way".into()),
-            city: Some("San Antonio".into()),
-            state: Some("TX".into()),
-            zip: Some("78218".into()),
-            country: Some("US".into()),
-            phone: Some("1-555-555-0100".into()),
-            email: Some("billing@reseller.example".into()),
+            address: Address {
+                address_line1: Some("1 Reseller Way".into()),
+                city: Some("San Antonio".into()),
+                state: Some("TX".into()),
+                zip: Some("78218".into()),
+                country: Some("US".into()),
+                phone: Some("1-555-555-0100".into()),
+                email: Some("billing@reseller.example".into()),
+                ..Address::default()
+            },
             enabled: true,
             contacts: vec![RsContact {
                 id: "1".into(),
@@ -503,14 +502,9 @@ fn apply_customer_fields(c: &mut RsCustomer, body: &Map<String, Value>) {
         }
     };
     set(&mut c.reference_number, "referenceNumber");
-    set(&mut c.address_line1, "addressLine1");
-    set(&mut c.address_line2, "addressLine2");
-    set(&mut c.city, "city");
-    set(&mut c.state, "state");
-    set(&mut c.zip, "zip");
-    set(&mut c.country, "country");
-    set(&mut c.phone, "phone");
-    set(&mut c.email, "email");
+    for (name, slot) in c.address.by_api_name_mut() {
+        set(slot, name);
+    }
 }
 
 /// A contact from a POST or PUT body: every field, checked as the provider does.
@@ -567,19 +561,15 @@ pub fn contact_json(account: &str, k: &RsContact) -> Value {
 
 /// A customer as show sends it.
 pub fn customer_json(c: &RsCustomer) -> Value {
-    json!({
+    let mut customer = json!({
         "name": c.name,
         "accountNumber": c.account_number,
         "referenceNumber": c.reference_number,
-        "addressLine1": c.address_line1,
-        "addressLine2": c.address_line2,
-        "city": c.city,
-        "state": c.state,
-        "zip": c.zip,
-        "country": c.country,
-        "phone": c.phone,
-        "email": c.email,
-    })
+    });
+    for (name, value) in c.address.by_api_name() {
+        customer[name] = json!(value);
+    }
+    customer
 }
 
 #[cfg(test)]

@@ -9,14 +9,16 @@ impl From<&crate::cli::CustomerFields> for crate::act::rackspace::CustomerFields
         Self {
             name: f.name.clone(),
             reference_number: f.reference_number.clone(),
-            address_line1: f.address_line1.clone(),
-            address_line2: f.address_line2.clone(),
-            city: f.city.clone(),
-            state: f.state.clone(),
-            zip: f.zip.clone(),
-            country: f.country.clone(),
-            phone: f.phone.clone(),
-            email: f.email.clone(),
+            address: crate::api::rackspace::wire::Address {
+                address_line1: f.address_line1.clone(),
+                address_line2: f.address_line2.clone(),
+                city: f.city.clone(),
+                state: f.state.clone(),
+                zip: f.zip.clone(),
+                country: f.country.clone(),
+                phone: f.phone.clone(),
+                email: f.email.clone(),
+            },
         }
     }
 }

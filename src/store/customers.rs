@@ -20,17 +20,8 @@ pub struct CustomerRow {
     pub details: Option<CustomerDetails>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CustomerDetails {
-    pub address_line1: Option<String>,
-    pub address_line2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    pub country: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-}
+/// A customer's address block (Rackspace's own shape).
+pub type CustomerDetails = crate::api::rackspace::wire::Address;
 
 /// A contact, without its security question and answer (there is nowhere to put them).
 #[derive(Debug, Clone, PartialEq, Eq)]

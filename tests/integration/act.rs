@@ -109,7 +109,7 @@ fn rackspace_customers_with_their_documented_errors() {
     let now = sb.sandbox().rackspace();
     let made = now.account(&account).unwrap();
     assert_eq!(
-        (made.name.as_str(), made.city.as_deref()),
+        (made.name.as_str(), made.address.city.as_deref()),
         ("Acme Plumbing Co", Some("Austin"))
     );
     assert_eq!(

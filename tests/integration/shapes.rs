@@ -76,7 +76,7 @@ fn rackspace_v1_writes_are_form_fields_and_v2_contacts_json() {
         .into_iter()
         .find(|c| c.name == "Acme & Söhne")
         .expect("added");
-    assert_eq!(created.city.as_deref(), Some("Zürich"));
+    assert_eq!(created.address.city.as_deref(), Some("Zürich"));
     assert_eq!(
         w.query("SELECT request FROM actions"),
         "request\ncity=Z%C3%BCrich&name=Acme+%26+S%C3%B6hne&referenceNumber=PO-1\n"

@@ -103,6 +103,15 @@ pub struct Customer {
         deserialize_with = "optional_text"
     )]
     pub reference_number: Option<String>,
+    /// Only as show returns it (the index has none).
+    #[serde(flatten)]
+    pub address: Address,
+}
+
+/// A customer's address block, as Rackspace keeps it: one definition for the wire,
+/// the write bodies, the store (`store::CustomerDetails`) and the sandbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Address {
     #[serde(rename = "addressline1", default, deserialize_with = "optional_text")]
     pub address_line1: Option<String>,
     #[serde(rename = "addressline2", default, deserialize_with = "optional_text")]
@@ -119,6 +128,51 @@ pub struct Customer {
     pub phone: Option<String>,
     #[serde(default, deserialize_with = "optional_text")]
     pub email: Option<String>,
+}
+
+impl Address {
+    /// Each field by its name in the API's write bodies, in the API's order.
+    pub fn by_api_name(&self) -> [(&'static str, &Option<String>); 8] {
+        [
+            ("addressLine1", &self.address_line1),
+            ("addressLine2", &self.address_line2),
+            ("city", &self.city),
+            ("state", &self.state),
+            ("zip", &self.zip),
+            ("country", &self.country),
+            ("phone", &self.phone),
+            ("email", &self.email),
+        ]
+    }
+
+    /// [`Address::by_api_name`], each field to set.
+    pub fn by_api_name_mut(&mut self) -> [(&'static str, &mut Option<String>); 8] {
+        [
+            ("addressLine1", &mut self.address_line1),
+            ("addressLine2", &mut self.address_line2),
+            ("city", &mut self.city),
+            ("state", &mut self.state),
+            ("zip", &mut self.zip),
+            ("country", &mut self.country),
+            ("phone", &mut self.phone),
+            ("email", &mut self.email),
+        ]
+    }
+
+    /// The fields given here, the rest from `fallback`.
+    pub fn or(&self, fallback: &Address) -> Address {
+        let mut merged = self.clone();
+        for ((_, slot), (_, other)) in merged
+            .by_api_name_mut()
+            .into_iter()
+            .zip(fallback.by_api_name())
+        {
+            if slot.is_none() {
+                slot.clone_from(other);
+            }
+        }
+        merged
+    }
 }
 
 /// A v2 list: `{Size, Offset, Total, Items: [...]}`.
@@ -316,8 +370,8 @@ mod tests {
         assert_eq!(list.customers[1].reference_number.as_deref(), Some("23"));
         let show = br#"{ "name":"API Customer 17", "accountNumber":"460182", "referenceNumber":"49", "addressLine1":"555 Address", "addressLine2":"Suite 555", "city":"Austin", "state":"Texas", "zip":"78703", "country":"USA", "phone":"1-555-555-5555", "email":"user@example.com" }"#;
         let c: Customer = parse(show).unwrap();
-        assert_eq!(c.city.as_deref(), Some("Austin"));
-        assert_eq!(c.address_line2.as_deref(), Some("Suite 555"));
+        assert_eq!(c.address.city.as_deref(), Some("Austin"));
+        assert_eq!(c.address.address_line2.as_deref(), Some("Suite 555"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::client::{Client, segment};
+use super::wire::Address;
 use crate::api::secret::Secret;
 use crate::api::write::{Encoding, WriteRequest};
 
@@ -15,47 +16,27 @@ use crate::api::write::{Encoding, WriteRequest};
 pub struct CustomerBody {
     pub name: Option<String>,
     pub reference_number: Option<String>,
-    pub address_line1: Option<String>,
-    pub address_line2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    pub country: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    pub address: Address,
 }
 
 impl CustomerBody {
     /// Each field by its API name, in the API's order.
-    pub fn by_api_name(&self) -> [(&'static str, &Option<String>); 10] {
-        [
+    pub fn by_api_name(&self) -> Vec<(&'static str, &Option<String>)> {
+        let mut fields = vec![
             ("name", &self.name),
             ("referenceNumber", &self.reference_number),
-            ("addressLine1", &self.address_line1),
-            ("addressLine2", &self.address_line2),
-            ("city", &self.city),
-            ("state", &self.state),
-            ("zip", &self.zip),
-            ("country", &self.country),
-            ("phone", &self.phone),
-            ("email", &self.email),
-        ]
+        ];
+        fields.extend(self.address.by_api_name());
+        fields
     }
 
     /// Fields given here, the rest from `fallback`.
     pub fn or(&self, fallback: &CustomerBody) -> CustomerBody {
-        let pick = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
         CustomerBody {
-            name: pick(&self.name, &fallback.name),
-            reference_number: pick(&self.reference_number, &fallback.reference_number),
-            address_line1: pick(&self.address_line1, &fallback.address_line1),
-            address_line2: pick(&self.address_line2, &fallback.address_line2),
-            city: pick(&self.city, &fallback.city),
-            state: pick(&self.state, &fallback.state),
-            zip: pick(&self.zip, &fallback.zip),
-            country: pick(&self.country, &fallback.country),
-            phone: pick(&self.phone, &fallback.phone),
-            email: pick(&self.email, &fallback.email),
+            name: self.name.clone().or_else(|| fallback.name.clone()),
+            reference_number: (self.reference_number.clone())
+                .or_else(|| fallback.reference_number.clone()),
+            address: self.address.or(&fallback.address),
         }
     }
 
@@ -80,14 +61,7 @@ impl From<&super::wire::Customer> for CustomerBody {
         CustomerBody {
             name: c.name.clone(),
             reference_number: c.reference_number.clone(),
-            address_line1: c.address_line1.clone(),
-            address_line2: c.address_line2.clone(),
-            city: c.city.clone(),
-            state: c.state.clone(),
-            zip: c.zip.clone(),
-            country: c.country.clone(),
-            phone: c.phone.clone(),
-            email: c.email.clone(),
+            address: c.address.clone(),
         }
     }
 }
