@@ -10,8 +10,8 @@ now_utc AS (SELECT now()::TIMESTAMP AS t),  -- UTC, as every stored time
 runs AS (
     SELECT s.* REPLACE (
                CASE WHEN s.outcome = 'running'
-                         AND NOT (s.pid::VARCHAR IS NOT DISTINCT FROM l.pid
-                                  AND s.last_write_at >= n.t - INTERVAL 1 HOUR)
+                         AND NOT coalesce(s.pid::VARCHAR = l.pid
+                                          AND s.last_write_at >= n.t - INTERVAL 1 HOUR, false)
                     THEN 'interrupted' ELSE s.outcome END AS outcome),
            row_number() OVER (PARTITION BY s.provider ORDER BY s.run_id DESC) AS nth
       FROM sync_runs s, status_syncing l, now_utc n

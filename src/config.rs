@@ -88,6 +88,15 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
+impl Config {
+    /// The file the settings came from, as messages name it.
+    pub fn file_name(&self) -> String {
+        self.source
+            .as_ref()
+            .map_or_else(|| "tally.toml".to_owned(), |p| p.display().to_string())
+    }
+}
+
 /// A TOML error as "FILE: line L, column C, key K: what was wrong", without the
 /// file's text: the line may hold a secret, so no part of any value is shown.
 fn parse_error(path: &Path, text: &str, error: &toml::de::Error) -> String {

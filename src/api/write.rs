@@ -126,8 +126,10 @@ pub trait ProviderClient: Send + Sync + 'static {
     /// The base URL is the sandbox's (plain http on loopback).
     fn is_sandbox(&self) -> bool;
     fn stats(&self) -> TransportStats;
-    /// The whole URL of a path relative to the base URL.
-    fn url(&self, path: &str) -> String;
+    /// The whole URL of a path relative to the base URL (`customer/157/`).
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
     /// Sends a write; any answer but 2xx is an error with the server's own message.
     fn send(&self, write: &WriteRequest) -> impl Future<Output = Result<Response, ApiError>>;
     /// A refusal that means the write's end is already reached (MailRoute answers

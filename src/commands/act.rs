@@ -15,7 +15,6 @@ use crate::cli::{
 };
 use crate::printer::Printer;
 use crate::settings::{MailrouteSettings, RackspaceSettings, Settings, new_contact};
-use crate::store::Windows;
 use crate::{ExitStatus, UsageError};
 
 /// Attempts of one request of a write command: someone is waiting at a terminal, and
@@ -126,13 +125,7 @@ fn run<C: ProviderClient>(
     let windows = if args.dry_run {
         None
     } else {
-        let mut windows = Windows::new(
-            db.path(),
-            db.memory_limit.clone(),
-            db.lock_timeout,
-            "--lock-timeout",
-            |message: &str| printer.note(message),
-        );
+        let mut windows = db.windows(db.lock_timeout, "--lock-timeout", printer);
         // The file made ready (created, its schema brought up to date) before
         // anything is sent; then left to readers until there is something to record.
         windows.open()?;

@@ -17,7 +17,7 @@ use crate::render::table::Table;
 use crate::report;
 use crate::sandbox::{SandboxOptions, WorldOptions, start};
 use crate::settings::Settings;
-use crate::store::{Access, Store, SyncLock, Windows};
+use crate::store::{Access, Store};
 use crate::sync::rackspace::{Plan, sync};
 
 /// The demo's client rate: the sandbox has no limit here, the demo should be quick.
@@ -32,8 +32,7 @@ pub fn run(args: &DemoArgs, settings: &Settings, printer: &Printer) -> anyhow::R
     if !settings.db_named {
         db.path = std::path::PathBuf::from(DEMO_DB);
     }
-    let note = |message: &str| printer.note(message);
-    let _one_sync = SyncLock::acquire(db.path(), db.lock_timeout, &note)?;
+    let _one_sync = db.sync_lock(printer)?;
     if let Some(why) = db.open(Access::ReadWrite, printer)?.real_data()? {
         anyhow::bail!(
             "{} holds real data ({why}); the demo writes sandbox data only into a database of its own: run `tally demo` without --db (it uses {DEMO_DB}), or name a new file with --db",
@@ -41,13 +40,7 @@ pub fn run(args: &DemoArgs, settings: &Settings, printer: &Printer) -> anyhow::R
         );
     }
     // Synced in write windows as `tally sync` is: the file can be read meanwhile.
-    let mut windows = Windows::new(
-        db.path(),
-        db.memory_limit.clone(),
-        db.lock_timeout,
-        "--lock-timeout",
-        note,
-    );
+    let mut windows = db.windows(db.lock_timeout, "--lock-timeout", printer);
     let runtime = runtime()?;
     let (run, mr_run) = runtime.block_on(async {
         let options = SandboxOptions {

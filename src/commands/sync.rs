@@ -11,7 +11,7 @@ use crate::settings::{
     API_KEY_ENV, LOGIN_ENV, MailrouteSettings, RackspaceSettings, SECRET_KEY_ENV, Settings,
     USER_KEY_ENV, mailroute_keys, rackspace_keys,
 };
-use crate::store::{SyncLock, Windows};
+use crate::store::Windows;
 use crate::sync::mailroute::{Mailroute, MailrouteRun};
 use crate::sync::rackspace::{Rackspace, RackspaceRun};
 use crate::sync::{Failure, ProviderRun, Source};
@@ -44,14 +44,11 @@ pub fn run(args: &SyncArgs, settings: &Settings, printer: &Printer) -> anyhow::R
         }
     };
     let db = &settings.db;
-    let note = |message: &str| printer.note(message);
-    let _one_sync = SyncLock::acquire(db.path(), db.lock_timeout, &note)?;
-    let mut windows = Windows::new(
-        db.path(),
-        db.memory_limit.clone(),
+    let _one_sync = db.sync_lock(printer)?;
+    let mut windows = db.windows(
         Duration::from_secs(args.write_wait),
         "--write-wait",
-        note,
+        printer,
     );
     let mut status = ExitStatus::Success;
     if let Some(options) = &rackspace {

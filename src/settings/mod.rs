@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::export::focus::Currency;
 use crate::month::Month;
 use crate::printer::Printer;
-use crate::store::{Access, LockWait, MemoryLimit, Store};
+use crate::store::{Access, LockWait, MemoryLimit, Store, SyncLock, Windows};
 
 pub const USER_KEY_ENV: &str = "TALLY_RACKSPACE_USER_KEY";
 pub const SECRET_KEY_ENV: &str = "TALLY_RACKSPACE_SECRET_KEY";
@@ -106,12 +106,10 @@ impl Settings {
         }
         match &self.config.billing.currency {
             Some(code) => code.parse().map_err(|e| {
-                let file = self
-                    .config
-                    .source
-                    .as_ref()
-                    .map_or_else(|| "tally.toml".to_owned(), |p| p.display().to_string());
-                UsageError(format!("{file}: [billing] currency: {e}"))
+                UsageError(format!(
+                    "{}: [billing] currency: {e}",
+                    self.config.file_name()
+                ))
             }),
             None => Ok(Currency::default()),
         }
@@ -140,16 +138,40 @@ impl Db {
     /// invoices).
     pub fn open(&self, access: Access, printer: &Printer) -> anyhow::Result<Store> {
         let notify = |message: &str| printer.note(message);
-        let wait = LockWait {
-            timeout: self.lock_timeout,
-            flag: "--lock-timeout",
-            notify: &notify,
-        };
+        let wait = self.lock_wait(&notify);
         let store = Store::open_limited(&self.path, access, Some(&wait), &self.memory_limit)?;
         for note in store.notes() {
             printer.note(note);
         }
         Ok(store)
+    }
+
+    /// The database's sync lock (one sync at a time), waiting for another sync as
+    /// for the file itself.
+    pub fn sync_lock(&self, printer: &Printer) -> anyhow::Result<SyncLock> {
+        let notify = |message: &str| printer.note(message);
+        Ok(SyncLock::acquire(&self.path, &self.lock_wait(&notify))?)
+    }
+
+    /// Write windows on the file, each waiting up to `wait` (set by `flag`) while
+    /// readers hold it, and saying so on stderr.
+    pub fn windows<'a>(
+        &self,
+        wait: Duration,
+        flag: &'static str,
+        printer: &'a Printer,
+    ) -> Windows<'a> {
+        let notify = |message: &str| printer.note(message);
+        Windows::new(&self.path, self.memory_limit.clone(), wait, flag, notify)
+    }
+
+    /// `--lock-timeout`'s wait, telling `notify` what holds the file.
+    fn lock_wait<'a>(&self, notify: &'a dyn Fn(&str)) -> LockWait<'a> {
+        LockWait {
+            timeout: self.lock_timeout,
+            flag: "--lock-timeout",
+            notify,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -159,7 +181,7 @@ impl Db {
     /// Refuses `out` as a file to write when it is the database file or its WAL:
     /// an output path must never overwrite the data.
     pub fn refuse_as_output(&self, out: &Path, flag: &str) -> Result<(), UsageError> {
-        let wal = PathBuf::from(format!("{}.wal", self.path.display()));
+        let wal = crate::store::beside(&self.path, ".wal");
         let target = canonical(out);
         for own in [&self.path, &wal] {
             if target == canonical(own) {

@@ -98,13 +98,8 @@ fn base_url(
 ) -> Result<BaseUrl, UsageError> {
     match (flag, from_config) {
         (Some(url), _) => BaseUrl::parse(url).map_err(|e| UsageError(format!("--base-url: {e}"))),
-        (None, Some(url)) => BaseUrl::parse(url).map_err(|e| {
-            let file = config
-                .source
-                .as_ref()
-                .map_or("the config file".to_owned(), |p| p.display().to_string());
-            UsageError(format!("{file}: base_url: {e}"))
-        }),
+        (None, Some(url)) => BaseUrl::parse(url)
+            .map_err(|e| UsageError(format!("{}: base_url: {e}", config.file_name()))),
         (None, None) => BaseUrl::parse(default).map_err(|e| UsageError(e.to_string())),
     }
 }

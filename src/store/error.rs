@@ -49,15 +49,20 @@ pub enum StoreError {
         path: PathBuf,
         error: std::io::Error,
     },
-    /// Another process held the file for longer than the lock timeout.
+    /// Another process held the file for longer than the wait `flag` sets.
     #[error(
-        "database {path} is in use by {holder}; gave up after waiting {waited_secs} s (--lock-timeout)"
+        "database {path} is in use by {holder}; gave up after waiting {waited_secs} s ({flag})"
     )]
     Locked {
         path: PathBuf,
         holder: String,
         waited_secs: u64,
+        flag: &'static str,
     },
+    /// A value in the file that tally checks where it comes in, and that is not
+    /// what it checks for (a file edited by hand).
+    #[error("the database holds {0}")]
+    Corrupt(String),
     #[error("query failed: {}", duckdb_message(.0))]
     Query(duckdb::Error),
 }

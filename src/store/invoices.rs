@@ -128,7 +128,7 @@ impl Store {
         account: &str,
         since: Option<NaiveDate>,
         refresh: bool,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<InvoiceId>, StoreError> {
         let since = since.map(|d| d.format("%Y-%m-%d").to_string());
         let mut stmt = self
             .conn
@@ -146,7 +146,13 @@ impl Store {
             .map_err(StoreError::Query)?
             .collect::<Result<Vec<String>, _>>()
             .map_err(StoreError::Query)?;
-        Ok(ids)
+        // Stored from checked ids; a file edited by hand is refused here.
+        ids.iter()
+            .map(|id| {
+                InvoiceId::parse(id)
+                    .map_err(|e| StoreError::Corrupt(format!("invoice id {id:?}: {e}")))
+            })
+            .collect()
     }
 
     /// Records that the provider has no CSV for an invoice it said had one (404).

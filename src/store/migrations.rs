@@ -158,7 +158,7 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<Vec<String>, S
 /// Copies the database file to `<file>.bak-<version>` (whole, under a temporary
 /// name first), after a checkpoint has moved everything from the WAL into it.
 fn backup(conn: &Connection, path: &Path, version: u32) -> Result<PathBuf, StoreError> {
-    let target = PathBuf::from(format!("{}.bak-{version}", path.display()));
+    let target = super::beside(path, &format!(".bak-{version}"));
     let fail = |error: std::io::Error| StoreError::Backup {
         path: target.clone(),
         error,

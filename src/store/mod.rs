@@ -36,7 +36,7 @@ pub use mailroute::{MrAdminRow, MrContactRow, MrCustomerRow, MrRow, MrSnapshot};
 pub use migrations::{MIGRATIONS, Migration, latest_version};
 pub use runs::{Lineage, RunCounts, RunOutcome, RunRecord};
 pub use sync_lock::{SyncLock, SyncLockError};
-pub use window::{LINGER, MIN_GAP, WINDOW_GAP, Windows};
+pub use window::Windows;
 
 /// How a command may use the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +99,14 @@ impl std::fmt::Display for MemoryLimit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A file beside the database at `db`: its name with `suffix` added
+/// (`tally.duckdb` + `.wal`, `.sync.lock`, `.readers`, `.bak-8`).
+pub fn beside(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// How long to wait while another process holds the file, and whom to tell.
@@ -302,6 +310,7 @@ fn connect_waiting(
                 path: path.to_owned(),
                 holder,
                 waited_secs: timeout.as_secs(),
+                flag: wait.map_or("--lock-timeout", |w| w.flag),
             });
         }
         if let Some(wait) = wait

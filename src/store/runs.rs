@@ -1,7 +1,7 @@
 //! The record of each sync run (`sync_runs`), where each written row came from
 //! (`Lineage`), and whether a file holds anything but sandbox data.
 
-use duckdb::params;
+use duckdb::{Connection, params};
 
 use super::invoice_lines::utc_now_text;
 use super::{CsvOrigin, Store, StoreError};
@@ -59,6 +59,34 @@ impl Lineage {
     }
 }
 
+/// Writes what run `run_id` has stored, and when it last wrote (`at`).
+fn write_counts(
+    conn: &Connection,
+    run_id: i64,
+    counts: &RunCounts,
+    at: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE sync_runs SET last_write_at = ?::TIMESTAMP, customers = ?, contacts = ?,
+             invoices = ?, csv_downloaded = ?, csv_missing = ?, lines = ?,
+             sum_charge = ?::DECIMAL(38,4)
+         WHERE run_id = ?",
+        params![
+            at,
+            counts.customers as i64,
+            counts.contacts as i64,
+            counts.invoices as i64,
+            counts.csv_downloaded as i64,
+            counts.csv_missing as i64,
+            counts.lines as i64,
+            counts.sum_charge.to_string(),
+            run_id
+        ],
+    )
+    .map_err(StoreError::Query)?;
+    Ok(())
+}
+
 impl Store {
     /// Starts a run record of this process. Runs still marked running belong to a
     /// process that died (the caller holds the [`super::SyncLock`]: one sync at a
@@ -99,64 +127,36 @@ impl Store {
     /// Notes a write window of running run `run_id`: when, and what it has stored
     /// so far (what `tally status` shows of a sync in progress).
     pub fn note_progress(&mut self, run_id: i64, counts: &RunCounts) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "UPDATE sync_runs SET last_write_at = ?::TIMESTAMP, customers = ?, contacts = ?,
-                     invoices = ?, csv_downloaded = ?, csv_missing = ?, lines = ?,
-                     sum_charge = ?::DECIMAL(38,4)
-                 WHERE run_id = ? AND outcome = 'running'",
-                params![
-                    utc_now_text(),
-                    counts.customers as i64,
-                    counts.contacts as i64,
-                    counts.invoices as i64,
-                    counts.csv_downloaded as i64,
-                    counts.csv_missing as i64,
-                    counts.lines as i64,
-                    counts.sum_charge.to_string(),
-                    run_id
-                ],
-            )
-            .map_err(StoreError::Query)?;
-        Ok(())
+        write_counts(&self.conn, run_id, counts, &utc_now_text())
     }
 
+    /// Closes run `run_id`'s record with what it did, in one transaction.
     pub fn finish_run(&mut self, run_id: i64, run: &RunRecord) -> Result<(), StoreError> {
         let outcome = match run.outcome {
             RunOutcome::Ok => "ok",
             RunOutcome::Failed => "failed",
         };
         let now = utc_now_text();
-        self.conn
-            .execute(
-                "UPDATE sync_runs SET finished_at = ?::TIMESTAMP, last_write_at = ?::TIMESTAMP,
-                     outcome = ?, accounts = ?,
-                     requests = ?, retries = ?, throttled = ?, customers = ?, contacts = ?,
-                     invoices = ?, csv_downloaded = ?, csv_missing = ?, lines = ?,
-                     sum_charge = ?::DECIMAL(38,4), failures = ?, message = ?
-                 WHERE run_id = ?",
-                params![
-                    now,
-                    now,
-                    outcome,
-                    run.accounts,
-                    run.requests as i64,
-                    run.retries as i64,
-                    run.throttled as i64,
-                    run.counts.customers as i64,
-                    run.counts.contacts as i64,
-                    run.counts.invoices as i64,
-                    run.counts.csv_downloaded as i64,
-                    run.counts.csv_missing as i64,
-                    run.counts.lines as i64,
-                    run.counts.sum_charge.to_string(),
-                    run.failures as i64,
-                    run.message,
-                    run_id
-                ],
-            )
-            .map_err(StoreError::Query)?;
-        Ok(())
+        let tx = self.conn.transaction().map_err(StoreError::Query)?;
+        write_counts(&tx, run_id, &run.counts, &now)?;
+        tx.execute(
+            "UPDATE sync_runs SET finished_at = ?::TIMESTAMP, outcome = ?, accounts = ?,
+                 requests = ?, retries = ?, throttled = ?, failures = ?, message = ?
+             WHERE run_id = ?",
+            params![
+                now,
+                outcome,
+                run.accounts,
+                run.requests as i64,
+                run.retries as i64,
+                run.throttled as i64,
+                run.failures as i64,
+                run.message,
+                run_id
+            ],
+        )
+        .map_err(StoreError::Query)?;
+        tx.commit().map_err(StoreError::Query)
     }
 
     /// Why the file holds data that did not come from the sandbox (a run against

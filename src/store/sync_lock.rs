@@ -8,7 +8,9 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use super::{LockWait, QUIET_WAIT, RETRY_EVERY};
 
 /// The lock of a running sync, released when dropped.
 #[derive(Debug)]
@@ -19,13 +21,12 @@ pub struct SyncLock {
 /// Why a sync could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncLockError {
-    #[error(
-        "a sync of {db} is already running (PID {pid}); waited {waited_secs} s (--lock-timeout)"
-    )]
+    #[error("a sync of {db} is already running (PID {pid}); waited {waited_secs} s ({flag})")]
     Running {
         db: PathBuf,
         pid: String,
         waited_secs: u64,
+        flag: &'static str,
     },
     #[error("cannot use the sync lock {path}: {error}")]
     Io {
@@ -34,20 +35,14 @@ pub enum SyncLockError {
     },
 }
 
-/// The lock file of the database at `db`.
-pub fn lock_path(db: &Path) -> PathBuf {
-    PathBuf::from(format!("{}.sync.lock", db.display()))
-}
+/// The lock file, beside the database.
+const LOCK: &str = ".sync.lock";
 
 impl SyncLock {
-    /// Takes the lock of the database at `db`, waiting up to `wait` while another
-    /// sync holds it (`notify` hears it once).
-    pub fn acquire(
-        db: &Path,
-        wait: Duration,
-        notify: &dyn Fn(&str),
-    ) -> Result<SyncLock, SyncLockError> {
-        let path = lock_path(db);
+    /// Takes the lock of the database at `db`, waiting as `wait` says while another
+    /// sync holds it, as a command waits for the database file itself.
+    pub fn acquire(db: &Path, wait: &LockWait<'_>) -> Result<SyncLock, SyncLockError> {
+        let path = super::beside(db, LOCK);
         let io = |error| SyncLockError::Io {
             path: path.clone(),
             error,
@@ -66,22 +61,24 @@ impl SyncLock {
                 Ok(()) => break,
                 Err(TryLockError::WouldBlock) => {
                     let pid = holder_pid(&mut file);
-                    if started.elapsed() >= wait {
+                    if started.elapsed() >= wait.timeout {
                         return Err(SyncLockError::Running {
                             db: db.to_owned(),
                             pid,
-                            waited_secs: wait.as_secs(),
+                            waited_secs: wait.timeout.as_secs(),
+                            flag: wait.flag,
                         });
                     }
-                    if !told {
-                        notify(&format!(
-                            "waiting for the sync of {} by PID {pid} to end (up to {} s; --lock-timeout)",
+                    if !told && started.elapsed() >= QUIET_WAIT.min(wait.timeout / 2) {
+                        (wait.notify)(&format!(
+                            "waiting for the sync of {} by PID {pid} to end (up to {} s; {})",
                             db.display(),
-                            wait.as_secs()
+                            wait.timeout.as_secs(),
+                            wait.flag
                         ));
                         told = true;
                     }
-                    std::thread::sleep(Duration::from_millis(100));
+                    std::thread::sleep(RETRY_EVERY);
                 }
                 Err(TryLockError::Error(error)) => return Err(io(error)),
             }
@@ -96,7 +93,7 @@ impl SyncLock {
     /// The process id of the sync holding the lock of the database at `db`, or
     /// `None` when no sync runs.
     pub fn holder(db: &Path) -> Option<String> {
-        let mut file = File::open(lock_path(db)).ok()?;
+        let mut file = File::open(super::beside(db, LOCK)).ok()?;
         match file.try_lock_shared() {
             Ok(()) => None,
             Err(TryLockError::WouldBlock) => Some(holder_pid(&mut file)),
@@ -117,6 +114,8 @@ fn holder_pid(file: &mut File) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -124,14 +123,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("t.duckdb");
         assert_eq!(SyncLock::holder(&db), None);
-        let first = SyncLock::acquire(&db, Duration::ZERO, &|_| {}).unwrap();
+        let quiet = |_: &str| {};
+        let at_once = LockWait {
+            timeout: Duration::ZERO,
+            flag: "--lock-timeout",
+            notify: &quiet,
+        };
+        let first = SyncLock::acquire(&db, &at_once).unwrap();
         let pid = std::process::id().to_string();
         assert_eq!(SyncLock::holder(&db), Some(pid.clone()));
         let told = std::sync::Mutex::new(Vec::new());
-        let err = SyncLock::acquire(&db, Duration::from_millis(250), &|m| {
-            told.lock().unwrap().push(m.to_owned())
-        })
-        .unwrap_err();
+        let tell = |m: &str| told.lock().unwrap().push(m.to_owned());
+        let wait = LockWait {
+            timeout: Duration::from_millis(250),
+            flag: "--lock-timeout",
+            notify: &tell,
+        };
+        let err = SyncLock::acquire(&db, &wait).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -142,6 +150,6 @@ mod tests {
         assert_eq!(told.lock().unwrap().len(), 1);
         drop(first);
         assert_eq!(SyncLock::holder(&db), None);
-        let _again = SyncLock::acquire(&db, Duration::ZERO, &|_| {}).unwrap();
+        let _again = SyncLock::acquire(&db, &at_once).unwrap();
     }
 }

@@ -412,7 +412,7 @@ fn an_invoice_is_its_id_whatever_path_brought_it() {
     write(&mut store, "1", vec![item(1, one), item(2, one)]);
     assert_eq!(
         store.invoices_to_fetch("1100000", None, false).unwrap(),
-        Vec::<String>::new()
+        Vec::<InvoiceId>::new()
     );
     store
         .upsert_invoice_headers(&[header("1", false, true)], 7)

@@ -1,5 +1,5 @@
-//! Write windows: a long writer (a sync, a load) holds the file only while it
-//! writes. DuckDB lets one process write or several read, never both at once, so a
+//! Write windows: a long writer (a sync, the demo, a write command waiting on its
+//! provider) holds the file only while it writes. DuckDB lets one process write or several read, never both at once, so a
 //! writer that kept the file open for the whole of a half-hour sync would lock every
 //! reader out for half an hour. Instead each batch is stored in a short window (the
 //! file opened read-write, the batch written in its own transactions, the file
@@ -34,10 +34,8 @@ pub const MIN_GAP: Duration = Duration::from_secs(1);
 /// How long a window stays open with nothing written before the writer closes it.
 pub const LINGER: Duration = Duration::from_millis(200);
 
-/// The readers' queue of the database at `db`.
-fn queue_path(db: &Path) -> PathBuf {
-    PathBuf::from(format!("{}.readers", db.display()))
-}
+/// The readers' queue, beside the database.
+const QUEUE: &str = ".readers";
 
 /// A reader's place in the queue, left when dropped.
 pub(super) struct Queued {
@@ -51,7 +49,7 @@ pub(super) fn join_queue(db: &Path) -> Option<Queued> {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(queue_path(db))
+        .open(super::beside(db, QUEUE))
         .ok()?;
     file.try_lock_shared().ok()?;
     Some(Queued { _file: file })
@@ -63,7 +61,7 @@ fn readers_waiting(db: &Path) -> bool {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(queue_path(db))
+        .open(super::beside(db, QUEUE))
     else {
         return false;
     };
@@ -136,11 +134,6 @@ impl<'a> Windows<'a> {
     /// ([`Windows::close`]), so a writer busy fetching never holds the file.
     pub fn idle_deadline(&self) -> Instant {
         self.last_write.unwrap_or_else(Instant::now) + LINGER
-    }
-
-    /// How many windows have been opened.
-    pub fn opened(&self) -> u64 {
-        self.opened
     }
 
     /// Runs `f` in a write window: the open one, unless a reader waits for it

@@ -11,7 +11,7 @@ use crate::api::ProviderClient;
 use crate::api::http::TransportStats;
 use crate::printer::Printer;
 use crate::provider::Provider;
-use crate::store::{RunCounts, RunOutcome, RunRecord, Windows};
+use crate::store::{RunCounts, RunOutcome, RunRecord, StoreError, Windows};
 
 /// Requests in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -97,11 +97,22 @@ pub async fn recorded<R: ProviderRun, C: ProviderClient>(
         run.accounts(),
         run.counts(),
     );
-    tokio::task::block_in_place(|| {
-        let finished = windows.write(|store| Ok(store.finish_run(run_id, &record)?));
-        windows.close();
-        finished
-    })?;
+    // A run stopped because readers held the file past the wait is not recorded
+    // (that would wait as long again); it shows as interrupted once this process
+    // has ended.
+    let locked_out = result.as_ref().is_err_and(|e| {
+        matches!(
+            e.downcast_ref::<StoreError>(),
+            Some(StoreError::Locked { .. })
+        )
+    });
+    if !locked_out {
+        tokio::task::block_in_place(|| {
+            let finished = windows.write(|store| Ok(store.finish_run(run_id, &record)?));
+            windows.close();
+            finished
+        })?;
+    }
     result.map(|()| run)
 }
 

@@ -373,11 +373,18 @@ const MAX_WAITING_LINES: usize = 200_000;
 /// write window holds the loop.
 const ARRIVALS_WAITING: usize = 1024;
 
+/// How often the run's record notes its progress (`tally status` during a sync):
+/// an update of `sync_runs` is a transaction of its own, too dear for every batch
+/// (2,000 contact lists arrive in hundreds of batches).
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What has arrived and waits for the next write window.
 #[derive(Default)]
 struct Waiting {
     contacts: Vec<(AccountNumber, Result<Vec<wire::Contact>, ApiError>)>,
     downloads: Vec<Arrival>,
+    /// When the run's progress was last noted.
+    progress_noted: Option<std::time::Instant>,
 }
 
 impl Waiting {
@@ -400,6 +407,12 @@ fn store_waiting(
     }
     let contacts = std::mem::take(&mut waiting.contacts);
     let downloads = std::mem::take(&mut waiting.downloads);
+    let note = waiting
+        .progress_noted
+        .is_none_or(|at| at.elapsed() >= PROGRESS_EVERY);
+    if note {
+        waiting.progress_noted = Some(std::time::Instant::now());
+    }
     tokio::task::block_in_place(|| {
         windows.write(|store| {
             if !contacts.is_empty() {
@@ -408,7 +421,10 @@ fn store_waiting(
             if !downloads.is_empty() {
                 store_downloads(store, record, printer, downloads)?;
             }
-            Ok(store.note_progress(record.meta.run_id, &record.counts)?)
+            if note {
+                store.note_progress(record.meta.run_id, &record.counts)?;
+            }
+            Ok(())
         })
     })
 }
@@ -461,15 +477,10 @@ fn store_headers(
                     ids.len(),
                     if ids.len() == 1 { "" } else { "s" }
                 ));
-                for id in ids {
-                    // Stored from a checked id; a file edited by hand is refused here.
-                    let invoice_id = InvoiceId::parse(&id)
-                        .map_err(|e| anyhow::anyhow!("invoice {id:?} in the database: {e}"))?;
-                    to_fetch.push(Fetch {
-                        account: account.clone(),
-                        invoice_id,
-                    });
-                }
+                to_fetch.extend(ids.into_iter().map(|invoice_id| Fetch {
+                    account: account.clone(),
+                    invoice_id,
+                }));
             }
             Err(err) => record.failed(format!("invoice list of {account}"), err)?,
         }
@@ -513,14 +524,13 @@ fn start_downloads(
 }
 
 /// Stores the invoices that have arrived, in one transaction (each whole or, after
-/// a kill, absent); marks the ones without a CSV. Returns how many were handled.
+/// a kill, absent); marks the ones without a CSV.
 fn store_downloads(
     store: &mut Store,
     record: &mut RackspaceRun,
     printer: &Printer,
     arrived: Vec<Arrival>,
-) -> anyhow::Result<u64> {
-    let done = arrived.len() as u64;
+) -> anyhow::Result<()> {
     let mut writes: Vec<InvoiceWrite> = Vec::new();
     let mut written: Vec<(String, u64, Decimal)> = Vec::new();
     // Each download's share of the waiting lines, given back once they are stored.
@@ -564,7 +574,7 @@ fn store_downloads(
         record.counts.lines += lines;
         record.counts.sum_charge += sum;
     }
-    Ok(done)
+    Ok(())
 }
 
 /// [`ready`] on a receiver that is there (`None` when it is not).

@@ -274,3 +274,103 @@ fn a_second_sync_waits_for_the_first_and_status_knows_a_running_one() {
     let status = w.tally(&["status", "--check"]);
     assert_eq!(status.code, 0, "{status:?}");
 }
+
+#[test]
+fn a_sync_locked_out_past_its_write_wait_fails_saying_so_and_waits_once() {
+    let sb = slow_sandbox(Duration::from_millis(100));
+    let w = Workdir::new();
+    let first = run(sync_command(&w, &sb, false));
+    assert_eq!(first.code, 0, "{first:?}");
+    let runs_before = w.query("SELECT count(*) FROM sync_runs");
+
+    let mut cmd = sync_command(&w, &sb, true);
+    cmd.args(["--write-wait", "1"]);
+    let sync = std::thread::spawn(move || {
+        let r = run(cmd);
+        (r, Instant::now())
+    });
+    // A reader holds the file from 1.5 s in, for 6 s: longer than the sync waits.
+    std::thread::sleep(Duration::from_millis(1500));
+    let released = {
+        let _reader = tally::store::Store::open_read_only(&w.db()).unwrap();
+        std::thread::sleep(Duration::from_secs(6));
+        Instant::now()
+    };
+    let (r, ended) = sync.join().unwrap();
+    assert_eq!(r.code, 1, "{r:?}");
+    let last = r.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "error: database {} is in use by ",
+            w.db().display()
+        )) && last.ends_with("; gave up after waiting 1 s (--write-wait)"),
+        "{}",
+        r.stderr
+    );
+    // It gave up once: it did not wait again to record the run.
+    assert!(ended < released, "the sync ended after the reader let go");
+
+    // Its run was begun and not finished: interrupted, its process gone.
+    assert_eq!(runs_before, "count_star()\n1\n");
+    assert_eq!(
+        w.query("SELECT count(*) FROM sync_runs"),
+        "count_star()\n2\n"
+    );
+    let status = w.tally(&["status", "--check", "--format", "csv"]);
+    assert_eq!(status.code, 1, "{status:?}");
+    assert!(
+        status
+            .stdout
+            .contains("rackspace last run,interrupted,\"run 2 started "),
+        "{}",
+        status.stdout
+    );
+    // What it stored is whole.
+    w.assert_summaries_in_step();
+}
+
+#[test]
+fn a_run_left_running_by_an_older_tally_is_interrupted() {
+    let w = Workdir::new();
+    assert_eq!(
+        w.tally(&["load", w.sample_data().to_str().unwrap()]).code,
+        0
+    );
+    {
+        let conn = duckdb::Connection::open(w.db()).unwrap();
+        conn.execute_batch(
+            "INSERT INTO sync_runs (provider, base_url, started_at, outcome)
+             VALUES ('rackspace', 'https://api.emailsrvr.com', now()::TIMESTAMP, 'running')",
+        )
+        .unwrap();
+    }
+    let status = w.tally(&["status", "--check", "--format", "csv"]);
+    assert_eq!(status.code, 1, "{status:?}");
+    assert!(
+        status
+            .stdout
+            .contains("rackspace last run,interrupted,run 1 started "),
+        "{}",
+        status.stdout
+    );
+}
+
+#[test]
+fn a_bad_write_wait_is_a_usage_error_before_anything_runs() {
+    let w = Workdir::new();
+    let r = run({
+        let mut cmd = w.keyed();
+        cmd.args(["sync", "--write-wait", "soon", "rackspace"]);
+        cmd
+    });
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.starts_with(
+            "error: invalid value 'soon' for '--write-wait <SECS>': invalid digit found in string\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!w.db().exists());
+    assert!(!tally::store::beside(&w.db(), ".sync.lock").exists());
+}

@@ -266,11 +266,6 @@ impl ProviderClient for Client {
         self.transport.stats()
     }
 
-    /// The whole URL of a path relative to the base URL (`customer/157/`).
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-
     async fn send(&self, write: &WriteRequest) -> Result<Response, ApiError> {
         let response =
             crate::api::write::send_raw(&self.transport, &self.auth, &self.base_url, write).await?;

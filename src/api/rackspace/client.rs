@@ -295,10 +295,6 @@ impl ProviderClient for Client {
         self.transport.stats()
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-
     async fn send(&self, write: &WriteRequest) -> Result<Response, ApiError> {
         let response =
             crate::api::write::send_raw(&self.transport, &self.signer, &self.base_url, write)

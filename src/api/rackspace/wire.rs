@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::amount::Amount;
-use crate::ids::{AccountNumber, InvoiceId};
+use crate::ids::{AccountNumber, InvoiceId, MAX_INVOICE_ID};
 
 /// Keys dropped from every document on arrival (lowercased).
 const NEVER_KEPT: [&str; 2] = ["securityquestion", "securityanswer"];
@@ -55,7 +55,13 @@ fn account_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<AccountNumbe
 
 /// An invoice id, checked where it comes in (it names files and goes into URLs).
 fn invoice_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<InvoiceId, D::Error> {
-    InvoiceId::parse(&text_or_number(d)?).map_err(serde::de::Error::custom)
+    let text = text_or_number(d)?;
+    InvoiceId::parse(&text).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "invoice id {:?} is not one tally can store (1 to {MAX_INVOICE_ID} characters, no path separator or control character)",
+            text.chars().take(40).collect::<String>()
+        ))
+    })
 }
 
 fn optional_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -357,6 +363,26 @@ mod tests {
         let err = parse::<ItemList<Invoice>>(body).unwrap_err().to_string();
         assert!(
             err.starts_with("expected a decimal string like \"1122.55\", found 1122.55"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ids_that_cannot_be_stored_are_refused_where_they_come_in() {
+        let body = br#"{"customers":[{"name":"A","accountNumber":"46O182"}]}"#;
+        let err = parse::<CustomerList>(body).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "expected an account number (digits only, e.g. 1100000); found \"46O182\""
+            ),
+            "{err}"
+        );
+        let body = br#"{"Items":[{"InvoiceId":"../etc","InvoiceDate":"2017-12-07T00:00:00","TotalDue":"1","IsPaid":true,"CsvAvailable":true}]}"#;
+        let err = parse::<ItemList<Invoice>>(body).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "invoice id \"../etc\" is not one tally can store (1 to 64 characters, no path separator or control character)"
+            ),
             "{err}"
         );
     }
