@@ -5,10 +5,9 @@ use std::io::Write;
 
 use crate::cli::LoadArgs;
 use crate::ids::{AccountNumber, InvoiceId};
-use crate::load::{LoadPlan, load};
+use crate::load::{LoadPlan, Progress, load};
 use crate::printer::Printer;
 use crate::render::Table;
-use crate::store::Access;
 use crate::{ExitStatus, UsageError};
 
 pub fn run(args: &LoadArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<ExitStatus> {
@@ -32,23 +31,25 @@ pub fn run(args: &LoadArgs, db: &super::Db, printer: &Printer) -> anyhow::Result
     for problem in &plan.rejected {
         printer.error(&problem.to_string());
     }
-    let store = db.open(Access::ReadWrite, printer)?;
+    let windows = db.append_windows(printer)?;
+    let path = windows.path().to_owned();
 
     let bar = printer.progress(plan.files.len() as u64, "loading");
     let (mut loaded, mut lines, mut charge, mut failed) =
         (0usize, 0usize, Decimal::ZERO, plan.rejected.len());
     let mut stored: Vec<(usize, Vec<String>)> = Vec::new();
     // The bar counts files read and checked; the last groups are stored after.
-    let read = || {
-        bar.inc(1);
-        if bar.position() == plan.files.len() as u64 {
-            bar.set_message("read; storing the last invoices");
-            // Drawn even though no file is counted any more.
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let loaded_all = load(windows, &plan, |progress| match progress {
+        Progress::Read => {
+            bar.inc(1);
+            if bar.position() == plan.files.len() as u64 {
+                bar.set_message("read; storing the last invoices");
+                // Drawn even though no file is counted any more.
+                bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            }
         }
-    };
-    load(&store, &plan, read, |index, file, outcome| match outcome {
-        Ok(done) => {
+        Progress::Waiting(message) => bar.suspend(|| printer.note(&message)),
+        Progress::Done(index, file, Ok(done)) => {
             printer.info(&format!(
                 "{}: invoice {} ({} lines, charge {})",
                 file.path.display(),
@@ -69,11 +70,11 @@ pub fn run(args: &LoadArgs, db: &super::Db, printer: &Printer) -> anyhow::Result
                 ],
             ));
         }
-        Err(error) => {
+        Progress::Done(_, _, Err(error)) => {
             bar.suspend(|| printer.error(&format!("{:#}", anyhow::Error::from(error))));
             failed += 1;
         }
-    })?;
+    });
     bar.finish_and_clear();
     stored.sort_by_key(|(index, _)| *index);
     let mut table = Table::new(vec![
@@ -97,9 +98,11 @@ pub fn run(args: &LoadArgs, db: &super::Db, printer: &Printer) -> anyhow::Result
         out,
         "loaded {loaded} file{} into {} ({owner}): {lines} lines, charge {charge}; rejected {failed}",
         if loaded == 1 { "" } else { "s" },
-        store.path().display(),
+        path.display(),
     )?;
     out.flush()?;
+    // What was stored before the file could not be had back stays, and is listed.
+    loaded_all?;
     Ok(if failed > 0 {
         ExitStatus::Failure
     } else {

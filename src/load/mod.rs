@@ -1,6 +1,7 @@
 //! The pipeline `tally load` runs: local line-item CSV files → parser → store, one
 //! invoice per file. Two worker threads, each on its own DuckDB connection, take the
-//! plan's files in turn, read and parse them, and commit groups of whole invoices;
+//! plan's files in turn, read and parse them, and commit groups of whole invoices
+//! in write windows that let readers in between groups (`store::AppendWindows`);
 //! the caller hears of each file as it is done. Prints nothing.
 
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::{AccountNumber, IdError, InvoiceId};
 use crate::parse::{ParseError, parse_line_items};
-use crate::store::{CsvOrigin, InvoiceCsv, InvoiceWrite, Store, StoreError};
+use crate::store::{AppendWindows, CsvOrigin, InvoiceCsv, InvoiceWrite, Store, StoreError};
 
 /// The default of `--max-file-size`, in MiB: the largest real invoice CSV is a few
 /// MiB (thousands of lines of ~200 bytes), so this fits it many times over.
@@ -288,19 +289,37 @@ fn store_group(
     }
 }
 
-/// A file's position in the plan, the file, and what became of it.
-type Outcome<'a> = (usize, &'a PlannedFile, Result<Stored, LoadError>);
-
-/// What a worker tells the caller: a file read and parsed (or refused), or what
-/// became of it once its group was committed.
-enum Event<'a> {
+/// What the load tells its caller, as it happens.
+pub enum Progress<'a> {
+    /// A file was read and parsed (or refused); a group is committed only once it
+    /// holds ~184,000 lines, so this is what moves a progress bar.
     Read,
-    Done(Outcome<'a>),
+    /// What became of a file once its group was committed (in the order they finish,
+    /// with its index in the plan).
+    Done(usize, &'a PlannedFile, Result<Stored, LoadError>),
+    /// Opening the file again after readers waits: what holds it.
+    Waiting(String),
+}
+
+/// What a worker tells the caller: progress, or the error that stopped it.
+enum Event<'a> {
+    Progress(Progress<'a>),
+    Failed(StoreError),
 }
 
 /// One worker: takes the next file of the plan, reads and parses it, and commits
-/// what it parsed in groups of whole invoices, reporting each file's outcome.
-fn work<'a>(writer: &mut Store, plan: &'a LoadPlan, next: &AtomicUsize, done: &Sender<Event<'a>>) {
+/// what it parsed in groups of whole invoices, reporting each file's outcome. Stops
+/// when the plan is done or the file cannot be had back from readers.
+fn work<'a>(
+    windows: &AppendWindows,
+    plan: &'a LoadPlan,
+    next: &AtomicUsize,
+    done: &Sender<Event<'a>>,
+) {
+    let tell = |progress| {
+        let _ = done.send(Event::Progress(progress));
+    };
+    let notify = |message: &str| tell(Progress::Waiting(message.to_owned()));
     let mut group: Vec<(usize, &PlannedFile, InvoiceWrite)> = Vec::new();
     let (mut group_lines, mut group_accounts) = (0, 0);
     loop {
@@ -308,20 +327,29 @@ fn work<'a>(writer: &mut Store, plan: &'a LoadPlan, next: &AtomicUsize, done: &S
         let file = plan.files.get(index);
         if let Some(file) = file {
             let prepared = prepare(plan, file);
-            let _ = done.send(Event::Read);
+            tell(Progress::Read);
+            if let Err(error) = windows.let_readers_in(&notify) {
+                let _ = done.send(Event::Failed(error));
+                return;
+            }
             match prepared {
                 Ok(write) => {
                     group_lines += write.csv.items.len();
                     group_accounts += account_rows(&write.csv.items);
                     group.push((index, file, write));
                 }
-                Err(error) => {
-                    let _ = done.send(Event::Done((index, file, Err(error))));
-                }
+                Err(error) => tell(Progress::Done(index, file, Err(error))),
             }
         }
         if group_is_ready(group_lines, group_accounts) || (file.is_none() && !group.is_empty()) {
-            let outcomes = store_group(writer, &group);
+            let outcomes = match windows.append(&notify, |store| store_group(store, &group)) {
+                Ok(Some(outcomes)) => outcomes,
+                Ok(None) => return,
+                Err(error) => {
+                    let _ = done.send(Event::Failed(error));
+                    return;
+                }
+            };
             for ((index, file, write), outcome) in group.drain(..).zip(outcomes) {
                 let outcome = outcome
                     .map(|()| Stored {
@@ -333,7 +361,7 @@ fn work<'a>(writer: &mut Store, plan: &'a LoadPlan, next: &AtomicUsize, done: &S
                         path: file.path.clone(),
                         error,
                     });
-                let _ = done.send(Event::Done((index, file, outcome)));
+                tell(Progress::Done(index, file, outcome));
             }
             (group_lines, group_accounts) = (0, 0);
         }
@@ -343,36 +371,35 @@ fn work<'a>(writer: &mut Store, plan: &'a LoadPlan, next: &AtomicUsize, done: &S
     }
 }
 
-/// Loads every file of the plan into `store`. `read` hears of each file as soon as
-/// it is read and parsed (for progress: a group is committed only once it holds
-/// ~184,000 lines); `each` hears of each file once it is stored or refused (in the
-/// order they finish, with their index in the plan).
-pub fn load(
-    store: &Store,
-    plan: &LoadPlan,
-    mut read: impl FnMut(),
-    mut each: impl FnMut(usize, &PlannedFile, Result<Stored, LoadError>),
+/// Loads every file of the plan through `windows` (which let readers in between
+/// groups), telling `hear` of each file read, each file stored or refused, and
+/// each wait for the file. Fails when the file cannot be had back from readers
+/// within the windows' wait: the invoices stored until then stay, whole.
+pub fn load<'a>(
+    windows: AppendWindows,
+    plan: &'a LoadPlan,
+    mut hear: impl FnMut(Progress<'a>),
 ) -> Result<(), StoreError> {
-    store.tune_for_appends()?;
-    let workers = (0..WORKERS)
-        .map(|_| store.try_clone())
-        .collect::<Result<Vec<Store>, StoreError>>()?;
     let next = AtomicUsize::new(0);
+    let mut failed = None;
     std::thread::scope(|scope| {
         let (done_tx, done_rx) = std::sync::mpsc::channel::<Event<'_>>();
-        for mut writer in workers {
-            let (next, done_tx) = (&next, done_tx.clone());
-            scope.spawn(move || work(&mut writer, plan, next, &done_tx));
+        for _ in 0..WORKERS {
+            let (windows, next, done_tx) = (&windows, &next, done_tx.clone());
+            scope.spawn(move || work(windows, plan, next, &done_tx));
         }
         drop(done_tx);
         for event in done_rx {
             match event {
-                Event::Read => read(),
-                Event::Done((index, file, outcome)) => each(index, file, outcome),
+                Event::Progress(progress) => hear(progress),
+                Event::Failed(error) => {
+                    failed.get_or_insert(error);
+                }
             }
         }
     });
-    store.finish_appends()
+    let finished = windows.finish();
+    failed.map_or(finished, Err)
 }
 
 #[cfg(test)]

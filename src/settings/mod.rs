@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::export::focus::Currency;
 use crate::month::Month;
 use crate::printer::Printer;
-use crate::store::{Access, LockWait, MemoryLimit, Store, SyncLock, Windows};
+use crate::store::{Access, AppendWindows, LockWait, MemoryLimit, Store, SyncLock, Windows};
 
 pub const USER_KEY_ENV: &str = "TALLY_RACKSPACE_USER_KEY";
 pub const SECRET_KEY_ENV: &str = "TALLY_RACKSPACE_SECRET_KEY";
@@ -163,6 +163,18 @@ impl Db {
     ) -> Windows<'a> {
         let notify = |message: &str| printer.note(message);
         Windows::new(&self.path, self.memory_limit.clone(), wait, flag, notify)
+    }
+
+    /// `tally load`'s windows: the file opened read-write now (as [`Db::open`]), and
+    /// opened again after readers within `--lock-timeout`.
+    pub fn append_windows(&self, printer: &Printer) -> anyhow::Result<AppendWindows> {
+        let store = self.open(Access::ReadWrite, printer)?;
+        Ok(AppendWindows::new(
+            store,
+            self.memory_limit.clone(),
+            self.lock_timeout,
+            "--lock-timeout",
+        )?)
     }
 
     /// `--lock-timeout`'s wait, telling `notify` what holds the file.

@@ -36,7 +36,7 @@ pub use mailroute::{MrAdminRow, MrContactRow, MrCustomerRow, MrRow, MrSnapshot};
 pub use migrations::{MIGRATIONS, Migration, latest_version};
 pub use runs::{Lineage, RunCounts, RunOutcome, RunRecord};
 pub use sync_lock::{SyncLock, SyncLockError};
-pub use window::Windows;
+pub use window::{AppendWindows, Windows};
 
 /// How a command may use the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

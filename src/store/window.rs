@@ -20,9 +20,10 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use super::{Access, LockWait, MemoryLimit, Store};
+use super::{Access, LockWait, MemoryLimit, Store, StoreError};
 
 /// The most a writer waits for the readers' queue to empty before a window.
 pub const WINDOW_GAP: Duration = Duration::from_secs(2);
@@ -70,6 +71,25 @@ fn readers_waiting(db: &Path) -> bool {
         Err(TryLockError::WouldBlock) => true,
         Err(TryLockError::Error(_)) => false,
     }
+}
+
+/// Opens the file read-write for a window: lets the readers' queue in first (up to
+/// [`WINDOW_GAP`]), then opens it, waiting as `wait` says while readers hold it.
+fn open_window(
+    path: &Path,
+    memory: &MemoryLimit,
+    wait: &LockWait<'_>,
+) -> Result<Store, StoreError> {
+    let queue_since = Instant::now();
+    while readers_waiting(path) && queue_since.elapsed() < WINDOW_GAP {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let store = Store::open_limited(path, Access::ReadWrite, Some(wait), memory)?;
+    tracing::trace!(
+        waited_ms = queue_since.elapsed().as_millis() as u64,
+        "write window opened"
+    );
+    Ok(store)
 }
 
 /// What a writer that works in windows needs to open the file each time.
@@ -160,10 +180,6 @@ impl<'a> Windows<'a> {
             self.close();
         }
         if self.store.is_none() {
-            let queue_since = Instant::now();
-            while readers_waiting(&self.path) && queue_since.elapsed() < WINDOW_GAP {
-                std::thread::sleep(Duration::from_millis(10));
-            }
             let store = {
                 let notify = |message: &str| (self.notify)(message);
                 let wait = LockWait {
@@ -171,14 +187,9 @@ impl<'a> Windows<'a> {
                     flag: self.wait_flag,
                     notify: &notify,
                 };
-                Store::open_limited(&self.path, Access::ReadWrite, Some(&wait), &self.memory)?
+                open_window(&self.path, &self.memory, &wait)?
             };
             self.opened += 1;
-            tracing::trace!(
-                window = self.opened,
-                waited_ms = queue_since.elapsed().as_millis() as u64,
-                "write window opened"
-            );
             for note in store.notes() {
                 (self.notify)(note);
             }
@@ -204,5 +215,113 @@ impl<'a> Windows<'a> {
             );
             self.last_closed = Some(Instant::now());
         }
+    }
+}
+
+/// The windows of writers on several threads at once: `tally load`'s workers, each
+/// committing groups of invoices on a connection of its own. The file stays open
+/// while nobody waits for it (closing it between groups would cost every load a
+/// checkpoint per group). Before each commit a writer looks at the readers' queue;
+/// while anyone is in it, the file is closed once the commits under way have ended,
+/// the queue let in, and the file opened again. So a reader waits for at most the
+/// commits under way and the reading of the next group.
+pub struct AppendWindows {
+    path: PathBuf,
+    memory: MemoryLimit,
+    /// How long opening the file again waits while readers hold it.
+    wait: Duration,
+    wait_flag: &'static str,
+    /// Held shared by each commit, exclusively to close the file and open it again.
+    gate: RwLock<()>,
+    /// The open file; `None` once it could not be opened again (the writers stop).
+    store: Mutex<Option<Store>>,
+}
+
+impl AppendWindows {
+    /// Windows on the file `store` has open read-write, tuned for appends
+    /// ([`Store::tune_for_appends`]); opening it again after readers waits up to
+    /// `wait` (set by `wait_flag`).
+    pub fn new(
+        store: Store,
+        memory: MemoryLimit,
+        wait: Duration,
+        wait_flag: &'static str,
+    ) -> Result<AppendWindows, StoreError> {
+        store.tune_for_appends()?;
+        Ok(AppendWindows {
+            path: store.path().to_owned(),
+            memory,
+            wait,
+            wait_flag,
+            gate: RwLock::new(()),
+            store: Mutex::new(Some(store)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` (one commit) on a connection of its own to the open file, after
+    /// letting in the readers that wait. `notify` hears what holds the file while
+    /// opening it again waits. `Ok(None)`: the file could not be opened again after
+    /// readers (another writer has that error); nothing was run.
+    pub fn append<R>(
+        &self,
+        notify: &dyn Fn(&str),
+        f: impl FnOnce(&mut Store) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        self.let_readers_in(notify)?;
+        let _committing = self.gate.read().unwrap_or_else(PoisonError::into_inner);
+        let connection = self
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(Store::try_clone)
+            .transpose()?;
+        Ok(connection.map(|mut store| f(&mut store)))
+    }
+
+    /// If readers wait: closes the file once no commit is under way, lets the
+    /// readers' queue in, and opens the file again (unless another writer did so
+    /// meanwhile). Writers call it between files too, so a reader need not wait for
+    /// a whole group to be read.
+    pub fn let_readers_in(&self, notify: &dyn Fn(&str)) -> Result<(), StoreError> {
+        if !readers_waiting(&self.path) {
+            return Ok(());
+        }
+        let _closing = self.gate.write().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(store) = slot.take_if(|_| readers_waiting(&self.path)) else {
+            return Ok(());
+        };
+        let closing = Instant::now();
+        let finished = store.finish_appends();
+        drop(store);
+        tracing::trace!(
+            closed_ms = closing.elapsed().as_millis() as u64,
+            "append window closed for readers"
+        );
+        finished?;
+        let wait = LockWait {
+            timeout: self.wait,
+            flag: self.wait_flag,
+            notify,
+        };
+        let store = open_window(&self.path, &self.memory, &wait)?;
+        store.tune_for_appends()?;
+        *slot = Some(store);
+        Ok(())
+    }
+
+    /// Ends the windows: the file closed, DuckDB's threads given back first for the
+    /// checkpoint closing it makes ([`Store::finish_appends`]).
+    pub fn finish(self) -> Result<(), StoreError> {
+        let store = self
+            .store
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        store.map_or(Ok(()), |store| store.finish_appends())
     }
 }

@@ -275,6 +275,21 @@ fn a_second_sync_waits_for_the_first_and_status_knows_a_running_one() {
     assert_eq!(status.code, 0, "{status:?}");
 }
 
+/// `r` failed because a reader held the file past its wait of 1 s (set by `flag`),
+/// and said so last.
+fn assert_locked_out(w: &Workdir, r: &Run, flag: &str) {
+    assert_eq!(r.code, 1, "{r:?}");
+    let last = r.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "error: database {} is in use by ",
+            w.db().display()
+        )) && last.ends_with(&format!("; gave up after waiting 1 s ({flag})")),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn a_sync_locked_out_past_its_write_wait_fails_saying_so_and_waits_once() {
     let sb = slow_sandbox(Duration::from_millis(100));
@@ -297,16 +312,7 @@ fn a_sync_locked_out_past_its_write_wait_fails_saying_so_and_waits_once() {
         Instant::now()
     };
     let (r, ended) = sync.join().unwrap();
-    assert_eq!(r.code, 1, "{r:?}");
-    let last = r.stderr.lines().last().unwrap();
-    assert!(
-        last.starts_with(&format!(
-            "error: database {} is in use by ",
-            w.db().display()
-        )) && last.ends_with("; gave up after waiting 1 s (--write-wait)"),
-        "{}",
-        r.stderr
-    );
+    assert_locked_out(&w, &r, "--write-wait");
     // It gave up once: it did not wait again to record the run.
     assert!(ended < released, "the sync ended after the reader let go");
 
@@ -373,4 +379,196 @@ fn a_bad_write_wait_is_a_usage_error_before_anything_runs() {
     );
     assert!(!w.db().exists());
     assert!(!tally::store::beside(&w.db(), ".sync.lock").exists());
+}
+
+/// Writes `files` invoices (ids 9000000, 9000001, ...) of `lines` lines each over
+/// 2,000 sub-accounts into the folder `csv` of `w`; returns it.
+fn large_invoices(w: &Workdir, files: usize, lines: usize) -> std::path::PathBuf {
+    use std::fmt::Write as _;
+    let dir = w.path().join("csv");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in 0..files {
+        let mut text = String::from(crate::common::HEADER);
+        text.push('\n');
+        let month = 1 + f % 12;
+        for i in 0..lines {
+            let account = 100_000 + (i * 7 + f) % 2_000;
+            let seats = 1 + i % 9;
+            let cents = seats * 299;
+            writeln!(
+                text,
+                "{account},REF{account},d{account}.example.com,Rackspace Email,Mailbox,\
+                 {month}/1/2025 12:00:00 AM,{month}/28/2025 11:59:59 PM,0,{seats},0,1,2.99,{}.{:02}",
+                cents / 100,
+                cents % 100
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join(format!("{}.csv", 9_000_000 + f)), text).unwrap();
+    }
+    dir
+}
+
+/// What a load stores, without when.
+fn loaded_tables(w: &Workdir) -> String {
+    [
+        "SELECT invoice_id, count(*), sum(charge), count(DISTINCT (account_no, charge)),
+                min(service_start), max(service_start)
+           FROM line_items GROUP BY ALL ORDER BY ALL",
+        "SELECT invoice_id, lines, charge FROM invoice_sums ORDER BY ALL",
+        "SELECT invoice_id, count(*), sum(lines), sum(charge), sum(seats)
+           FROM account_sums GROUP BY ALL ORDER BY ALL",
+    ]
+    .iter()
+    .map(|sql| w.query(sql))
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+#[test]
+fn readers_get_in_between_a_loads_groups() {
+    // The large shape: invoices of 20,000 lines over 2,000 sub-accounts.
+    const FILES: usize = 60;
+    const LINES: usize = 20_000;
+    let w = Workdir::new();
+    let csv = large_invoices(&w, FILES, LINES);
+    // The file exists (an earlier load), as when a team shares it.
+    assert_eq!(
+        w.tally(&["load", w.sample_data().to_str().unwrap()]).code,
+        0
+    );
+    let count = || {
+        let mut cmd = w.command();
+        cmd.args([
+            "--lock-timeout",
+            "5",
+            "sql",
+            "--format",
+            "csv",
+            "SELECT count(*) FROM line_items WHERE invoice_id LIKE '90000%'",
+        ]);
+        cmd
+    };
+
+    let alone = (0..3)
+        .map(|_| {
+            let began = Instant::now();
+            assert_eq!(run(count()).code, 0);
+            began.elapsed()
+        })
+        .max()
+        .unwrap();
+
+    let started = Instant::now();
+    let mut load = Child(
+        quiet({
+            let mut cmd = w.command();
+            cmd.arg("load").arg(&csv);
+            cmd
+        })
+        .spawn()
+        .unwrap(),
+    );
+    let mut seen = Vec::new();
+    while load.0.try_wait().unwrap().is_none() {
+        let began = Instant::now();
+        let r = run(count());
+        seen.push((began.elapsed().saturating_sub(alone), r));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let status = load.0.wait().unwrap();
+    let took = started.elapsed();
+    assert!(status.success(), "the load failed: {status:?}");
+
+    for (_, r) in &seen {
+        assert_eq!(r.code, 0, "a reader failed during the load: {r:?}");
+    }
+    let counts: Vec<usize> = seen
+        .iter()
+        .map(|(_, r)| r.stdout.lines().nth(1).unwrap().parse().unwrap())
+        .collect();
+    let longest = seen.iter().map(|(d, _)| *d).max().unwrap();
+    let times: Vec<_> = seen.iter().map(|(d, _)| d.as_millis()).collect();
+    eprintln!(
+        "load {took:?}; {} readers saw {counts:?} lines, waiting {times:?} ms",
+        seen.len()
+    );
+    // Readers got in while the load ran, between its groups, and saw whole ones.
+    assert!(
+        counts.iter().any(|&n| n > 0 && n < FILES * LINES),
+        "no reader got in mid-load: {counts:?}"
+    );
+    assert!(
+        counts.iter().all(|n| n % LINES == 0),
+        "a reader saw part of an invoice: {counts:?}"
+    );
+    // A reader waits for the group commits under way (~1 s each, measured alone)
+    // and the closing of the file, or for the load's last commit and checkpoint.
+    assert!(
+        longest <= Duration::from_secs(3),
+        "a reader waited {longest:?}"
+    );
+
+    // The same as a load with nobody reading.
+    let alone = Workdir::new();
+    let alone_csv = large_invoices(&alone, FILES, LINES);
+    assert_eq!(
+        alone
+            .tally(&["load", alone.sample_data().to_str().unwrap()])
+            .code,
+        0
+    );
+    assert_eq!(alone.tally(&["load", alone_csv.to_str().unwrap()]).code, 0);
+    assert_eq!(loaded_tables(&w), loaded_tables(&alone));
+    w.assert_summaries_in_step();
+}
+
+#[test]
+fn a_load_locked_out_by_a_reader_fails_saying_so_and_keeps_what_it_stored() {
+    let w = Workdir::new();
+    let csv = large_invoices(&w, 12, 60_000);
+    let mut cmd = w.command();
+    cmd.args(["--lock-timeout", "1", "load"]).arg(&csv);
+    let load = std::thread::spawn(move || run(cmd));
+    // A reader that waits its turn, then holds the file for 6 s: longer than the
+    // load waits to have it back.
+    std::thread::sleep(Duration::from_millis(1500));
+    let notify = |_: &str| {};
+    let wait = tally::store::LockWait {
+        timeout: Duration::from_secs(30),
+        flag: "--lock-timeout",
+        notify: &notify,
+    };
+    let reader =
+        tally::store::Store::open_with(&w.db(), tally::store::Access::ReadOnly, Some(&wait))
+            .unwrap();
+    std::thread::sleep(Duration::from_secs(6));
+    drop(reader);
+    let r = load.join().unwrap();
+    assert_locked_out(&w, &r, "--lock-timeout");
+    // What it stored before is whole, and listed.
+    let stored: usize = r
+        .stdout
+        .lines()
+        .last()
+        .unwrap()
+        .strip_prefix("loaded ")
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(stored < 12, "{}", r.stdout);
+    assert_eq!(
+        w.query("SELECT count(*) FROM invoices"),
+        format!("count_star()\n{stored}\n")
+    );
+    w.assert_summaries_in_step();
+    // Run again, it completes.
+    assert_eq!(w.tally(&["load", csv.to_str().unwrap()]).code, 0);
+    assert_eq!(
+        w.query("SELECT count(*) FROM line_items"),
+        "count_star()\n720000\n"
+    );
 }
