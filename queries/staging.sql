@@ -13,11 +13,16 @@
 -- is its id (one row each); account_number is its owner (NULL: unknown). A TEMP
 -- table, computed once per session (one row per invoice): every report reads it
 -- several times, and a view would be planned again at each reference.
+-- reseller_account is the reseller account the invoice belongs to: its owner when
+-- the owner is a reseller (a reseller's own invoices), else the reseller whose list
+-- names the owner; NULL for an invoice without an owner.
 CREATE OR REPLACE TEMP TABLE stg_invoices AS
 SELECT i.*,
-       strftime(coalesce(i.invoice_date, d.latest_start), '%Y-%m') AS billing_month
+       strftime(coalesce(i.invoice_date, d.latest_start), '%Y-%m') AS billing_month,
+       CASE WHEN o.is_reseller THEN o.account_number ELSE o.reseller_account END AS reseller_account
   FROM invoices i
-  LEFT JOIN invoice_sums d USING (invoice_id);
+  LEFT JOIN invoice_sums d USING (invoice_id)
+  LEFT JOIN customers o ON o.account_number = i.account_number;
 
 -- Per invoice × sub-account (account_sums), with the billing month and the
 -- invoice's owner.
@@ -36,10 +41,10 @@ SELECT i.billing_month, i.account_number, l.*
   FROM line_checks l
   JOIN stg_invoices i ON i.invoice_id = l.invoice_id;
 
--- Every line item with its billing month, its invoice's owner, and the customer it
--- bills (when the customer list knows the account).
+-- Every line item with its billing month, its invoice's owner and reseller account,
+-- and the customer it bills (when the customer list knows the account).
 CREATE OR REPLACE TEMP VIEW stg_lines AS
-SELECT i.billing_month, i.account_number, l.*,
+SELECT i.billing_month, i.account_number, i.reseller_account, l.*,
        c.name AS customer_name, c.reference_number AS customer_reference
   FROM line_items l
   JOIN stg_invoices i ON i.invoice_id = l.invoice_id

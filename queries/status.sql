@@ -61,6 +61,18 @@ facts AS (
            o.at IS NULL OR date_diff('day', o.at, n.t) > 35
       FROM providers p LEFT JOIN last_ok o USING (provider), now_utc n
     UNION ALL
+    -- Each reseller account synced (one per profile), with its last sync (its own
+    -- row is refreshed by every sync of it) and what its list names.
+    SELECT 3, 'rackspace reseller ' || r.account_number, coalesce(r.name, r.account_number),
+           'last synced ' || strftime(r.synced_at, '%Y-%m-%d %H:%M UTC') || '; '
+               || (SELECT count(*) FROM customers c
+                    WHERE c.reseller_account = r.account_number AND NOT c.is_reseller
+                      AND c.deleted_at IS NULL)::VARCHAR || ' sub-accounts listed, '
+               || (SELECT count(*) FROM stg_invoices i
+                    WHERE i.reseller_account = r.account_number)::VARCHAR || ' invoices',
+           false
+      FROM customers r WHERE r.is_reseller
+    UNION ALL
     SELECT 4, 'billing months', coalesce(min(billing_month) || ' .. ' || max(billing_month), 'none'),
            count(DISTINCT billing_month)::VARCHAR || ' months with invoices', false
       FROM stg_invoices

@@ -125,6 +125,18 @@ pub struct StatusArgs {
     /// Exit 1 when data is stale or the last run failed.
     #[arg(long)]
     pub check: bool,
+
+    #[command(flatten)]
+    pub scope: ResellerArg,
+}
+
+/// `--reseller`: one reseller account's part of a file synced with several.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ResellerArg {
+    /// Only this Rackspace reseller account's invoices and customers (a file synced
+    /// with two profiles holds two; `tally status` lists them) [default: all].
+    #[arg(long, value_name = "ACCOUNT")]
+    pub reseller: Option<String>,
 }
 
 /// Write the month pack: one self-contained, printable HTML page with the month at a glance.
@@ -155,6 +167,9 @@ pub struct PackArgs {
 
     #[command(flatten)]
     pub reconcile: ThresholdArg,
+
+    #[command(flatten)]
+    pub scope: ResellerArg,
 }
 
 /// Write one statement per billed sub-account for a month, and an index.
@@ -193,6 +208,9 @@ pub struct StatementsArgs {
     /// CSV: write text cells exactly as stored.
     #[arg(long)]
     pub raw: bool,
+
+    #[command(flatten)]
+    pub scope: ResellerArg,
 }
 
 pub use crate::billing::statement_files::Format as StatementFormat;
@@ -313,6 +331,9 @@ pub struct ReportArgs {
     /// margin: one row per sub-account (default) or per product (fees as `Fees`).
     #[arg(long, value_enum, default_value_t = MarginBy::Account)]
     pub by: MarginBy,
+
+    #[command(flatten)]
+    pub scope: ResellerArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -383,6 +404,9 @@ pub struct ExportArgs {
 
     #[command(flatten)]
     pub book: PriceBookArg,
+
+    #[command(flatten)]
+    pub scope: ResellerArg,
 }
 
 /// The report names, with each report's description as its help.
@@ -595,7 +619,8 @@ pub struct HttpArgs {
     tally sandbox --world large --ground-truth > truth.csv\n  \
     tally sandbox --faults heavy --latency-ms 20 --requests-per-minute 600\n  \
     tally sandbox --faults 500=0.1,drop=0.05,slow=0.02,slow-ms=5000\n  \
-    tally sandbox --ground-truth > truth.csv\n\n\
+    tally sandbox --ground-truth > truth.csv\n  \
+    tally sandbox --port 8766 --seed 2 --reseller-account 1100001 --reseller-name West\n\n\
 Faults (KIND=PROBABILITY, comma-separated): 500, throttle, throttle-text (a plain-text\n\
 403), throttle-header (only x-error-message), drop, truncate, slow, slow-ms=N;\n\
 `heavy` is 500=0.08,throttle=0.08,drop=0.04,truncate=0.05,slow=0.03.")]
@@ -646,6 +671,17 @@ pub struct SandboxArgs {
     /// (default: none).
     #[arg(long, value_name = "N")]
     pub requests_per_minute: Option<u32>,
+
+    /// The reseller's own account number, 1100000 to 1100009: each numbers its
+    /// sub-accounts and invoices apart, so two sandboxes (two reseller accounts, as
+    /// two profiles) can be synced into one file.
+    #[arg(long, default_value_t = 1_100_000, value_name = "NUMBER",
+          value_parser = clap::value_parser!(u32).range(1_100_000..=1_100_009))]
+    pub reseller_account: u32,
+
+    /// The reseller's own account name.
+    #[arg(long, default_value = "Sandbox Reseller", value_name = "NAME")]
+    pub reseller_name: String,
 
     /// Inject one of each reconcile finding kind into the newest invoice with a CSV
     /// (total mismatch, mis-prorated line, wrong arithmetic, duplicate line, unknown
@@ -719,6 +755,9 @@ pub struct SqlArgs {
     /// The SQL query (it may start with a `--` comment).
     #[arg(value_name = "QUERY", allow_hyphen_values = true)]
     pub query: String,
+
+    #[command(flatten)]
+    pub scope: ResellerArg,
 }
 
 impl From<OutputFormat> for crate::render::Format {

@@ -99,6 +99,12 @@ fn contact_fields(account: &str, k: &wire::Contact) -> Vec<(&'static str, Value)
     ]
 }
 
+/// The reseller account whose keys make the writes (`me`): what is read back is
+/// stored as listed by it.
+fn reseller(ctx: &Context<'_>) -> anyhow::Result<AccountNumber> {
+    Ok(ctx.block(ctx.client.customer("me"))?.account_number)
+}
+
 /// Reads a customer back and stores it (with its address block).
 fn read_back_customer(
     ctx: &mut Context<'_>,
@@ -106,9 +112,10 @@ fn read_back_customer(
     action_id: i64,
 ) -> anyhow::Result<wire::Customer> {
     let customer = ctx.block(ctx.client.customer(account))?;
-    let row = to_row::customer(&customer, false, true);
+    let reseller = reseller(ctx)?;
+    let row = to_row::customer(&customer, customer.account_number == reseller, true);
     ctx.store()?
-        .upsert_customers(&[row], Lineage::Action(action_id), false)?;
+        .upsert_customers(&[row], &reseller, Lineage::Action(action_id), false)?;
     Ok(customer)
 }
 
@@ -120,13 +127,14 @@ fn read_back_contacts(
 ) -> anyhow::Result<Vec<wire::Contact>> {
     let contacts = contacts(ctx, account)?;
     let rows: Vec<_> = contacts.iter().map(to_row::contact).collect();
+    let reseller = reseller(ctx)?;
     let stored_as = if account == "me" {
-        ctx.block(ctx.client.customer("me"))?.account_number
+        reseller.clone()
     } else {
         AccountNumber::parse(account)?
     };
     ctx.store()?
-        .replace_contacts(&stored_as, &rows, Lineage::Action(action_id))?;
+        .replace_contacts(&stored_as, &rows, &reseller, Lineage::Action(action_id))?;
     Ok(contacts)
 }
 

@@ -36,7 +36,7 @@ pub fn run(
         .into());
     }
     let db = &settings.db;
-    let store = db.open(Access::ReadOnly, printer)?;
+    let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
     // A closed month is exported from the price book its close froze.
     let command = format!("tally export --format {name}");
     let book = settings.month_price_book(&store, month, args.book.prices.as_deref(), &command)?;

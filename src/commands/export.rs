@@ -80,7 +80,7 @@ pub fn run(
     };
     std::fs::create_dir_all(&plan.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", plan.out.display()))?;
-    let store = db.open(Access::ReadOnly, printer)?;
+    let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
     let spinner = printer.progress(0, "export");
     let check = |path: &std::path::Path| Ok(db.refuse_as_output(path, "--out")?);
     let outcome = export(store.connection(), &plan, check, |w| {

@@ -10,7 +10,7 @@ pub fn run(args: &PackArgs, settings: &Settings, printer: &Printer) -> anyhow::R
     let db = &settings.db;
     let book = settings.price_book(args.book.prices.as_deref())?;
     db.refuse_as_output(&args.out, "--out")?;
-    let store = db.open(Access::ReadOnly, printer)?;
+    let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
     let conn = store.connection();
     let Some(written) = pack::write(
         conn,

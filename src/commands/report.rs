@@ -48,7 +48,7 @@ pub fn run(
     if let Some(out) = &args.out {
         db.refuse_as_output(out, "--out")?;
     }
-    let store = db.open(Access::ReadOnly, printer)?;
+    let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
     let conn = store.connection();
     let Some(month) = billing::priced_month(
         conn,

@@ -100,6 +100,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<SandboxOptions> {
             customers,
             anomalies: args.anomalies,
             altered: args.alter_past_invoice,
+            reseller_account: args.reseller_account,
             ..world.dated(args.as_of.unwrap_or_else(Month::current), months)
         },
         requests_per_minute: match args.requests_per_minute {
@@ -112,6 +113,7 @@ fn options(args: &SandboxArgs) -> anyhow::Result<SandboxOptions> {
         },
         faults,
         latency: Duration::from_millis(args.latency_ms),
+        reseller_name: args.reseller_name.clone(),
         ..SandboxOptions::default()
     };
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());

@@ -21,7 +21,7 @@ pub fn run(args: &SqlArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<
         )
         .into());
     }
-    let store = db.open(Access::Query, printer)?;
+    let store = db.open_scoped(Access::Query, &args.scope, printer)?;
     let conn = store.connection();
     let result = conn.prepare(&args.query).and_then(|mut stmt| {
         let arrow = stmt.query_arrow([])?;

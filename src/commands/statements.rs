@@ -29,7 +29,7 @@ pub fn run(
         .map_err(|e| UsageError(format!("--account: {e}")))?;
     let month = args.month;
     let db = &settings.db;
-    let store = db.open(Access::ReadOnly, printer)?;
+    let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
     // A closed month's statements use the price book its close froze.
     let book = settings.month_price_book(
         &store,

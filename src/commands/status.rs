@@ -14,7 +14,7 @@ use crate::report;
 use crate::store::{Access, SyncLock};
 
 pub fn run(args: &StatusArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let store = db.open(Access::ReadOnly, printer)?;
+    let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
     let syncing = SyncLock::holder(db.path());
     let (schema, batches) = report::status(store.connection(), syncing.as_deref())?;
     drop(store);

@@ -57,7 +57,9 @@ pub fn prepare_with(
     conn.execute("SET VARIABLE currency = ?", [currency.to_string()])
         .map_err(StoreError::Query)?;
     conn.execute_batch(
-        "SET VARIABLE reseller = (SELECT min(account_number) FROM customers WHERE is_reseller);
+        "SET VARIABLE resellers = (SELECT count(*) FROM customers WHERE is_reseller);
+         SET VARIABLE reseller = (SELECT CASE WHEN count(*) = 1 THEN min(account_number) END
+                                    FROM customers WHERE is_reseller);
          CREATE OR REPLACE TEMP TABLE focus_invoices AS
          SELECT i.invoice_id,
                 {'billing_month': i.billing_month,
@@ -78,7 +80,11 @@ pub fn prepare_with(
         [],
         |r| r.get(0),
     )?;
-    let lines = if keys <= lookup_limit {
+    // A session scoped to one reseller reads `line_items` through a view that
+    // filters by a join, which keeps no order: its lines are in invoice and line
+    // order instead of stored order.
+    let scoped = crate::store::scope::is_scoped(conn)?;
+    let lines = if keys <= lookup_limit && !scoped {
         "SET VARIABLE focus_invoice_map = (
              SELECT map(list(invoice_id), list(invoice)) FROM focus_invoices);
          SET VARIABLE focus_names = (
@@ -89,12 +95,19 @@ pub fn prepare_with(
                 getvariable('focus_names')[l.account_no] AS customer_name
            FROM line_items l;"
     } else {
-        "CREATE OR REPLACE TEMP VIEW focus_lines AS
-         SELECT l.*, i.invoice, c.name AS customer_name
-           FROM line_items l
-           LEFT JOIN focus_invoices i ON i.invoice_id = l.invoice_id
-           LEFT JOIN customers c ON c.account_number = l.account_no
-          ORDER BY l.rowid;"
+        &format!(
+            "CREATE OR REPLACE TEMP VIEW focus_lines AS
+             SELECT l.*, i.invoice, c.name AS customer_name
+               FROM line_items l
+               LEFT JOIN focus_invoices i ON i.invoice_id = l.invoice_id
+               LEFT JOIN customers c ON c.account_number = l.account_no
+              ORDER BY {};",
+            if scoped {
+                "l.invoice_id, l.line_no"
+            } else {
+                "l.rowid"
+            }
+        )
     };
     conn.execute_batch(lines).map_err(StoreError::Query)?;
     ascii_lookups(conn)?;
@@ -109,13 +122,26 @@ pub fn prepare_with(
         .collect::<Result<_, _>>()?;
     if !orphans.is_empty() {
         let shown: Vec<&str> = orphans.iter().take(5).map(String::as_str).collect();
+        let resellers: i64 = conn.query_row("SELECT getvariable('resellers')", [], |r| r.get(0))?;
+        let why = if resellers == 0 {
+            "no sync has named the reseller's own account".to_owned()
+        } else {
+            format!(
+                "the file holds {resellers} reseller accounts, so it cannot be taken for either"
+            )
+        };
         anyhow::bail!(
-            "cannot export FOCUS: invoice{} {}{} {} no billing account (loaded without --account, and no sync has named the reseller's own account); load {} again with `tally load --account NUMBER`, or run `tally sync rackspace`",
+            "cannot export FOCUS: invoice{} {}{} {} no billing account (loaded without --account, and {why}); load {} again with `tally load --account NUMBER`{}",
             if orphans.len() == 1 { "" } else { "s" },
             shown.join(", "),
             if orphans.len() > 5 { " and more" } else { "" },
             if orphans.len() == 1 { "has" } else { "have" },
             if orphans.len() == 1 { "it" } else { "them" },
+            if resellers == 0 {
+                ", or run `tally sync rackspace`"
+            } else {
+                ""
+            },
         );
     }
     Ok(())

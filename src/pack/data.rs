@@ -45,6 +45,9 @@ pub struct Pack {
     pub coverage: Option<ShownTable>,
     /// `report customers` for the month.
     pub customers: ShownTable,
+    /// The reseller accounts whose invoices these are, with their names (one with
+    /// `--reseller`; none before a sync has named one).
+    pub resellers: Vec<(String, Option<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +222,7 @@ pub fn gather(conn: &Connection, month: Month, priced: bool) -> anyhow::Result<P
         findings,
         coverage,
         customers,
+        resellers: crate::store::scope::resellers(conn)?,
     })
 }
 

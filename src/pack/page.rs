@@ -38,6 +38,17 @@ pub fn render(pack: &Pack) -> anyhow::Result<Markup> {
             @if pack.priced { ", sell and margin under the price book" }
             ". Money is exact (2 places, 4 where the provider's data has them)."
         }
+        @if !pack.resellers.is_empty() {
+            p.sub #resellers {
+                @if pack.resellers.len() == 1 { "Rackspace reseller account " } @else { "Rackspace reseller accounts " }
+                @for (i, (account, name)) in pack.resellers.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    (account)
+                    @if let Some(name) = name { " (" (name) ")" }
+                }
+                "."
+            }
+        }
         nav {
             a href="#charts" { "Charts" }
             a href="#findings" { "Findings" }

@@ -115,7 +115,8 @@ fn ok(status: u16, body: Option<Value>) -> Answer {
 }
 
 impl RsAccounts {
-    pub fn from_world(world: &World) -> RsAccounts {
+    /// The accounts of `world`, the reseller's own named `reseller_name`.
+    pub fn from_world(world: &World, reseller_name: &str) -> RsAccounts {
         const CITIES: [(&str, &str, &str); 4] = [
             ("Austin", "TX", "78703"),
             ("Portland", "OR", "97201"),
@@ -164,7 +165,7 @@ impl RsAccounts {
             .collect();
         let reseller = RsCustomer {
             account_number: world.reseller_account.clone(),
-            name: "Sandbox Reseller".into(),
+            name: reseller_name.to_owned(),
             address: Address {
                 address_line1: Some("1 Reseller Way".into()),
                 city: Some("San Antonio".into()),
@@ -583,7 +584,10 @@ mod tests {
 
     #[test]
     fn customer_names_are_checked_as_documented() {
-        let mut a = RsAccounts::from_world(&World::generate(WorldOptions::default()));
+        let mut a = RsAccounts::from_world(
+            &World::generate(WorldOptions::default()),
+            "Sandbox Reseller",
+        );
         let fault = |answer: Answer| match answer {
             Answer::Fault { message, .. } => message,
             other => panic!("{other:?}"),

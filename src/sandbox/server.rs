@@ -118,7 +118,7 @@ impl Drop for RunningSandbox {
 pub async fn start(options: SandboxOptions, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
     let world = World::generate(options.world);
     let mailroute = Mutex::new(MrWorld::generate(&world));
-    let rackspace = Mutex::new(RsAccounts::from_world(&world));
+    let rackspace = Mutex::new(RsAccounts::from_world(&world, &options.reseller_name));
     let answers_to_lose = std::sync::atomic::AtomicU32::new(options.lose_write_answers);
     let limiter = options.requests_per_minute.map(|rpm| {
         // A second's worth of burst: a client spacing requests evenly at the same

@@ -47,6 +47,8 @@ pub struct SandboxOptions {
     /// MailRoute creates are applied and answered 202 with an empty body (no id, no
     /// `Location`), as MailRoute answers some POSTs.
     pub creates_answer_empty: bool,
+    /// The reseller's own account name (its number is the world's).
+    pub reseller_name: String,
 }
 
 impl Default for SandboxOptions {
@@ -64,6 +66,7 @@ impl Default for SandboxOptions {
             lose_write_answers: 0,
             deleted_elsewhere: false,
             creates_answer_empty: false,
+            reseller_name: "Sandbox Reseller".to_owned(),
         }
     }
 }

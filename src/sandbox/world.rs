@@ -87,7 +87,14 @@ pub struct WorldOptions {
     pub altered: bool,
     /// Real data's mess (the large world's): see the module's doc.
     pub messy: bool,
+    /// The reseller's own account number, [`RESELLER_ACCOUNTS`]: each numbers its
+    /// sub-accounts and invoices apart, so worlds of two reseller accounts can be
+    /// synced into one file without sharing an account or an invoice id.
+    pub reseller_account: u32,
 }
+
+/// The reseller account numbers a world may have: 1100000 (the default) to 1100009.
+pub const RESELLER_ACCOUNTS: std::ops::RangeInclusive<u32> = 1_100_000..=1_100_009;
 
 /// The two worlds: small and clean (the default), or large and messy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -146,6 +153,14 @@ impl WorldOptions {
         }
     }
 
+    /// How far this world's numbers are from the default reseller's (0 to 9).
+    fn numbering(&self) -> u64 {
+        u64::from(
+            self.reseller_account
+                .saturating_sub(*RESELLER_ACCOUNTS.start()),
+        )
+    }
+
     /// The products sold, with their monthly rate per seat.
     fn products(&self) -> &'static [(&'static str, &'static str)] {
         if self.messy { &ALL_PRODUCTS } else { &PRODUCTS }
@@ -180,6 +195,7 @@ impl Default for WorldOptions {
             anomalies: false,
             altered: false,
             messy: false,
+            reseller_account: *RESELLER_ACCOUNTS.start(),
         }
     }
 }
@@ -558,7 +574,11 @@ impl Generator {
             && (self.rng.chance(20) || m + 1 == self.options.months);
         self.missing_chosen |= missing;
         Invoice {
-            invoice_id: (9_000_000 + m * 1_117 + self.rng.below(1_000) as u32).to_string(),
+            invoice_id: (9_000_000
+                + 1_000_000 * self.options.numbering()
+                + u64::from(m) * 1_117
+                + self.rng.below(1_000))
+            .to_string(),
             invoice_date: month_start(year, month) + chrono::Duration::days(6),
             total_due: amount(total),
             is_paid: m + 2 < self.options.months,
@@ -575,7 +595,7 @@ impl World {
     pub fn generate(options: WorldOptions) -> World {
         let mut rng = Rng::new(options.seed);
         let customers: Vec<Customer> = (0..options.customers)
-            .map(|i| make_customer(&mut rng, i, options.messy))
+            .map(|i| make_customer(&mut rng, i, &options))
             .collect();
         let spans = Generator::spans(&mut rng, &options);
         let mut generator = Generator {
@@ -590,7 +610,7 @@ impl World {
             .collect();
         invoices.reverse();
         let mut world = World {
-            reseller_account: "1100000".to_owned(),
+            reseller_account: options.reseller_account.to_string(),
             customers,
             invoices,
             anomalies: Vec::new(),
@@ -756,7 +776,8 @@ impl World {
 /// lowercased: an internationalised domain for a non-ASCII name), reference number
 /// and contacts. A messy world gives every seventh customer a non-ASCII name and
 /// every eleventh a reference number that looks like a formula.
-fn make_customer(rng: &mut Rng, i: usize, messy: bool) -> Customer {
+fn make_customer(rng: &mut Rng, i: usize, options: &WorldOptions) -> Customer {
+    let messy = options.messy;
     const NAMES: [&str; 8] = [
         "Harbor Dental",
         "Smith, Jones & Partners",
@@ -792,7 +813,8 @@ fn make_customer(rng: &mut Rng, i: usize, messy: bool) -> Customer {
         })
         .collect();
     Customer {
-        account_number: (1_300_000 + 17 * i as u64 + rng.below(17)).to_string(),
+        account_number: (1_300_000 + 100_000 * options.numbering() + 17 * i as u64 + rng.below(17))
+            .to_string(),
         name,
         reference_number: match rng.chance(30).then(|| format!("PO-{}", 1000 + i)) {
             _ if messy && i % 11 == 5 => {

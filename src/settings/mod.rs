@@ -17,11 +17,13 @@ pub use writes::new_contact;
 
 use crate::UsageError;
 use crate::billing::PriceBook;
-use crate::cli::Cli;
+use crate::cli::{Cli, ResellerArg};
 use crate::config::Config;
 use crate::export::focus::Currency;
+use crate::ids::AccountNumber;
 use crate::month::Month;
 use crate::printer::Printer;
+use crate::store::scope::{self, ScopeError};
 use crate::store::{Access, AppendWindows, LockWait, MemoryLimit, Store, SyncLock, Windows};
 
 pub const USER_KEY_ENV: &str = "TALLY_RACKSPACE_USER_KEY";
@@ -151,6 +153,29 @@ impl Db {
     pub fn sync_lock(&self, printer: &Printer) -> anyhow::Result<SyncLock> {
         let notify = |message: &str| printer.note(message);
         Ok(SyncLock::acquire(&self.path, &self.lock_wait(&notify))?)
+    }
+
+    /// [`Db::open`] read-only (`access`), scoped to one reseller account's part of
+    /// the file when `reseller` (`--reseller`) names one (`store::scope`).
+    pub fn open_scoped(
+        &self,
+        access: Access,
+        reseller: &ResellerArg,
+        printer: &Printer,
+    ) -> anyhow::Result<Store> {
+        let store = self.open(access, printer)?;
+        if let Some(text) = &reseller.reseller {
+            let account =
+                AccountNumber::parse(text).map_err(|e| UsageError(format!("--reseller: {e}")))?;
+            match scope::to_reseller(&store, &account) {
+                Ok(()) => {}
+                Err(error @ ScopeError::Unknown { .. }) => {
+                    return Err(UsageError(error.to_string()).into());
+                }
+                Err(ScopeError::Store(error)) => return Err(error.into()),
+            }
+        }
+        Ok(store)
     }
 
     /// Write windows on the file, each waiting up to `wait` (set by `flag`) while

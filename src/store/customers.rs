@@ -66,14 +66,18 @@ fn write_details(
 }
 
 impl Store {
-    /// Inserts or refreshes customers. The address block is replaced only when the
-    /// row carries one, so a sync without `--customer-details` keeps the last one.
-    /// With `complete` (the whole customer list was read), a sub-account not among
-    /// `rows` is marked deleted (it stays, so past reports keep its name); a listed
-    /// one is never deleted.
+    /// Inserts or refreshes customers listed by the reseller account `reseller`
+    /// (a sub-account belongs to the reseller that listed it last; a reseller's own
+    /// row to itself, and stays a reseller). The address block is replaced only
+    /// when the row carries one, so a sync without `--customer-details` keeps the
+    /// last one. With `complete` (the reseller's whole customer list was read), a
+    /// sub-account of that reseller not among `rows` is marked deleted (it stays,
+    /// so past reports keep its name); a listed one is never deleted, and another
+    /// reseller's sub-accounts are not touched.
     pub fn upsert_customers(
         &mut self,
         rows: &[CustomerRow],
+        reseller: &AccountNumber,
         lineage: Lineage,
         complete: bool,
     ) -> Result<(), StoreError> {
@@ -82,20 +86,25 @@ impl Store {
         let tx = self.conn.transaction().map_err(StoreError::Query)?;
         if complete {
             tx.execute(
-                "UPDATE customers SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP) WHERE NOT is_reseller",
-                [&now],
+                "UPDATE customers SET deleted_at = coalesce(deleted_at, ?::TIMESTAMP)
+                  WHERE NOT is_reseller AND reseller_account = ?",
+                params![now, reseller],
             )
             .map_err(StoreError::Query)?;
         }
         {
             let mut basic = tx
                 .prepare(
-                    "INSERT INTO customers (account_number, name, reference_number, is_reseller, synced_at, run_id, action_id)
-                     VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?, ?)
+                    "INSERT INTO customers (account_number, name, reference_number, is_reseller,
+                         reseller_account, synced_at, run_id, action_id)
+                     VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP, ?, ?)
                      ON CONFLICT (account_number) DO UPDATE SET
                          name = excluded.name,
                          reference_number = excluded.reference_number,
-                         is_reseller = excluded.is_reseller,
+                         is_reseller = customers.is_reseller OR excluded.is_reseller,
+                         reseller_account = CASE WHEN customers.is_reseller OR excluded.is_reseller
+                                                 THEN customers.account_number
+                                                 ELSE excluded.reseller_account END,
                          synced_at = excluded.synced_at,
                          run_id = excluded.run_id,
                          action_id = excluded.action_id,
@@ -110,6 +119,11 @@ impl Store {
                         row.name,
                         row.reference_number,
                         row.is_reseller,
+                        if row.is_reseller {
+                            &row.account_number
+                        } else {
+                            reseller
+                        },
                         now,
                         run_id,
                         action_id
@@ -123,15 +137,17 @@ impl Store {
         tx.commit().map_err(StoreError::Query)
     }
 
-    /// Replaces an account's contacts with `rows` (from a sync run, or read back
-    /// after an action); one no longer listed stays, marked deleted.
+    /// Replaces an account's contacts with `rows` as the reseller account
+    /// `reseller` lists them (from a sync run, or read back after an action); one
+    /// no longer listed stays, marked deleted.
     pub fn replace_contacts(
         &mut self,
         account: &str,
         rows: &[ContactRow],
+        reseller: &AccountNumber,
         lineage: Lineage,
     ) -> Result<(), StoreError> {
-        self.replace_contacts_of(&[(account, rows)], lineage)
+        self.replace_contacts_of(&[(account, rows)], reseller, lineage)
     }
 
     /// [`Store::replace_contacts`] for several accounts, all in one transaction (a
@@ -139,6 +155,7 @@ impl Store {
     pub fn replace_contacts_of(
         &mut self,
         lists: &[(&str, &[ContactRow])],
+        reseller: &AccountNumber,
         lineage: Lineage,
     ) -> Result<(), StoreError> {
         let now = utc_now_text();
@@ -156,8 +173,9 @@ impl Store {
             let mut insert = tx
                 .prepare(
                     "INSERT INTO contacts (account_number, contact_id, name, email, phone,
-                         receives_alerts, receives_billing, receives_updates, synced_at, run_id, action_id)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?, ?)",
+                         receives_alerts, receives_billing, receives_updates, synced_at, run_id,
+                         action_id, reseller_account)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?, ?, ?)",
                 )
                 .map_err(StoreError::Query)?;
             for (account, rows) in lists {
@@ -179,7 +197,8 @@ impl Store {
                             c.receives_updates,
                             now,
                             run_id,
-                            action_id
+                            action_id,
+                            reseller
                         ])
                         .map_err(StoreError::Query)?;
                 }

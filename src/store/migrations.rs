@@ -72,6 +72,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0008_running_syncs.sql"),
         rewrites: false,
     },
+    // Fills the new columns of every stored customer and contact.
+    Migration {
+        version: 9,
+        name: "reseller_accounts",
+        sql: include_str!("migrations/0009_reseller_accounts.sql"),
+        rewrites: true,
+    },
 ];
 
 /// The schema version this tally writes.
@@ -121,6 +128,8 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<Vec<String>, S
     )
     .map_err(setup)?;
     let mut notes = Vec::new();
+    // One copy per upgrade: the first rewriting migration's holds the file as it was.
+    let mut copied = false;
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
         let fail = |error| StoreError::Migrate {
             version: migration.version,
@@ -128,7 +137,8 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<Vec<String>, S
             error,
         };
         // A brand-new file has nothing to keep.
-        if migration.rewrites && current > 0 {
+        if migration.rewrites && current > 0 && !copied {
+            copied = true;
             let backup = backup(conn, path, migration.version)?;
             notes.push(format!(
                 "upgrading the database schema to version {} ({}); a copy of the file as it was is at {}",

@@ -12,6 +12,7 @@ mod line_batch;
 mod mailroute;
 mod migrations;
 mod runs;
+pub mod scope;
 pub mod summaries;
 mod sync_lock;
 mod window;

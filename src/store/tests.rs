@@ -340,10 +340,20 @@ fn contacts_are_replaced_and_runs_recorded() {
         receives_updates: false,
     };
     store
-        .replace_contacts("42", &[contact("1"), contact("2")], Lineage::Run(1))
+        .replace_contacts(
+            "42",
+            &[contact("1"), contact("2")],
+            &acct("1100000"),
+            Lineage::Run(1),
+        )
         .unwrap();
     store
-        .replace_contacts("42", &[contact("2"), contact("3")], Lineage::Run(1))
+        .replace_contacts(
+            "42",
+            &[contact("2"), contact("3")],
+            &acct("1100000"),
+            Lineage::Run(1),
+        )
         .unwrap();
     assert_eq!(
         column_text(
@@ -499,25 +509,31 @@ fn a_file_for_an_invoice_another_account_owns_is_refused() {
 
 /// A version-3 database (the schema before one invoice per id) holding the same
 /// invoice three ways: synced under `me`, synced under its number, and loaded.
+/// A database at `path` as tally's schema `version` left it (no rows yet).
+fn database_at(path: &std::path::Path, version: u32) -> duckdb::Connection {
+    let conn = duckdb::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+             applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
+    )
+    .unwrap();
+    for m in MIGRATIONS.iter().take_while(|m| m.version <= version) {
+        conn.execute_batch(m.sql).unwrap();
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+            duckdb::params![m.version, m.name],
+        )
+        .unwrap();
+    }
+    conn
+}
+
 #[test]
 fn migration_4_merges_duplicates_and_keeps_a_copy() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.duckdb");
     {
-        let conn = duckdb::Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
-                 applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
-        )
-        .unwrap();
-        for m in &MIGRATIONS[..3] {
-            conn.execute_batch(m.sql).unwrap();
-            conn.execute(
-                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                duckdb::params![m.version, m.name],
-            )
-            .unwrap();
-        }
+        let conn = database_at(&path, 3);
         conn.execute_batch(
             "INSERT INTO customers (account_number, is_reseller, synced_at) VALUES ('1100000', true, '2020-01-01');
              INSERT INTO invoices (account_number, invoice_id, header_synced_at, csv_status, csv_source, line_count, csv_loaded_at)
@@ -696,5 +712,165 @@ fn a_group_of_known_and_new_invoices_stores_each_header_once() {
     assert_eq!(
         column_text(&store, "SELECT count(*)::VARCHAR FROM invoices"),
         ["3"]
+    );
+}
+
+/// A customer row as a reseller's list has it.
+fn listed(account: &str, is_reseller: bool) -> CustomerRow {
+    CustomerRow {
+        account_number: acct(account),
+        name: Some(format!("Customer {account}")),
+        reference_number: None,
+        is_reseller,
+        details: None,
+    }
+}
+
+#[test]
+fn a_resellers_complete_list_marks_deleted_only_its_own_sub_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+    let (east, west) = (acct("1100000"), acct("1100001"));
+    let mut sync = |reseller: &AccountNumber, subs: &[&str]| {
+        let rows: Vec<CustomerRow> = std::iter::once(listed(reseller, true))
+            .chain(subs.iter().map(|a| listed(a, false)))
+            .collect();
+        store
+            .upsert_customers(&rows, reseller, Lineage::Run(1), true)
+            .unwrap();
+    };
+    sync(&east, &["1300001", "1300002", "1300003"]);
+    sync(&west, &["1400001", "1400002"]);
+    // 1300003 moves from east to west; west lists it first.
+    sync(&west, &["1400001", "1400002", "1300003"]);
+    sync(&east, &["1300001", "1300002"]);
+    // East lists 1300002 no more: deleted, and only that.
+    sync(&east, &["1300001"]);
+    sync(&west, &["1400001", "1400002", "1300003"]);
+    let state = |store: &Store| {
+        column_text(
+            store,
+            "SELECT account_number || ' ' || reseller_account || ' ' || is_reseller::VARCHAR
+                    || CASE WHEN deleted_at IS NULL THEN '' ELSE ' deleted' END
+               FROM customers ORDER BY account_number",
+        )
+    };
+    assert_eq!(
+        state(&store),
+        [
+            "1100000 1100000 true",
+            "1100001 1100001 true",
+            "1300001 1100000 false",
+            "1300002 1100000 false deleted",
+            "1300003 1100001 false",
+            "1400001 1100001 false",
+            "1400002 1100001 false",
+        ]
+    );
+    // The other way round: east lists it after it moved back to east, before west
+    // has synced; west's next list, without it, leaves it east's.
+    store
+        .upsert_customers(
+            &[
+                listed("1100000", true),
+                listed("1300001", false),
+                listed("1300003", false),
+            ],
+            &east,
+            Lineage::Run(2),
+            true,
+        )
+        .unwrap();
+    store
+        .upsert_customers(
+            &[
+                listed("1100001", true),
+                listed("1400001", false),
+                listed("1400002", false),
+            ],
+            &west,
+            Lineage::Run(3),
+            true,
+        )
+        .unwrap();
+    assert_eq!(
+        state(&store)[4],
+        "1300003 1100000 false",
+        "the moved sub-account is east's and listed"
+    );
+    // Contacts record the reseller whose list they came from.
+    store
+        .replace_contacts(
+            "1400001",
+            &[ContactRow {
+                contact_id: "1".into(),
+                name: None,
+                email: None,
+                phone: None,
+                receives_alerts: false,
+                receives_billing: true,
+                receives_updates: false,
+            }],
+            &west,
+            Lineage::Run(3),
+        )
+        .unwrap();
+    assert_eq!(
+        column_text(&store, "SELECT reseller_account FROM contacts"),
+        ["1100001"]
+    );
+}
+
+#[test]
+fn migration_9_names_each_customers_reseller_and_keeps_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.duckdb");
+    {
+        let conn = database_at(&path, 8);
+        // Two resellers (west synced last); 1300001 billed on east's invoice,
+        // 1400001 on west's, 1300009 on no invoice; a contact of 1300001.
+        conn.execute_batch(
+            "INSERT INTO customers (account_number, is_reseller, synced_at) VALUES
+               ('1100000', true, '2020-01-01'), ('1100001', true, '2020-01-02'),
+               ('1300001', false, '2020-01-01'), ('1400001', false, '2020-01-02'),
+               ('1300009', false, '2020-01-01');
+             INSERT INTO contacts (account_number, contact_id, receives_alerts, receives_billing,
+                                   receives_updates, synced_at)
+             VALUES ('1300001', '1', true, true, false, '2020-01-01');
+             INSERT INTO invoices (account_number, invoice_id, invoice_date, csv_status, line_count)
+             VALUES ('1100000', '5', '2020-01-07', 'loaded', 1), ('1100001', '6', '2020-01-07', 'loaded', 1);
+             INSERT INTO invoice_sums VALUES ('5', 1, 3, '2020-01-01', 0, 0), ('6', 1, 4, '2020-01-01', 0, 0);
+             INSERT INTO account_sums VALUES
+               ('5', '1300001', 'd', 'd', 1, 1, 3, 3, 0, 0, 1),
+               ('6', '1400001', 'd', 'd', 1, 1, 4, 4, 0, 0, 1);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let backup = dir.path().join("old.duckdb.bak-9");
+    assert_eq!(
+        store.notes(),
+        [format!(
+            "upgrading the database schema to version 9 (reseller_accounts); a copy of the file as it was is at {}",
+            backup.display()
+        )]
+    );
+    assert!(backup.exists());
+    assert_eq!(
+        column_text(
+            &store,
+            "SELECT account_number || ' ' || reseller_account FROM customers ORDER BY 1"
+        ),
+        [
+            "1100000 1100000",
+            "1100001 1100001",
+            "1300001 1100000",
+            "1300009 1100001",
+            "1400001 1100001"
+        ]
+    );
+    assert_eq!(
+        column_text(&store, "SELECT reseller_account FROM contacts"),
+        ["1100000"]
     );
 }

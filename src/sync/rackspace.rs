@@ -222,7 +222,12 @@ async fn run(
     let (run_id, counts) = (record.meta.run_id, record.counts.clone());
     tokio::task::block_in_place(|| {
         windows.write(|store| {
-            store.upsert_customers(&rows, Lineage::Run(run_id), listed_whole)?;
+            store.upsert_customers(
+                &rows,
+                &me.account_number,
+                Lineage::Run(run_id),
+                listed_whole,
+            )?;
             Ok(store.note_progress(run_id, &counts)?)
         })
     })?;
@@ -447,7 +452,11 @@ fn store_contacts(
         .iter()
         .map(|(a, rows)| (a.as_str(), rows.as_slice()))
         .collect();
-    store.replace_contacts_of(&lists, Lineage::Run(record.meta.run_id))?;
+    let reseller = record
+        .reseller
+        .clone()
+        .expect("contacts are read after the reseller's own account");
+    store.replace_contacts_of(&lists, &reseller, Lineage::Run(record.meta.run_id))?;
     record.counts.contacts += lists.iter().map(|(_, rows)| rows.len() as u64).sum::<u64>();
     Ok(())
 }

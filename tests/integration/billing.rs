@@ -880,6 +880,8 @@ fn as_schema_6(w: &Workdir, edit: &str) {
          DROP TABLE invoice_sums; DROP TABLE account_sums; DROP TABLE product_sums;
          DROP TABLE line_checks; ALTER TABLE sync_runs DROP COLUMN pid;
              ALTER TABLE sync_runs DROP COLUMN last_write_at;
+             ALTER TABLE customers DROP COLUMN reseller_account;
+             ALTER TABLE contacts DROP COLUMN reseller_account;
              DELETE FROM schema_migrations WHERE version >= 7;"
     ))
     .unwrap();

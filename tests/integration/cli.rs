@@ -118,7 +118,7 @@ fn status_says_what_the_file_holds_and_check_fails_on_stale_data() {
     assert_eq!(
         r.stdout,
         "what,value,detail,problem\n\
-         schema version,8,,false\n\
+         schema version,9,,false\n\
          billing months,2017-12 .. 2018-03,4 months with invoices,false\n\
          closed months,0,none,false\n\
          invoices,4,\"4 with lines (4 from files), 0 without a CSV, 0 missing (404), 0 not yet downloaded, 4 without an owner\",false\n\

@@ -15,6 +15,7 @@ mod load;
 mod mailroute;
 mod pack;
 mod report;
+mod resellers;
 mod shapes;
 mod sharing;
 mod sql;

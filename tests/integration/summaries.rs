@@ -66,6 +66,8 @@ fn the_migration_fills_the_summaries_of_an_older_database() {
             "DROP TABLE invoice_sums; DROP TABLE account_sums; DROP TABLE product_sums;
              DROP TABLE line_checks; ALTER TABLE sync_runs DROP COLUMN pid;
              ALTER TABLE sync_runs DROP COLUMN last_write_at;
+             ALTER TABLE customers DROP COLUMN reseller_account;
+             ALTER TABLE contacts DROP COLUMN reseller_account;
              DELETE FROM schema_migrations WHERE version >= 7;",
         )
         .unwrap();
@@ -73,7 +75,7 @@ fn the_migration_fills_the_summaries_of_an_older_database() {
     let status = w.tally(&["status", "--format", "csv"]);
     assert_eq!(status.code, 0, "{status:?}");
     assert!(
-        status.stdout.contains("schema version,8,"),
+        status.stdout.contains("schema version,9,"),
         "{}",
         status.stdout
     );
