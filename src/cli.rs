@@ -359,9 +359,18 @@ pub enum MarginBy {
 /// (the price book's sell lines and fees) as the platform's invoice-import CSV under
 /// DIR/quickbooks/M/ or DIR/xero/M/, one invoice per sub-account; names, terms,
 /// dates, account code and tax type come from the price book's [accounting] table.
+///
+/// --out s3://BUCKET/PREFIX (also gs://, az://) writes the same layout into object
+/// storage: each file uploaded whole as soon as it is written (one PUT, or a
+/// multipart upload completed at the end), the prefix's .tally-manifest.json
+/// mirroring the database as a folder's does. Credentials come from the store's own
+/// chain (for S3: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+/// AWS_REGION, instance roles); AWS_ENDPOINT_URL or [export] endpoint in tally.toml
+/// for an S3-compatible store.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     tally export --out exports/\n  \
+    tally export --out s3://lake/tally --format parquet --partition month\n  \
     tally export --out finops/ --format focus --partition month --currency USD\n  \
     tally export --out books/ --format xero --month 2019-12\n  \
     tally export --out /data/tally --format parquet --partition month --since 2024-01\n  \
@@ -369,8 +378,9 @@ pub enum MarginBy {
 A monthly cron job (sync, then export the month just closed):\n  \
     0 6 2 * * cd /srv/tally && tally -q sync rackspace && tally -q export --out /data/tally --format parquet --partition month --since $(date -d 'last month' +\\%Y-\\%m)")]
 pub struct ExportArgs {
-    /// The folder to write into (created if needed).
-    #[arg(long, value_name = "DIR")]
+    /// The folder to write into (created if needed), or s3://BUCKET/PREFIX,
+    /// gs://BUCKET/PREFIX, az://CONTAINER/PREFIX, file://DIR.
+    #[arg(long, value_name = "DIR|URL")]
     pub out: PathBuf,
 
     /// File format.

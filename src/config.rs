@@ -32,6 +32,7 @@ struct ConfigFile {
     rackspace: Option<RackspaceConfig>,
     mailroute: Option<MailrouteConfig>,
     billing: Option<BillingConfig>,
+    export: Option<ExportConfig>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
@@ -63,6 +64,16 @@ pub struct BillingConfig {
     pub currency: Option<String>,
 }
 
+/// The `[export]` table: for `tally export --out s3://...` to an S3-compatible
+/// store (MinIO, R2, a local test server), its endpoint and region. Credentials
+/// come from each store's own chain (`AWS_ACCESS_KEY_ID`, ...), never from here.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportConfig {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+}
+
 /// The `[rackspace]` table of a profile.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,6 +95,7 @@ pub struct Config {
     pub rackspace: RackspaceConfig,
     pub mailroute: MailrouteConfig,
     pub billing: BillingConfig,
+    pub export: ExportConfig,
     /// What the user should hear about the file (a secret others can read).
     pub warnings: Vec<String>,
 }
@@ -271,6 +283,7 @@ impl Config {
             rackspace,
             mailroute,
             billing: file.billing.clone().unwrap_or_default(),
+            export: file.export.clone().unwrap_or_default(),
             warnings,
         })
     }

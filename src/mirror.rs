@@ -42,23 +42,30 @@ pub fn relative(root: &Path, path: &Path) -> String {
 }
 
 impl Manifest {
+    /// A manifest listing nothing (a folder or prefix tally has not written into).
+    pub fn empty() -> Manifest {
+        Manifest {
+            version: 1,
+            files: Vec::new(),
+        }
+    }
+
     /// The folder's manifest, or an empty one when there is none yet.
     pub fn read(dir: &Path) -> anyhow::Result<Manifest> {
         let path = dir.join(FILE_NAME);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Manifest {
-                    version: 1,
-                    files: Vec::new(),
-                });
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::empty()),
             Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
         };
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        Manifest::parse(&text, &path.display().to_string())
+    }
+
+    /// A manifest from its text, read from `place` (a file, or a bucket's prefix).
+    pub fn parse(text: &str, place: &str) -> anyhow::Result<Manifest> {
+        let manifest: Manifest = serde_json::from_str(text).map_err(|e| {
             anyhow::anyhow!(
-                "{}: not a tally export manifest ({e}); move it away to export into this folder afresh",
-                path.display()
+                "{place}: not a tally export manifest ({e}); move it away to export into this folder afresh"
             )
         })?;
         // A path that leaves the folder is never one tally wrote.
@@ -68,12 +75,25 @@ impl Manifest {
             .find(|e| Path::new(&e.path).is_absolute() || e.path.split('/').any(|c| c == ".."))
         {
             anyhow::bail!(
-                "{}: lists {:?}, outside the folder; move the manifest away to export afresh",
-                path.display(),
+                "{place}: lists {:?}, outside the folder; move the manifest away to export afresh",
                 bad.path
             );
         }
         Ok(manifest)
+    }
+
+    /// The manifest as written (pretty JSON and a newline).
+    pub fn to_text(&self) -> anyhow::Result<String> {
+        let manifest = Manifest {
+            version: 1,
+            files: self.files.clone(),
+        };
+        Ok(serde_json::to_string_pretty(&manifest)? + "\n")
+    }
+
+    /// Drops the entry of `path` (its file already deleted).
+    pub fn drop_entry(&mut self, path: &str) {
+        self.files.retain(|e| e.path != path);
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -106,22 +126,15 @@ impl Manifest {
         {
             let _ = std::fs::remove_dir(dir);
         }
-        self.files.retain(|e| e.path != entry.path);
+        self.drop_entry(&entry.path);
         Ok(removed)
     }
 
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
         let path: PathBuf = dir.join(FILE_NAME);
-        let manifest = Manifest {
-            version: 1,
-            files: self.files.clone(),
-        };
-        crate::atomic::write_file(&path, |out| {
-            serde_json::to_writer_pretty(&mut *out, &manifest)?;
-            out.write_all(b"\n")?;
-            Ok(())
-        })
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))
+        let text = self.to_text()?;
+        crate::atomic::write_file(&path, |out| Ok(out.write_all(text.as_bytes())?))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e:#}", path.display()))
     }
 }
 

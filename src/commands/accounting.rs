@@ -5,10 +5,13 @@
 //! removed; nothing else is).
 
 use std::io::Write;
+use std::path::Path;
 
 use crate::billing;
 use crate::cli::ExportArgs;
 use crate::export::accounting::{self, Platform};
+use crate::export::bucket::{self, Bucket, Destination, Staging};
+use crate::mirror::Manifest;
 use crate::printer::Printer;
 use crate::render::money;
 use crate::settings::Settings;
@@ -36,27 +39,62 @@ pub fn run(
         .into());
     }
     let db = &settings.db;
+    let destination = bucket::destination(&args.out)?;
+    // A bucket first: a missing bucket or a refused credential fails before anything.
+    let target = match &destination {
+        Destination::Folder(_) => None,
+        Destination::Bucket(url) => {
+            Some((Bucket::open(url, &settings.config.export)?, Staging::new()?))
+        }
+    };
     let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
     // A closed month is exported from the price book its close froze.
     let command = format!("tally export --format {name}");
     let book = settings.month_price_book(&store, month, args.book.prices.as_deref(), &command)?;
     let conn = store.connection();
     billing::price_month(conn, month, &book, |w| printer.warn(w))?;
-    let exported = accounting::export_month(conn, platform, month, &book, &args.out, |path| {
-        Ok(db.refuse_as_output(path, "--out")?)
-    })?;
-    for entry in &exported.removed {
-        printer.info(&format!(
-            "{}: removed (no longer in the export)",
-            entry.path
-        ));
+    let write = |root: &Path| {
+        accounting::export_month(conn, platform, month, &book, root, |path| {
+            Ok(db.refuse_as_output(path, "--out")?)
+        })
+    };
+    let (exported, shown, removed) = match (&destination, target) {
+        (Destination::Folder(dir), _) => {
+            let exported = write(dir)?;
+            let removed: Vec<String> = exported.removed.iter().map(|e| e.path.clone()).collect();
+            let shown = exported.dir.display().to_string();
+            (exported, shown, removed)
+        }
+        (Destination::Bucket(url), Some((bucket, staging))) => {
+            let month_text = month.to_string();
+            // Written whole into the staging folder, then uploaded together.
+            let (exported, published) = bucket.publish(
+                staging.path(),
+                |e| e.table == name && e.month.as_deref() == Some(month_text.as_str()),
+                |uploads| {
+                    let exported = write(staging.path())?;
+                    let entries = Manifest::read(staging.path())?;
+                    uploads.record(entries.entries());
+                    for entry in entries.entries() {
+                        uploads.upload(entry.path.clone());
+                    }
+                    Ok(exported)
+                },
+                |key, size| printer.info(&format!("{url}/{key}: uploaded ({size} bytes)")),
+            )?;
+            let shown = format!("{url}/{name}/{month}");
+            (exported, shown, published.removed)
+        }
+        (Destination::Bucket(_), None) => unreachable!("a bucket is opened above"),
+    };
+    for path in &removed {
+        printer.info(&format!("{path}: removed (no longer in the export)"));
     }
-    let (built, dir) = (&exported.files, &exported.dir);
+    let built = &exported.files;
     let mut out = printer.stdout();
     writeln!(
         out,
-        "exported {month}'s statements for {name} into {}:",
-        dir.display()
+        "exported {month}'s statements for {name} into {shown}:"
     )?;
     for file in &built.files {
         let kind = if file.credit_notes {

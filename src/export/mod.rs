@@ -13,6 +13,7 @@ use duckdb::Connection;
 
 pub mod accounting;
 pub mod ascii;
+pub mod bucket;
 pub mod focus;
 
 use crate::atomic;
@@ -273,6 +274,7 @@ pub fn export(
     conn: &Connection,
     plan: &Plan,
     check_target: impl Fn(&Path) -> anyhow::Result<()>,
+    mut recorded: impl FnMut(&[mirror::Entry]),
     mut each: impl FnMut(&Written),
 ) -> anyhow::Result<Outcome> {
     prepare_session(conn, plan)?;
@@ -287,7 +289,9 @@ pub fn export(
             check_target(&file.path)?;
         }
         // Recorded before any is written: a run killed half way still knows them.
-        mirror.record(planned.iter().map(|f| f.entry.clone()))?;
+        let entries: Vec<mirror::Entry> = planned.iter().map(|f| f.entry.clone()).collect();
+        mirror.record(entries.iter().cloned())?;
+        recorded(&entries);
         // Two connections write two month files at once (one Parquet or CSV writer
         // keeps one core busy): a table's from the database, a report's from its rows
         // computed once into the scratch database.
@@ -301,6 +305,7 @@ pub fn export(
                 Some(other) => other,
                 None => {
                     let other = conn.try_clone()?;
+                    crate::store::scope::copy(conn, &other)?;
                     prepare_session(&other, plan)?;
                     other
                 }
@@ -328,23 +333,27 @@ pub fn export(
         }
     }
     conn.execute_batch("DETACH DATABASE IF EXISTS export_scratch")?;
-    let covered = |e: &mirror::Entry| {
-        plan.sources.iter().any(|s| s.name == e.table)
-            && e.format == plan.format.extension()
-            && match (&plan.since, &e.month) {
-                (None, _) => true,
-                // With --since, earlier months (and the NULL month) stay as they are;
-                // an unpartitioned file of a month-based table covers every month.
-                (Some(since), Some(month)) => *month >= since.to_string(),
-                (Some(_), None) => !e.partitioned,
-            }
-    };
     outcome.removed = mirror
-        .finish(covered)?
+        .finish(|e| covers(plan, e))?
         .into_iter()
         .map(|e| plan.out.join(e.path))
         .collect();
     Ok(outcome)
+}
+
+/// Whether a file an earlier export wrote (`e`) is within this export's scope: the
+/// same tables and format, and, with `--since`, a month it writes again. Such a file
+/// that this export no longer contains is stale.
+pub fn covers(plan: &Plan, e: &mirror::Entry) -> bool {
+    plan.sources.iter().any(|s| s.name == e.table)
+        && e.format == plan.format.extension()
+        && match (&plan.since, &e.month) {
+            (None, _) => true,
+            // With --since, earlier months (and the NULL month) stay as they are;
+            // an unpartitioned file of a month-based table covers every month.
+            (Some(since), Some(month)) => *month >= since.to_string(),
+            (Some(_), None) => !e.partitioned,
+        }
 }
 
 /// What every export session needs before its queries: the staging views for all

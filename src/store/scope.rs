@@ -88,22 +88,30 @@ pub fn to_reseller(store: &Store, reseller: &AccountNumber) -> Result<(), ScopeE
             },
         });
     }
+    apply(conn, reseller)?;
+    Ok(())
+}
+
+/// Creates the views of [`to_reseller`] on `conn` (a connection of its own needs
+/// its own: TEMP objects belong to the connection).
+fn apply(conn: &Connection, reseller: &str) -> Result<(), StoreError> {
     let catalog: String = conn
         .query_row("SELECT current_database()", [], |r| r.get(0))
         .map_err(StoreError::Query)?;
     let stored = |table: &str| format!("\"{}\".main.{table}", catalog.replace('"', "\"\""));
     conn.execute(
-        &format!(
-            "CREATE OR REPLACE TEMP TABLE scope_customers AS
-             SELECT account_number FROM {} WHERE reseller_account = $1 OR account_number = $1",
-            stored("customers")
-        ),
+        "CREATE OR REPLACE TEMP TABLE scope_reseller AS SELECT ?::VARCHAR AS account",
         [reseller],
     )
     .map_err(StoreError::Query)?;
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE scope_invoices AS
+        "CREATE OR REPLACE TEMP TABLE scope_customers AS
+         SELECT account_number FROM {}
+          WHERE reseller_account = (SELECT account FROM scope_reseller)
+             OR account_number = (SELECT account FROM scope_reseller);
+         CREATE OR REPLACE TEMP TABLE scope_invoices AS
          SELECT invoice_id FROM {} WHERE account_number IN (SELECT account_number FROM scope_customers);",
+        stored("customers"),
         stored("invoices")
     ))
     .map_err(StoreError::Query)?;
@@ -122,14 +130,25 @@ pub fn to_reseller(store: &Store, reseller: &AccountNumber) -> Result<(), ScopeE
             stored(table)
         ));
     }
-    conn.execute_batch(&views).map_err(StoreError::Query)?;
-    Ok(())
+    conn.execute_batch(&views).map_err(StoreError::Query)
+}
+
+/// Gives `other`, another connection to the same database, the scope of `conn`
+/// (if it has one): a session's second connection sees what the first does.
+pub fn copy(conn: &Connection, other: &Connection) -> Result<(), StoreError> {
+    if !is_scoped(conn)? {
+        return Ok(());
+    }
+    let reseller: String = conn
+        .query_row("SELECT account FROM scope_reseller", [], |r| r.get(0))
+        .map_err(StoreError::Query)?;
+    apply(other, &reseller)
 }
 
 /// Whether the session on `conn` is scoped to one reseller ([`to_reseller`]).
 pub fn is_scoped(conn: &Connection) -> Result<bool, StoreError> {
     conn.query_row(
-        "SELECT count(*) > 0 FROM duckdb_tables() WHERE temporary AND table_name = 'scope_invoices'",
+        "SELECT count(*) > 0 FROM duckdb_tables() WHERE temporary AND table_name = 'scope_reseller'",
         [],
         |r| r.get(0),
     )

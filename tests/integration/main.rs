@@ -4,6 +4,7 @@
 mod accounting;
 mod act;
 mod billing;
+mod bucket;
 mod cli;
 mod common;
 mod crash;

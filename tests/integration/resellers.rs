@@ -92,25 +92,27 @@ fn reports(w: &Workdir, scope: &[&str]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A CSV without the columns that say when or by which run a row was stored
-/// (plain CSV: no quoted commas in the exported tables compared).
-fn without_times(csv: &str) -> String {
-    let header: Vec<&str> = csv.lines().next().unwrap_or("").split(',').collect();
-    let keep: Vec<bool> = header
+/// A CSV's rows without the columns that say when or by which run a row was stored.
+fn without_times(text: &str) -> String {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let keep: Vec<bool> = reader
+        .headers()
+        .unwrap()
         .iter()
-        .map(|c| !(c.ends_with("_at") || *c == "run_id"))
+        .map(|c| !(c.ends_with("_at") || c == "run_id"))
         .collect();
-    csv.lines()
-        .map(|line| {
-            line.split(',')
-                .zip(&keep)
-                .filter(|(_, k)| **k)
-                .map(|(f, _)| f)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut out = String::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let kept: Vec<&str> = record
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(f, _)| f)
+            .collect();
+        out.push_str(&format!("{kept:?}\n"));
+    }
+    out
 }
 
 /// Σ charge per month of `report months`'s month rows.
@@ -257,27 +259,48 @@ fn two_resellers_in_one_file_each_speak_for_their_own_customers() {
             "statements --reseller {number}"
         );
 
-        // So do the exported tables of invoices and lines.
+        // So do the exported tables of invoices and lines, by month (two
+        // connections write the months: both see the one reseller).
         for (who, dir) in [(&w, "scoped"), (one, "alone")] {
-            let mut args = vec!["export", "--out", dir, "--format", "csv", "--tables"];
-            args.push("line_items,invoices");
+            let mut args = vec!["export", "--out", dir, "--format", "csv", "--partition"];
+            args.extend(["month", "--tables", "line_items,invoices,customers"]);
             if dir == "scoped" {
                 args.extend(["--reseller", number]);
             }
             let r = who.tally(&args);
             assert_eq!(r.code, 0, "{r:?}");
         }
-        for table in ["line_items", "invoices"] {
-            let read = |root: &Path, dir: &str| {
-                without_times(
-                    &std::fs::read_to_string(root.join(dir).join(table).join("data.csv")).unwrap(),
-                )
-            };
-            assert_eq!(
-                read(w.path(), "scoped"),
-                read(one.path(), "alone"),
-                "{table} --reseller {number}"
-            );
+        let files = |root: &Path| {
+            let mut files = BTreeMap::new();
+            for table in ["line_items", "invoices", "customers"] {
+                let dir = root.join(table);
+                let mut stack = vec![dir.clone()];
+                while let Some(d) = stack.pop() {
+                    for e in std::fs::read_dir(&d).unwrap() {
+                        let path = e.unwrap().path();
+                        if path.is_dir() {
+                            stack.push(path);
+                        } else {
+                            let text = std::fs::read_to_string(&path).unwrap();
+                            let name = path.strip_prefix(root).unwrap().display().to_string();
+                            files.insert(name, without_times(&text));
+                        }
+                    }
+                }
+            }
+            files
+        };
+        let (got, expected) = (
+            files(&w.path().join("scoped")),
+            files(&one.path().join("alone")),
+        );
+        assert!(got.len() > 20, "{:?}", got.keys());
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>()
+        );
+        for (name, text) in &got {
+            assert!(text == &expected[name], "{name} --reseller {number}");
         }
     }
 
