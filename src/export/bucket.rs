@@ -492,6 +492,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_large_file_goes_up_in_parts_and_lands_whole() {
+        let dir = std::env::temp_dir().join(format!("tally-bucket-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("big.csv");
+        // Two and a half parts, no two alike.
+        let bytes: Vec<u8> = (0..PART * 5 / 2).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&file, &bytes).unwrap();
+        let store = object_store::memory::InMemory::new();
+        let url = BucketUrl {
+            scheme: Scheme::S3,
+            bucket: "lake".into(),
+            prefix: "p".into(),
+        };
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let landed = runtime.block_on(async {
+            let size = upload(&store, &url, &file, "t/big.csv").await.unwrap();
+            assert_eq!(size, bytes.len() as u64);
+            let got = store.get(&ObjectPath::from("p/t/big.csv")).await.unwrap();
+            got.bytes().await.unwrap()
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(landed.as_ref() == bytes.as_slice(), "the object differs");
+    }
+
+    #[test]
     fn out_names_a_folder_or_a_bucket() {
         let bucket = |text: &str| match destination(Path::new(text)).unwrap() {
             Destination::Bucket(b) => (b.scheme, b.bucket, b.prefix),
