@@ -137,8 +137,13 @@ fn retry() -> RetryConfig {
     }
 }
 
-/// Objects up to this size go up in one PUT; larger ones in parts of this size.
-const PART: usize = 16 * 1024 * 1024;
+/// Objects up to this size go up in one PUT; larger ones in parts of this size
+/// (S3's least part is 5 MiB).
+const PART: usize = 8 * 1024 * 1024;
+
+/// Parts of one upload read ahead of what the store has taken: with [`UPLOADS`] at
+/// once, at most 8 × 3 parts (192 MiB) are held, whatever the files' sizes.
+const PARTS_IN_FLIGHT: usize = 2;
 
 /// Uploads at a time (each a file; a multipart upload sends its parts in turn).
 const UPLOADS: usize = 8;
@@ -423,19 +428,24 @@ async fn put_manifest(
 }
 
 /// Uploads the file at `file` as `relative` under the prefix, whole: one PUT, or a
-/// multipart upload completed at the end and aborted if any part fails.
+/// multipart upload completed at the end and aborted if any part fails. A large
+/// file is read a part at a time, at most [`PARTS_IN_FLIGHT`] parts ahead of what
+/// the store has taken, so memory stays bounded whatever the file's size.
 async fn upload(
     store: &dyn ObjectStore,
     url: &BucketUrl,
     file: &Path,
     relative: &str,
 ) -> anyhow::Result<u64> {
+    use tokio::io::AsyncReadExt;
+
     let key = object_key(url, relative);
-    let bytes = tokio::fs::read(file)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    let size = bytes.len() as u64;
-    if bytes.len() <= PART {
+    let read_error = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", file.display());
+    let mut handle = tokio::fs::File::open(file).await.map_err(read_error)?;
+    let size = handle.metadata().await.map_err(read_error)?.len();
+    if size <= PART as u64 {
+        let mut bytes = Vec::with_capacity(size as usize);
+        handle.read_to_end(&mut bytes).await.map_err(read_error)?;
         store
             .put(&key, PutPayload::from(bytes))
             .await
@@ -447,15 +457,29 @@ async fn upload(
         .await
         .map_err(|e| failure(url, &key, e))?;
     let mut writer = WriteMultipart::new_with_chunk_size(upload, PART);
-    for chunk in bytes.chunks(PART) {
-        if let Err(e) = writer.wait_for_capacity(4).await {
+    let mut sent = 0u64;
+    loop {
+        let mut part = Vec::with_capacity(PART);
+        let read = (&mut handle).take(PART as u64).read_to_end(&mut part).await;
+        let read = match read {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = writer.abort().await;
+                return Err(read_error(e));
+            }
+        };
+        if read == 0 {
+            break;
+        }
+        if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
             let _ = writer.abort().await;
             return Err(failure(url, &key, e));
         }
-        writer.write(chunk);
+        writer.put(bytes::Bytes::from(part));
+        sent += read as u64;
     }
     writer.finish().await.map_err(|e| failure(url, &key, e))?;
-    Ok(size)
+    Ok(sent)
 }
 
 /// A staging folder for an export on its way to a bucket (under the system's

@@ -493,3 +493,26 @@ fn every_format_goes_to_a_bucket_as_to_a_folder() {
     assert!(expected.keys().any(|k| k.starts_with("focus/")));
     assert_eq!(under("all", s3.objects("all")), expected);
 }
+
+#[test]
+fn an_object_larger_than_a_part_goes_up_in_parts_and_lands_whole() {
+    let Some(s3) = S3::start(false) else { return };
+    let w = Workdir::new();
+    let csv = crate::common::large_invoices(&w, 4, 25_000);
+    assert_eq!(w.tally(&["load", csv.to_str().unwrap()]).code, 0);
+    let flags = ["--format", "csv", "--tables", "line_items"];
+    assert_eq!(
+        w.tally(&[&["export", "--out", "local"][..], &flags].concat())
+            .code,
+        0
+    );
+    let expected = files(&w.path().join("local"));
+    let (size, _) = &expected["line_items/data.csv"];
+    assert!(*size > 8 * 1024 * 1024, "{size} bytes: not over a part");
+    let r = s3.export(
+        &w,
+        &[&["export", "--out", "s3://lake/big"][..], &flags].concat(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(under("big", s3.objects("big")), expected);
+}

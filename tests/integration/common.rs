@@ -338,3 +338,31 @@ impl Workdir {
         }
     }
 }
+
+/// Writes `files` invoices (ids 9000000, 9000001, ...) of `lines` lines each over
+/// 2,000 sub-accounts into the folder `csv` of `w`; returns it.
+pub fn large_invoices(w: &Workdir, files: usize, lines: usize) -> std::path::PathBuf {
+    use std::fmt::Write as _;
+    let dir = w.path().join("csv");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in 0..files {
+        let mut text = String::from(HEADER);
+        text.push('\n');
+        let month = 1 + f % 12;
+        for i in 0..lines {
+            let account = 100_000 + (i * 7 + f) % 2_000;
+            let seats = 1 + i % 9;
+            let cents = seats * 299;
+            writeln!(
+                text,
+                "{account},REF{account},d{account}.example.com,Rackspace Email,Mailbox,\
+                 {month}/1/2025 12:00:00 AM,{month}/28/2025 11:59:59 PM,0,{seats},0,1,2.99,{}.{:02}",
+                cents / 100,
+                cents % 100
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join(format!("{}.csv", 9_000_000 + f)), text).unwrap();
+    }
+    dir
+}

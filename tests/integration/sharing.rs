@@ -381,34 +381,6 @@ fn a_bad_write_wait_is_a_usage_error_before_anything_runs() {
     assert!(!tally::store::beside(&w.db(), ".sync.lock").exists());
 }
 
-/// Writes `files` invoices (ids 9000000, 9000001, ...) of `lines` lines each over
-/// 2,000 sub-accounts into the folder `csv` of `w`; returns it.
-fn large_invoices(w: &Workdir, files: usize, lines: usize) -> std::path::PathBuf {
-    use std::fmt::Write as _;
-    let dir = w.path().join("csv");
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in 0..files {
-        let mut text = String::from(crate::common::HEADER);
-        text.push('\n');
-        let month = 1 + f % 12;
-        for i in 0..lines {
-            let account = 100_000 + (i * 7 + f) % 2_000;
-            let seats = 1 + i % 9;
-            let cents = seats * 299;
-            writeln!(
-                text,
-                "{account},REF{account},d{account}.example.com,Rackspace Email,Mailbox,\
-                 {month}/1/2025 12:00:00 AM,{month}/28/2025 11:59:59 PM,0,{seats},0,1,2.99,{}.{:02}",
-                cents / 100,
-                cents % 100
-            )
-            .unwrap();
-        }
-        std::fs::write(dir.join(format!("{}.csv", 9_000_000 + f)), text).unwrap();
-    }
-    dir
-}
-
 /// What a load stores, without when.
 fn loaded_tables(w: &Workdir) -> String {
     [
@@ -431,7 +403,7 @@ fn readers_get_in_between_a_loads_groups() {
     const FILES: usize = 60;
     const LINES: usize = 20_000;
     let w = Workdir::new();
-    let csv = large_invoices(&w, FILES, LINES);
+    let csv = crate::common::large_invoices(&w, FILES, LINES);
     // The file exists (an earlier load), as when a team shares it.
     assert_eq!(
         w.tally(&["load", w.sample_data().to_str().unwrap()]).code,
@@ -511,7 +483,7 @@ fn readers_get_in_between_a_loads_groups() {
 
     // The same as a load with nobody reading.
     let alone = Workdir::new();
-    let alone_csv = large_invoices(&alone, FILES, LINES);
+    let alone_csv = crate::common::large_invoices(&alone, FILES, LINES);
     assert_eq!(
         alone
             .tally(&["load", alone.sample_data().to_str().unwrap()])
@@ -526,7 +498,7 @@ fn readers_get_in_between_a_loads_groups() {
 #[test]
 fn a_load_locked_out_by_a_reader_fails_saying_so_and_keeps_what_it_stored() {
     let w = Workdir::new();
-    let csv = large_invoices(&w, 12, 60_000);
+    let csv = crate::common::large_invoices(&w, 12, 60_000);
     let mut cmd = w.command();
     cmd.args(["--lock-timeout", "1", "load"]).arg(&csv);
     let load = std::thread::spawn(move || run(cmd));
