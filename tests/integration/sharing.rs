@@ -499,12 +499,36 @@ fn readers_get_in_between_a_loads_groups() {
 fn a_load_locked_out_by_a_reader_fails_saying_so_and_keeps_what_it_stored() {
     let w = Workdir::new();
     let csv = crate::common::large_invoices(&w, 12, 60_000);
-    let mut cmd = w.command();
-    cmd.args(["--lock-timeout", "1", "load"]).arg(&csv);
-    let load = std::thread::spawn(move || run(cmd));
+    let mut child = w
+        .command()
+        .args(["-v", "--lock-timeout", "1", "load"])
+        .arg(&csv)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The load's stderr, read as it comes: the reader comes once the first group of
+    // invoices is stored (`-v` names each), so the load is under way with files to go.
+    let (stored_one, first_stored) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let reading = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if line.contains(": invoice ") {
+                let _ = stored_one.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    first_stored
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the load stored nothing");
     // A reader that waits its turn, then holds the file for 6 s: longer than the
     // load waits to have it back.
-    std::thread::sleep(Duration::from_millis(1500));
     let notify = |_: &str| {};
     let wait = tally::store::LockWait {
         timeout: Duration::from_secs(30),
@@ -516,7 +540,14 @@ fn a_load_locked_out_by_a_reader_fails_saying_so_and_keeps_what_it_stored() {
             .unwrap();
     std::thread::sleep(Duration::from_secs(6));
     drop(reader);
-    let r = load.join().unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let code = child.wait().unwrap().code().unwrap();
+    let r = Run {
+        code,
+        stdout,
+        stderr: reading.join().unwrap(),
+    };
     assert_locked_out(&w, &r, "--lock-timeout");
     // What it stored before is whole, and listed.
     let stored: usize = r
