@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::billing;
 use crate::cli::ExportArgs;
 use crate::export::accounting::{self, Platform};
-use crate::export::bucket::{self, Bucket, Destination, Staging};
+use crate::export::bucket::Target;
 use crate::mirror::Manifest;
 use crate::printer::Printer;
 use crate::render::money;
@@ -39,14 +39,9 @@ pub fn run(
         .into());
     }
     let db = &settings.db;
-    let destination = bucket::destination(&args.out)?;
-    // A bucket first: a missing bucket or a refused credential fails before anything.
-    let target = match &destination {
-        Destination::Folder(_) => None,
-        Destination::Bucket(url) => {
-            Some((Bucket::open(url, &settings.config.export)?, Staging::new()?))
-        }
-    };
+    // A bucket is opened first: a missing bucket or a refused credential fails
+    // before anything.
+    let target = Target::open(&args.out, &settings.config.export)?;
     let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
     // A closed month is exported from the price book its close froze.
     let command = format!("tally export --format {name}");
@@ -58,17 +53,18 @@ pub fn run(
             Ok(db.refuse_as_output(path, "--out")?)
         })
     };
-    let (exported, shown, removed) = match (&destination, target) {
-        (Destination::Folder(dir), _) => {
-            let exported = write(dir)?;
+    let (exported, shown, removed) = match target {
+        Target::Folder(dir) => {
+            let exported = write(&dir)?;
             let removed: Vec<String> = exported.removed.iter().map(|e| e.path.clone()).collect();
             let shown = exported.dir.display().to_string();
             (exported, shown, removed)
         }
-        (Destination::Bucket(url), Some((bucket, staging))) => {
+        Target::Bucket(bucket, staging) => {
             let month_text = month.to_string();
+            let shown = bucket.url().show(&format!("{name}/{month}"));
             // Written whole into the staging folder, then uploaded together.
-            let (exported, published) = bucket.publish(
+            let (exported, removed) = bucket.publish(
                 staging.path(),
                 |e| e.table == name && e.month.as_deref() == Some(month_text.as_str()),
                 |uploads| {
@@ -80,12 +76,10 @@ pub fn run(
                     }
                     Ok(exported)
                 },
-                |key, size| printer.info(&format!("{url}/{key}: uploaded ({size} bytes)")),
+                |object, size| printer.info(&format!("{object}: uploaded ({size} bytes)")),
             )?;
-            let shown = format!("{url}/{name}/{month}");
-            (exported, shown, published.removed)
+            (exported, shown, removed)
         }
-        (Destination::Bucket(_), None) => unreachable!("a bucket is opened above"),
     };
     for path in &removed {
         printer.info(&format!("{path}: removed (no longer in the export)"));

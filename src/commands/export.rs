@@ -1,11 +1,11 @@
 //! `tally export`: checked settings, the files, a summary.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::cli::{ExportArgs, ExportFormat, Partition};
 use crate::export::accounting::Platform;
-use crate::export::bucket::{self, Bucket, Destination, Staging};
+use crate::export::bucket::Target;
 use crate::export::focus;
 use crate::export::{Format, Plan, Written, covers, export, sources};
 use crate::printer::Printer;
@@ -67,11 +67,13 @@ pub fn run(
         }
         chosen
     };
-    let destination = bucket::destination(&args.out)?;
-    let mut plan = Plan {
-        out: match &destination {
-            Destination::Folder(dir) => dir.clone(),
-            Destination::Bucket(_) => PathBuf::new(),
+    // A bucket is opened first: a missing bucket or a refused credential fails
+    // before anything is exported.
+    let target = Target::open(&args.out, &settings.config.export)?;
+    let plan = Plan {
+        out: match &target {
+            Target::Folder(dir) => dir.clone(),
+            Target::Bucket(_, staging) => staging.path().to_owned(),
         },
         format: match args.format {
             ExportFormat::Csv => Format::Csv,
@@ -84,12 +86,14 @@ pub fn run(
         neutralised: !args.raw,
         focus_currency,
     };
-    let (shown, outcome) = match destination {
-        Destination::Folder(_) => {
-            std::fs::create_dir_all(&plan.out)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", plan.out.display()))?;
-            let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
-            let spinner = printer.progress(0, "export");
+    if let Target::Folder(dir) = &target {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
+    let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
+    let spinner = printer.progress(0, "export");
+    let (shown, outcome) = match target {
+        Target::Folder(dir) => {
             let check = |path: &Path| Ok(db.refuse_as_output(path, "--out")?);
             let outcome = export(
                 store.connection(),
@@ -101,24 +105,16 @@ pub fn run(
                     printer.info(&format!("{}: {} rows", w.path.display(), w.rows));
                 },
             )?;
-            spinner.finish_and_clear();
             let removed = outcome
                 .removed
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect();
-            (plan.out.display().to_string(), (outcome.written, removed))
+            (dir.display().to_string(), (outcome.written, removed))
         }
-        Destination::Bucket(url) => {
-            // The bucket first: a missing bucket or a refused credential fails
-            // before anything is exported.
-            let bucket = Bucket::open(&url, &settings.config.export)?;
-            let store = db.open_scoped(Access::ReadOnly, &args.scope, printer)?;
-            let staging = Staging::new()?;
-            plan.out = staging.path().to_owned();
-            let spinner = printer.progress(0, "export");
-            let root = staging.path().to_owned();
-            let (outcome, published) = bucket.publish(
+        Target::Bucket(bucket, staging) => {
+            let url = bucket.url().clone();
+            let (outcome, removed) = bucket.publish(
                 staging.path(),
                 |e| covers(&plan, e),
                 |uploads| {
@@ -129,32 +125,16 @@ pub fn run(
                         |entries| uploads.record(entries),
                         |w| {
                             spinner.set_message(w.path.display().to_string());
-                            uploads.upload(crate::mirror::relative(&root, &w.path));
+                            uploads.upload(crate::mirror::relative(staging.path(), &w.path));
                         },
                     )
                 },
-                |key, size| printer.info(&format!("{url}/{key}: uploaded ({size} bytes)")),
+                |object, size| printer.info(&format!("{object}: uploaded ({size} bytes)")),
             )?;
-            spinner.finish_and_clear();
-            let written = outcome
-                .written
-                .into_iter()
-                .map(|w| Written {
-                    path: PathBuf::from(format!(
-                        "{url}/{}",
-                        crate::mirror::relative(&root, &w.path)
-                    )),
-                    ..w
-                })
-                .collect();
-            let removed = published
-                .removed
-                .iter()
-                .map(|key| format!("{url}/{key}"))
-                .collect();
-            (url.to_string(), (written, removed))
+            (url.to_string(), (outcome.written, removed))
         }
     };
+    spinner.finish_and_clear();
     let (written, removed): (Vec<Written>, Vec<String>) = outcome;
     for path in &removed {
         printer.info(&format!("{path}: removed (no longer in the export)"));

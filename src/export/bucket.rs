@@ -16,6 +16,7 @@
 //! S3-compatible store is reached through `AWS_ENDPOINT_URL` or `[export] endpoint`;
 //! a plain-http endpoint only on loopback.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,11 +65,42 @@ impl std::fmt::Display for BucketUrl {
     }
 }
 
+impl BucketUrl {
+    /// The URL of the object at `relative` under the prefix, for messages.
+    pub fn show(&self, relative: &str) -> String {
+        format!(
+            "{}{}/{}",
+            self.scheme.prefix(),
+            self.bucket,
+            object_key(self, relative)
+        )
+    }
+}
+
 /// Where `tally export --out` writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     Folder(PathBuf),
     Bucket(BucketUrl),
+}
+
+/// `--out` made ready: a folder, or a bucket already opened (its manifest read, so a
+/// missing bucket or a refused credential fails before anything is exported) with
+/// the staging folder the export is written into on its way there.
+pub enum Target {
+    Folder(PathBuf),
+    Bucket(Bucket, Staging),
+}
+
+impl Target {
+    pub fn open(out: &Path, config: &crate::config::ExportConfig) -> anyhow::Result<Target> {
+        Ok(match destination(out)? {
+            Destination::Folder(dir) => Target::Folder(dir),
+            Destination::Bucket(url) => {
+                Target::Bucket(Bucket::open(&url, config)?, Staging::new()?)
+            }
+        })
+    }
 }
 
 /// Reads `--out`: `s3://`, `gs://`, `az://` (or `azure://`) name a bucket and a
@@ -148,13 +180,10 @@ const PARTS_IN_FLIGHT: usize = 2;
 /// Uploads at a time (each a file; a multipart upload sends its parts in turn).
 const UPLOADS: usize = 8;
 
-/// What an export to a bucket did.
-#[derive(Debug, Default)]
-pub struct Published {
-    /// Objects uploaded, with their size in bytes.
-    pub uploaded: Vec<(String, u64)>,
-    /// Objects an earlier export wrote that this one no longer contains, deleted.
-    pub removed: Vec<String>,
+/// Whether a store's answer (see [`store_message`]) says the bucket or container
+/// itself does not exist (S3 and GCS: `NoSuchBucket`; Azure: `ContainerNotFound`).
+fn no_such_bucket(said: &str) -> bool {
+    said.starts_with("NoSuchBucket") || said.starts_with("ContainerNotFound")
 }
 
 /// Why an export to a bucket failed, naming bucket and key.
@@ -163,7 +192,7 @@ fn failure(url: &BucketUrl, key: &ObjectPath, error: object_store::Error) -> any
     let place = format!("{}{}/{}", url.scheme.prefix(), url.bucket, key);
     let said = store_message(&error);
     match error {
-        E::NotFound { .. } if said.contains("NoSuchBucket") || said.contains("bucket") => {
+        E::NotFound { .. } if no_such_bucket(&said) => {
             anyhow::anyhow!(
                 "{place}: the bucket {} does not exist (or these credentials cannot see it)",
                 url.bucket
@@ -266,14 +295,11 @@ impl Bucket {
         let text = runtime.block_on(async {
             match store.get(&key).await {
                 Ok(found) => found.bytes().await.map(Some),
-                Err(object_store::Error::NotFound { path, source }) => {
-                    // A missing manifest is a new prefix; a missing bucket is an error.
-                    let error = object_store::Error::NotFound { path, source };
-                    if store_message(&error).contains("NoSuchBucket") {
-                        Err(error)
-                    } else {
-                        Ok(None)
-                    }
+                // A missing manifest is a new prefix; a missing bucket is an error.
+                Err(error @ object_store::Error::NotFound { .. })
+                    if !no_such_bucket(&store_message(&error)) =>
+                {
+                    Ok(None)
                 }
                 Err(error) => Err(error),
             }
@@ -296,15 +322,17 @@ impl Bucket {
 
     /// Runs `export` (which writes into the staging folder `staging` and tells of
     /// each set of files it is about to write, then of each file written), uploading
-    /// each file as it is written; then deletes the stale objects (`covers`: this
-    /// export's scope) and writes the manifest.
+    /// each file as it is written (`uploaded` hears of each, by the URL of its object,
+    /// once all are up); then deletes the stale objects (`covers`: this export's
+    /// scope) and writes the manifest. Returns what `export` returned and the URLs
+    /// of the objects deleted.
     pub fn publish<R>(
         mut self,
         staging: &Path,
         covers: impl Fn(&Entry) -> bool,
         export: impl FnOnce(&Uploads) -> anyhow::Result<R>,
         mut uploaded: impl FnMut(&str, u64),
-    ) -> anyhow::Result<(R, Published)> {
+    ) -> anyhow::Result<(R, Vec<String>)> {
         let (send, mut receive) = mpsc::unbounded_channel::<Job>();
         let store = Arc::clone(&self.store);
         let url = self.url.clone();
@@ -312,7 +340,7 @@ impl Bucket {
         let mut manifest = std::mem::take(&mut self.manifest);
         // The uploads run on the runtime while the export writes on this thread.
         let worker = self.runtime.spawn(async move {
-            let mut recorded: Vec<String> = Vec::new();
+            let mut recorded: HashSet<String> = HashSet::new();
             let mut done: Vec<(String, u64)> = Vec::new();
             let mut running = futures::stream::FuturesUnordered::new();
             loop {
@@ -351,8 +379,8 @@ impl Bucket {
         let joined = self.runtime.block_on(worker);
         let result = result?;
         let (mut manifest, recorded, done) = joined??;
-        for (key, size) in &done {
-            uploaded(key, *size);
+        for (relative, size) in &done {
+            uploaded(&self.url.show(relative), *size);
         }
         let stale: Vec<Entry> = manifest
             .entries()
@@ -360,10 +388,7 @@ impl Bucket {
             .filter(|e| covers(e) && !recorded.contains(&e.path))
             .cloned()
             .collect();
-        let mut published = Published {
-            uploaded: done,
-            removed: Vec::new(),
-        };
+        let mut removed = Vec::new();
         self.runtime.block_on(async {
             for entry in stale {
                 let key = object_key(&self.url, &entry.path);
@@ -372,11 +397,11 @@ impl Bucket {
                     Err(e) => return Err(failure(&self.url, &key, e)),
                 }
                 manifest.drop_entry(&entry.path);
-                published.removed.push(entry.path);
+                removed.push(self.url.show(&entry.path));
             }
             put_manifest(&*self.store, &self.url, &manifest).await
         })?;
-        Ok((result, published))
+        Ok((result, removed))
     }
 }
 

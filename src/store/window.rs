@@ -43,27 +43,26 @@ pub(super) struct Queued {
     _file: File,
 }
 
-/// Joins the readers' queue of the database at `db` (best effort: a folder the
-/// reader may not write to has no queue, and the reader just retries).
-pub(super) fn join_queue(db: &Path) -> Option<Queued> {
-    let file = OpenOptions::new()
+/// The readers' queue file of the database at `db`, created if need be.
+fn queue_file(db: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(super::beside(db, QUEUE))
-        .ok()?;
+}
+
+/// Joins the readers' queue of the database at `db` (best effort: a folder the
+/// reader may not write to has no queue, and the reader just retries).
+pub(super) fn join_queue(db: &Path) -> Option<Queued> {
+    let file = queue_file(db).ok()?;
     file.try_lock_shared().ok()?;
     Some(Queued { _file: file })
 }
 
 /// Whether a reader waits in the queue of the database at `db`.
 fn readers_waiting(db: &Path) -> bool {
-    let Ok(file) = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(super::beside(db, QUEUE))
-    else {
+    let Ok(file) = queue_file(db) else {
         return false;
     };
     match file.try_lock() {

@@ -366,6 +366,8 @@ fn a_refused_credential_and_a_missing_bucket_say_so_before_exporting() {
     );
     assert!(!r.stderr.contains("not-the-secret"), "{}", r.stderr);
     assert!(!r.stderr.contains(&s3.keys.1), "{}", r.stderr);
+    // Refused before anything was exported: the bucket holds nothing.
+    assert!(s3.objects("").is_empty(), "{:?}", s3.objects(""));
     let r = s3.export(
         &w,
         &[
@@ -384,7 +386,7 @@ fn a_refused_credential_and_a_missing_bucket_say_so_before_exporting() {
     // With the right keys it goes through.
     let r = s3.export(&w, &args);
     assert_eq!(r.code, 0, "{r:?}");
-    // Nothing was written by the refused runs, and no staging folder is left behind.
+    // Nothing was written by the refused runs.
     assert!(s3.objects("x").is_empty());
 }
 

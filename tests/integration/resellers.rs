@@ -359,3 +359,18 @@ fn reseller_must_name_a_reseller_account_in_the_file() {
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.starts_with("error: --reseller: "), "{}", r.stderr);
 }
+
+#[test]
+fn a_sandbox_reseller_account_out_of_range_is_a_usage_error() {
+    let w = Workdir::new();
+    let r = w.tally(&["sandbox", "--port", "0", "--reseller-account", "1200000"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.starts_with(
+            "error: invalid value '1200000' for '--reseller-account <NUMBER>': 1200000 is not in 1100000..=1100009\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!w.db().exists());
+}
