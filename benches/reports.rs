@@ -4,7 +4,9 @@
 //! `SELECT sum(charge) FROM line_items` in the same session. Bars: ≤ 3× for one
 //! month, ≤ 10× for all months (the reports read the stored summaries; the
 //! benchmark fills them as migration 7 does, and prints how long that took), and
-//! beside each the time DuckDB takes to bind and plan the query alone.
+//! beside each the time DuckDB takes to bind and plan the query alone, and the time
+//! DuckDB's own Python client takes to run the same SQL in the same session (the
+//! bar: tally at most 1.1x it, medians of interleaved runs).
 //! Then the month pack of the latest month (`tally pack`), rendered and written:
 //! the bar is under 1 s; then the FOCUS export beside the plain Parquet export of
 //! `line_items` (medians of interleaved runs): the bar is 2x.
@@ -36,6 +38,79 @@ fn best(runs: usize, mut f: impl FnMut()) -> Duration {
         .unwrap()
 }
 
+/// The median of `times` (sorted in place).
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// DuckDB's own Python client (`support/duckdb_client.py`) on the benchmark's
+/// database, in a virtualenv `scripts/duckdb-python.sh` installs at the version
+/// tally bundles; queries go to it through files in `work`.
+struct DuckdbClient {
+    child: std::process::Child,
+    answers: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    work: std::path::PathBuf,
+}
+
+impl DuckdbClient {
+    fn start(db: &Path, work: &Path) -> DuckdbClient {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let installed = std::process::Command::new("bash")
+            .arg(root.join("scripts/duckdb-python.sh"))
+            .status()
+            .expect("run scripts/duckdb-python.sh");
+        assert!(installed.success(), "scripts/duckdb-python.sh failed");
+        let venv = std::env::var_os("TALLY_DUCKDB_VENV").map_or_else(
+            || Path::new(&std::env::var_os("HOME").expect("HOME")).join(".cache/tally-duckdb-venv"),
+            std::path::PathBuf::from,
+        );
+        let mut child = std::process::Command::new(venv.join("bin/python"))
+            .arg(root.join("benches/support/duckdb_client.py"))
+            .arg(db)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start DuckDB's Python client");
+        let answers =
+            std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        DuckdbClient {
+            child,
+            answers,
+            work: work.to_owned(),
+        }
+    }
+
+    fn ask(&mut self, command: &str) -> String {
+        use std::io::Write as _;
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{command}").unwrap();
+        stdin.flush().unwrap();
+        self.answers
+            .next()
+            .expect("the Python client answers")
+            .unwrap()
+    }
+
+    fn setup(&mut self, sql: &str) {
+        let path = self.work.join("client-setup.sql");
+        std::fs::write(&path, sql).unwrap();
+        assert_eq!(self.ask(&format!("setup {}", path.display())), "ok");
+    }
+
+    /// Runs `sql` once in the client: its own timing and the rows returned.
+    fn run(&mut self, sql: &str) -> (Duration, usize) {
+        let path = self.work.join("client-query.sql");
+        std::fs::write(&path, sql).unwrap();
+        let answer = self.ask(&format!("run {}", path.display()));
+        let (seconds, rows) = answer.split_once(' ').expect("<seconds> <rows>");
+        (
+            Duration::from_secs_f64(seconds.parse().unwrap()),
+            rows.parse().unwrap(),
+        )
+    }
+}
+
 fn main() {
     let (lines, runs) = database::args(5);
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-reports");
@@ -65,40 +140,101 @@ fn main() {
         "report benchmark: {stored} line items, best of {runs} runs, baseline SELECT sum(charge) FROM line_items: {:.1} ms",
         baseline.as_secs_f64() * 1000.0
     );
-    println!(
-        "  {:<11} {:<7} {:>8} {:>10} {:>7} {:>9} {:>7}",
-        "report", "month", "rows", "time ms", "ratio", "plan ms", "ratio"
+    // DuckDB's own Python client on the same file, in a session set up with the
+    // same SQL, running each report's SQL as its users do: the bar for tally's
+    // in-process run (medians of interleaved runs, the two alternating).
+    let mut client = DuckdbClient::start(&db, &work);
+    let version: String = conn
+        .query_row("SELECT version()", [], |r| r.get(0))
+        .unwrap();
+    let client_version = client.ask("version");
+    assert_eq!(
+        version.trim_start_matches('v'),
+        client_version,
+        "the Python client runs another DuckDB"
     );
+    println!(
+        "  {:<11} {:<7} {:>8} {:>10} {:>7} {:>9} {:>7} {:>11} {:>7}",
+        "report", "month", "rows", "time ms", "ratio", "plan ms", "ratio", "python ms", "ratio"
+    );
+    let mut worst = 0f64;
     for months in [None, Some(MonthSelection::All)] {
         let month = tally::billing::priced_month(conn, months, 25, None, |_| {})
             .unwrap()
             .unwrap();
+        let has_mailroute: bool = conn
+            .query_row("SELECT count(*) > 0 FROM mr_customers", [], |r| r.get(0))
+            .unwrap();
+        // The session as tally's: its memory limit and threads, its TEMP objects.
+        let (memory_limit, threads): (String, i64) = conn
+            .query_row(
+                "SELECT current_setting('memory_limit'), current_setting('threads')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        client.setup(&format!(
+            "SET memory_limit = '{memory_limit}'; SET threads = {threads};\n{}\n{}\n{}",
+            report::STAGING,
+            report::settings_sql(&month.sql_value(), 25, has_mailroute),
+            tally::billing::empty_book_sql()
+        ));
         for r in REPORTS {
             let mut rows = 0;
-            let time = best(runs, || {
-                let (_, batches) = report::run(conn, r).unwrap();
-                rows = batches.iter().map(|b| b.num_rows()).sum::<usize>();
-            });
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            // Interleaved, each going first in every other run; each client runs the
+            // query once untimed right before its timed run (the other client ran
+            // in between: its caches and idle threads are the other's otherwise).
+            for run in 0..runs.max(1) {
+                let mut tally_run = || {
+                    report::run(conn, r).unwrap();
+                    let start = Instant::now();
+                    let (_, batches) = report::run(conn, r).unwrap();
+                    ours.push(start.elapsed());
+                    batches.iter().map(|b| b.num_rows()).sum::<usize>()
+                };
+                let (time, their_rows) = if run % 2 == 0 {
+                    rows = tally_run();
+                    client.run(r.sql)
+                } else {
+                    let theirs = client.run(r.sql);
+                    rows = tally_run();
+                    theirs
+                };
+                assert_eq!(
+                    rows, their_rows,
+                    "{}: both clients return the same rows",
+                    r.name
+                );
+                theirs.push(time);
+            }
+            let (time, python) = (median(&mut ours), median(&mut theirs));
             // DuckDB's binding and planning of the query alone (a prepared
             // statement, not run): the floor under the report's time.
             let plan = best(runs, || {
                 conn.prepare(r.sql).unwrap();
             });
+            let ratio = time.as_secs_f64() / python.as_secs_f64();
+            worst = worst.max(ratio);
             println!(
-                "  {:<11} {:<7} {:>8} {:>10.1} {:>6.1}x {:>9.1} {:>6.1}x",
+                "  {:<11} {:<7} {:>8} {:>10.1} {:>6.1}x {:>9.1} {:>6.1}x {:>11.1} {:>6.2}x",
                 r.name.as_str(),
                 month.to_string(),
                 rows,
                 time.as_secs_f64() * 1000.0,
                 time.as_secs_f64() / baseline.as_secs_f64(),
                 plan.as_secs_f64() * 1000.0,
-                plan.as_secs_f64() / baseline.as_secs_f64()
+                plan.as_secs_f64() / baseline.as_secs_f64(),
+                python.as_secs_f64() * 1000.0,
+                ratio
             );
         }
     }
     println!(
         "  (bars: <= 3x the baseline for one month, <= 10x for all months; margin reads the price book, outside the bars;\n   \
-         plan: DuckDB binding and planning the query, prepared but not run)"
+         plan: DuckDB binding and planning the query, prepared but not run;\n   \
+         python: DuckDB {client_version}'s Python client running the same SQL in the same session, medians of {runs} interleaved runs\n   (each timed run right after an untimed one of the same client);\n   \
+         bar: tally <= 1.1x python for every report; the worst here {worst:.2}x)"
     );
 
     // The month pack of the latest month, rendered and written whole: its headline
@@ -168,7 +304,7 @@ fn main() {
             Some(Currency::default()),
         ));
     }
-    let median = |times: &mut Vec<Duration>| -> (Duration, String) {
+    let median_of = |times: &mut Vec<Duration>| -> (Duration, String) {
         let each: Vec<String> = times
             .iter()
             .map(|t| format!("{:.2}", t.as_secs_f64()))
@@ -176,8 +312,8 @@ fn main() {
         times.sort();
         (times[times.len() / 2], each.join(" "))
     };
-    let (plain, plain_runs) = median(&mut plains);
-    let (focus, focus_runs) = median(&mut focuses);
+    let (plain, plain_runs) = median_of(&mut plains);
+    let (focus, focus_runs) = median_of(&mut focuses);
     let sum = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     let focus_file = work.join("focus/focus/data.parquet");
     assert_eq!(

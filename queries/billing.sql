@@ -1,6 +1,6 @@
 -- Billing: what each provider line sells for under the price book, and the fees of
 -- each month. Read after staging.sql and after tally has loaded the price book into
--- TEMP tables (bill_prices, bill_markups, bill_fee_rules; variable markup_percent).
+-- TEMP tables (bill_prices, bill_markups, bill_fee_rules; macro markup_percent()).
 --
 -- The rules (README "Re-billing"), for a line of billing month M:
 --   1. the price for (its account, its product), else the price for its product; among
@@ -30,7 +30,7 @@ WITH priced AS (
     SELECT l.billing_month AS month, l.invoice_id, l.line_no, l.account_no, l.product, l.type,
            l.service_start, l.service_end, l.current_usage, l.usage_change, l.months,
            l.rate AS cost_rate, l.charge AS cost, p.price,
-           coalesce(m.percent, getvariable('markup_percent')) AS markup,
+           coalesce(m.percent, markup_percent()) AS markup,
            p.price IS NOT NULL AND l.usage_change <> 0
                AND l.charge = line_charge(l.usage_change, l.rate, l.months) AS by_price
       FROM stg_lines l

@@ -5,17 +5,17 @@
 -- missing side. difference = reported_user_count − seats. MailRoute customers with
 -- nothing billed in the month are listed too (account_no NULL).
 -- status: ok | seats_mismatch | no_user_count | missing_in_mailroute | not_billed.
--- Variable: month ('YYYY-MM', or 'all').
+-- Setting: report_month() ('YYYY-MM', or 'all').
 WITH billed AS (
     SELECT * FROM stg_billed_domains
-     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+     WHERE report_month() = 'all' OR billing_month = report_month()
 ),
 mailroute AS (
     SELECT id, name, lower(name) AS domain_key, reported_user_count FROM mr_customers
      WHERE deleted_at IS NULL
 )
 SELECT coalesce(b.billing_month,
-                CASE WHEN getvariable('month') <> 'all' THEN getvariable('month') END) AS month,
+                CASE WHEN report_month() <> 'all' THEN report_month() END) AS month,
        b.account_no, b.domain, b.customer_name AS rackspace_name, b.seats,
        m.id AS mailroute_id, m.name AS mailroute_name, m.reported_user_count,
        m.reported_user_count - b.seats AS difference,

@@ -1,14 +1,14 @@
 -- margin --by product: billing month × product: lines, cost, sell, margin and
 -- margin_percent as in margin.sql; fees are the product `Fees` (cost 0).
--- Variable: month ('YYYY-MM', or 'all').
+-- Setting: report_month() ('YYYY-MM', or 'all').
 WITH rows AS (
     SELECT month, product, 1 AS line, cost, sell
       FROM bill_lines
-     WHERE getvariable('month') = 'all' OR month = getvariable('month')
+     WHERE report_month() = 'all' OR month = report_month()
     UNION ALL
     SELECT month, 'Fees', 0, 0, amount
       FROM bill_fees
-     WHERE getvariable('month') = 'all' OR month = getvariable('month')
+     WHERE report_month() = 'all' OR month = report_month()
 ),
 per_product AS (
     SELECT month, product, sum(line)::BIGINT AS lines, sum(cost)::DECIMAL(38,4) AS cost,

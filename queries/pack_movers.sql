@@ -1,14 +1,14 @@
 -- pack_movers: the 10 sub-accounts whose month total moved most (by |change|) from
 -- the month before, including one billed only in either month (its other total 0).
 -- total and previous_total are exact sums of charges; change = total − previous.
--- Variable: month ('YYYY-MM').
+-- Setting: report_month() ('YYYY-MM').
 WITH this_month AS (
     SELECT account_no, customer_name AS name, charge AS total
-      FROM month_accounts(getvariable('month'), getvariable('month'))
+      FROM month_accounts(report_month(), report_month())
 ),
 month_before AS (
     SELECT account_no, customer_name AS name, charge AS total
-      FROM month_accounts(previous_month(getvariable('month')), previous_month(getvariable('month')))
+      FROM month_accounts(previous_month(report_month()), previous_month(report_month()))
 ),
 moves AS (
     SELECT coalesce(m.account_no, p.account_no) AS account_no,

@@ -3,7 +3,7 @@
 -- charge = Σ charge of every line (exact); average_rate = Σ renewal charge ÷ seats,
 -- exact to 4 places (integer arithmetic, never a float); previous_charge and change
 -- against the month before. Read from the summaries (month_products).
--- Variable: month ('YYYY-MM', or 'all').
+-- Setting: report_month() ('YYYY-MM', or 'all').
 WITH per_month AS (
     SELECT billing_month, product, accounts AS customers, seats, charge, renewal_charge
       FROM month_products(report_first(1), report_last())
@@ -15,5 +15,5 @@ SELECT m.billing_month AS month, m.product, m.customers, m.seats, m.charge,
   FROM per_month m
   LEFT JOIN per_month p
          ON p.product = m.product AND p.billing_month = previous_month(m.billing_month)
- WHERE getvariable('month') = 'all' OR m.billing_month = getvariable('month')
+ WHERE report_month() = 'all' OR m.billing_month = report_month()
  ORDER BY m.billing_month, m.charge DESC, m.product;

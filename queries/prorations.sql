@@ -3,7 +3,7 @@
 -- start + 1 s) ÷ seconds in that month, 2 places) and the charge recomputed from them
 -- (usage change × rate × months, 2 places); difference = charge − recomputed_charge.
 -- All exact decimals, computed when the line was stored (line_checks holds every line
--- with months <> 1). Variable: month ('YYYY-MM', or 'all').
+-- with months <> 1). Setting: report_month() ('YYYY-MM', or 'all').
 SELECT billing_month AS month, invoice_id, line_no, account_no, product, type,
        service_start, service_end, usage_change, rate,
        months AS billed_months,
@@ -13,5 +13,5 @@ SELECT billing_month AS month, invoice_id, line_no, account_no, product, type,
        charge - recomputed_charge AS difference
   FROM stg_line_checks
  WHERE months <> 1
-   AND (getvariable('month') = 'all' OR billing_month = getvariable('month'))
+   AND (report_month() = 'all' OR billing_month = report_month())
  ORDER BY billing_month, invoice_id, line_no;

@@ -4,21 +4,21 @@
 -- (no division). Each line's checks and the sums per invoice, sub-account and product
 -- were computed when the lines were stored (src/summary.rs); only the candidates of
 -- duplicate_invoice are read line by line.
--- Variables: month ('YYYY-MM', or 'all'), threshold (percent).
+-- Settings: report_month() ('YYYY-MM', or 'all'), report_threshold() (percent).
 WITH
 invoices AS MATERIALIZED (
     SELECT * FROM stg_invoices
-     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+     WHERE report_month() = 'all' OR billing_month = report_month()
 ),
 -- The lines the checks have something to say of, and the sums per invoice ×
 -- sub-account × product, of the month.
 checks AS NOT MATERIALIZED (
     SELECT * FROM stg_line_checks
-     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+     WHERE report_month() = 'all' OR billing_month = report_month()
 ),
 accounts AS MATERIALIZED (
     SELECT * FROM stg_account_sums
-     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+     WHERE report_month() = 'all' OR billing_month = report_month()
 ),
 -- Per invoice with lines: its line count and two order-free hashes of its lines;
 -- pairs that agree on all three are the duplicate_invoice candidates.
@@ -56,7 +56,7 @@ closed_now AS MATERIALIZED (
 ),
 closed_then AS MATERIALIZED (
     SELECT c.* FROM closed_invoices c JOIN bill_closed USING (month, revision)
-     WHERE getvariable('month') = 'all' OR c.month = getvariable('month')
+     WHERE report_month() = 'all' OR c.month = report_month()
 ),
 -- Each sub-account's total per month (the month and the one before), and each
 -- month's month before (computed once per month, not per row).
@@ -74,7 +74,7 @@ month_before AS MATERIALIZED (
 -- the join with the month before is on both keys at once).
 reported_totals AS MATERIALIZED (
     SELECT t.*, b.previous FROM month_totals t JOIN month_before b USING (billing_month)
-     WHERE getvariable('month') = 'all' OR t.billing_month = getvariable('month')
+     WHERE report_month() = 'all' OR t.billing_month = report_month()
 ),
 month_changes AS (
     SELECT m.billing_month, m.account_no, m.charge AS total, p.charge AS previous_total
@@ -153,7 +153,7 @@ findings AS (
            column_name || ' ' || qty_text(value) || ' is outside the plausible range (|'
                || column_name || '| <= ' || bound::BIGINT::VARCHAR || ')'
       FROM stg_implausible
-     WHERE getvariable('month') = 'all' OR billing_month = getvariable('month')
+     WHERE report_month() = 'all' OR billing_month = report_month()
     UNION ALL
     -- A closed month's provider data changed after the close: stored, and said here.
     SELECT 'error', 'closed_month_changed', coalesce(t.month, n.month),
@@ -177,7 +177,7 @@ findings AS (
     SELECT 'warning', 'below_cost', month, NULL, account_no, NULL,
            'sells for ' || money_text(sell) || ', below its cost ' || money_text(cost)
       FROM bill_below_cost
-     WHERE getvariable('month') = 'all' OR month = getvariable('month')
+     WHERE report_month() = 'all' OR month = report_month()
     UNION ALL
     -- A billed account the customer list does not know (only once a list was synced).
     SELECT 'warning', 'unknown_account', any_value(billing_month), invoice_id, account_no,
@@ -224,28 +224,28 @@ findings AS (
            'domain ' || b.domain || ' is billed (' || qty_text(b.seats)
                || ' seats) but has no MailRoute customer'
       FROM stg_billed_domains b
-     WHERE (getvariable('month') = 'all' OR b.billing_month = getvariable('month'))
-       AND getvariable('has_mailroute')
+     WHERE (report_month() = 'all' OR b.billing_month = report_month())
+       AND report_has_mailroute()
        AND b.domain_key NOT IN (SELECT lower(name) FROM mr_customers WHERE deleted_at IS NULL)
     UNION ALL
     -- A MailRoute customer with nothing billed in the month.
     SELECT 'warning', 'mailroute_not_billed',
-           CASE WHEN getvariable('month') <> 'all' THEN getvariable('month') END, NULL,
+           CASE WHEN report_month() <> 'all' THEN report_month() END, NULL,
            c.id::VARCHAR, NULL,
            'MailRoute customer ' || c.name || ' has nothing billed'
       FROM mr_customers c
-     WHERE getvariable('has_mailroute') AND EXISTS (SELECT 1 FROM accounts) AND c.deleted_at IS NULL
+     WHERE report_has_mailroute() AND EXISTS (SELECT 1 FROM accounts) AND c.deleted_at IS NULL
        AND lower(c.name) NOT IN (SELECT domain_key FROM stg_billed_domains
-                                  WHERE getvariable('month') = 'all'
-                                     OR billing_month = getvariable('month'))
+                                  WHERE report_month() = 'all'
+                                     OR billing_month = report_month())
     UNION ALL
     -- A customer's month total moved by more than the threshold against the month before.
     SELECT 'warning', 'large_change', month, NULL, account_no, NULL,
            'total ' || money_text(previous_total) || ' -> ' || money_text(total)
-               || ' (more than ' || getvariable('threshold')::VARCHAR || '% change)'
+               || ' (more than ' || report_threshold()::VARCHAR || '% change)'
       FROM (SELECT billing_month AS month, account_no, total, previous_total FROM month_changes)
      WHERE previous_total > 0
-       AND abs(total - previous_total) * 100 > getvariable('threshold')::DECIMAL(38,4) * previous_total
+       AND abs(total - previous_total) * 100 > report_threshold()::DECIMAL(38,4) * previous_total
 )
 SELECT * FROM findings
  ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,

@@ -31,9 +31,6 @@ SELECT i.billing_month, i.account_number, s.*
   FROM account_sums s
   JOIN stg_invoices i ON i.invoice_id = s.invoice_id;
 
--- Whether a MailRoute snapshot exists (the MailRoute findings need one).
-SET VARIABLE has_mailroute = (SELECT count(*) > 0 FROM mr_customers);
-
 -- The lines the checks have something to say of (line_checks), with the billing
 -- month and the invoice's owner.
 CREATE OR REPLACE TEMP VIEW stg_line_checks AS
@@ -84,12 +81,20 @@ SELECT i.billing_month, d.account_no, d.domain_key,
   LEFT JOIN customers c ON c.account_number = d.account_no
  GROUP BY i.billing_month, d.account_no, d.domain_key;
 
--- The months a report covers: from n months before the month variable to it, or
+-- What a report reads of its session: the month ('YYYY-MM', 'all' or 'none'),
+-- reconcile's threshold, whether a MailRoute snapshot is stored. Constants, defined
+-- again by report::settings_sql before a report runs (not session variables: a
+-- query calling getvariable is bound again each time it is executed).
+CREATE OR REPLACE TEMP MACRO report_month() AS 'none';
+CREATE OR REPLACE TEMP MACRO report_threshold() AS 25::INTEGER;
+CREATE OR REPLACE TEMP MACRO report_has_mailroute() AS false;
+
+-- The months a report covers: from n months before report_month() to it, or
 -- every month when it is 'all' (billing months are 'YYYY-MM' text).
 CREATE OR REPLACE TEMP MACRO report_first(n) AS
-    CASE WHEN getvariable('month') = 'all' THEN '' ELSE months_before(getvariable('month'), n) END;
+    CASE WHEN report_month() = 'all' THEN '' ELSE months_before(report_month(), n) END;
 CREATE OR REPLACE TEMP MACRO report_last() AS
-    CASE WHEN getvariable('month') = 'all' THEN '~' ELSE getvariable('month') END;
+    CASE WHEN report_month() = 'all' THEN '~' ELSE report_month() END;
 
 -- Billing month × sub-account, for the months first_month .. last_month: its lines
 -- and sums, and the customer billed. (Table macros, so the months restrict the

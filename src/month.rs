@@ -88,7 +88,7 @@ pub enum MonthSelection {
 }
 
 impl MonthSelection {
-    /// The value the report queries read (`getvariable('month')`): `YYYY-MM` or `all`.
+    /// The value the report queries read (`report_month()`): `YYYY-MM` or `all`.
     pub fn sql_value(self) -> String {
         match self {
             MonthSelection::Month(m) => m.to_string(),

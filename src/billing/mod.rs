@@ -11,6 +11,7 @@ pub mod statement_files;
 use std::path::{Path, PathBuf};
 
 use duckdb::{Connection, params};
+use rust_decimal::Decimal;
 
 pub use close::{Closed, Revision, close, latest, reopen};
 pub use price_book::{Fee, Markup, Price, PriceBook, PriceBookError};
@@ -29,35 +30,47 @@ pub fn locate(flag: Option<&Path>, config: Option<&Path>) -> Option<PathBuf> {
         .or_else(|| Some(PathBuf::from("prices.toml")).filter(|p| p.exists()))
 }
 
-/// Defines the billing views over an empty price book (no prices, markups or fees;
-/// markup 0): what reports read when none is given. `has_prices` is false, and
-/// `bill_below_cost` holds no rows (so reconcile does not plan the billing views).
-fn load_none(conn: &Connection) -> Result<(), StoreError> {
-    create_tables(conn)?;
-    conn.execute_batch(
-        "SET VARIABLE markup_percent = 0::DECIMAL(18,4); SET VARIABLE has_prices = false;",
-    )
-    .map_err(StoreError::Query)?;
-    conn.execute_batch(BILLING).map_err(StoreError::Query)?;
-    conn.execute_batch(
-        "CREATE OR REPLACE TEMP VIEW bill_below_cost AS
+/// The price book's TEMP tables, empty.
+const TABLES: &str = "CREATE OR REPLACE TEMP TABLE bill_prices (
+     product VARCHAR NOT NULL, account VARCHAR, rate DECIMAL(18,4) NOT NULL, from_month VARCHAR);
+ CREATE OR REPLACE TEMP TABLE bill_markups (account VARCHAR NOT NULL, percent DECIMAL(18,4) NOT NULL);
+ CREATE OR REPLACE TEMP TABLE bill_fee_rules (
+     account VARCHAR NOT NULL, description VARCHAR NOT NULL, amount DECIMAL(18,4) NOT NULL,
+     from_month VARCHAR, until_month VARCHAR);";
+
+/// The markup of accounts the book gives none, as a macro of that constant
+/// (`markup_percent()`), not a session variable: a query calling `getvariable` is
+/// bound again each time it is executed, so the reports would be planned twice.
+fn markup_sql(percent: Decimal) -> String {
+    format!("CREATE OR REPLACE TEMP MACRO markup_percent() AS {percent}::DECIMAL(18,4);")
+}
+
+/// The session SQL that defines the billing views over an empty price book (no
+/// prices, markups or fees; markup 0): what reports read when none is given.
+/// `bill_below_cost` holds no rows (so reconcile does not
+/// plan the billing views). Public for the report benchmark, which gives DuckDB's
+/// own client the same session.
+pub fn empty_book_sql() -> String {
+    format!(
+        "{TABLES}
+         {}
+         {BILLING}
+         CREATE OR REPLACE TEMP VIEW bill_below_cost AS
          SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS account_no,
                 NULL::DECIMAL(38,4) AS cost, NULL::DECIMAL(38,4) AS sell
-          WHERE false",
+          WHERE false;",
+        markup_sql(Decimal::ZERO)
     )
-    .map_err(StoreError::Query)
+}
+
+/// Defines the billing views over an empty price book ([`empty_book_sql`]).
+fn load_none(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(&empty_book_sql())
+        .map_err(StoreError::Query)
 }
 
 fn create_tables(conn: &Connection) -> Result<(), StoreError> {
-    conn.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE bill_prices (
-             product VARCHAR NOT NULL, account VARCHAR, rate DECIMAL(18,4) NOT NULL, from_month VARCHAR);
-         CREATE OR REPLACE TEMP TABLE bill_markups (account VARCHAR NOT NULL, percent DECIMAL(18,4) NOT NULL);
-         CREATE OR REPLACE TEMP TABLE bill_fee_rules (
-             account VARCHAR NOT NULL, description VARCHAR NOT NULL, amount DECIMAL(18,4) NOT NULL,
-             from_month VARCHAR, until_month VARCHAR);",
-    )
-    .map_err(StoreError::Query)
+    conn.execute_batch(TABLES).map_err(StoreError::Query)
 }
 
 /// Loads the price book into TEMP tables on `conn` and defines the billing views
@@ -96,12 +109,7 @@ fn load(conn: &Connection, book: &PriceBook) -> Result<(), StoreError> {
         )
         .map_err(StoreError::Query)?;
     }
-    conn.execute(
-        "SET VARIABLE markup_percent = ?::DECIMAL(18,4)",
-        [book.markup_percent.to_string()],
-    )
-    .map_err(StoreError::Query)?;
-    conn.execute_batch("SET VARIABLE has_prices = true")
+    conn.execute_batch(&markup_sql(book.markup_percent))
         .map_err(StoreError::Query)?;
     conn.execute_batch(BILLING).map_err(StoreError::Query)
 }

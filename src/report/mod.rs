@@ -42,20 +42,16 @@ pub fn status(
     run_sql(conn, "status", STATUS)
 }
 
-/// Runs one compiled-in query into Arrow batches; an error names `what`.
+/// Runs one compiled-in query into Arrow batches; an error names `what`. The
+/// query is bound and planned once (`query_arrow_unprepared`, vendor/README.md):
+/// prepared, DuckDB would bind and plan it again when executing it.
 pub fn run_sql(
     conn: &Connection,
     what: &str,
     sql: &str,
 ) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
-    let mut stmt = conn
-        .prepare(sql)
-        .map_err(|e| anyhow::anyhow!("{what}: {}", duckdb_message(&e)))?;
-    let arrow = stmt
-        .query_arrow([])
-        .map_err(|e| anyhow::anyhow!("{what}: {}", duckdb_message(&e)))?;
-    let schema = arrow.get_schema();
-    Ok((schema, arrow.collect()))
+    conn.query_arrow_unprepared(sql)
+        .map_err(|e| anyhow::anyhow!("{what}: {}", duckdb_message(&e)))
 }
 
 /// A report's name, as typed after `tally report`.
@@ -243,11 +239,28 @@ pub fn prepare(
             .map(MonthSelection::Month),
     };
     let value = chosen.map_or_else(|| "none".to_owned(), MonthSelection::sql_value);
-    conn.execute("SET VARIABLE month = ?", [value])
+    let has_mailroute: bool = conn
+        .query_row("SELECT count(*) > 0 FROM mr_customers", [], |r| r.get(0))
         .map_err(StoreError::Query)?;
-    conn.execute("SET VARIABLE threshold = ?::INTEGER", [threshold_percent])
+    conn.execute_batch(&settings_sql(&value, threshold_percent, has_mailroute))
         .map_err(StoreError::Query)?;
     Ok(chosen)
+}
+
+/// What the report queries read of the session, as TEMP macros of constants:
+/// `report_month()` (`YYYY-MM`, `all`, or `none`), `report_threshold()` (reconcile's
+/// percent) and `report_has_mailroute()` (whether a MailRoute snapshot is stored).
+/// Not session variables: DuckDB binds a query that calls `getvariable` again each
+/// time it is executed (the value may change between queries), so a prepared report
+/// was bound and planned twice. Public for the report benchmark, which gives
+/// DuckDB's own client the same session.
+pub fn settings_sql(month: &str, threshold_percent: u32, has_mailroute: bool) -> String {
+    let month = month.replace('\'', "''");
+    format!(
+        "CREATE OR REPLACE TEMP MACRO report_month() AS '{month}';
+         CREATE OR REPLACE TEMP MACRO report_threshold() AS {threshold_percent}::INTEGER;
+         CREATE OR REPLACE TEMP MACRO report_has_mailroute() AS {has_mailroute};"
+    )
 }
 
 /// Runs a report's query (after [`prepare`]) into Arrow batches.
