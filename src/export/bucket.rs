@@ -174,11 +174,14 @@ fn retry() -> RetryConfig {
 const PART: usize = 8 * 1024 * 1024;
 
 /// Parts of one upload read ahead of what the store has taken: with [`UPLOADS`] at
-/// once, at most 8 × 3 parts (192 MiB) are held, whatever the files' sizes.
+/// once, at most 16 × 3 parts (384 MiB) are held, whatever the files' sizes.
 const PARTS_IN_FLIGHT: usize = 2;
 
 /// Uploads at a time (each a file; a multipart upload sends its parts in turn).
-const UPLOADS: usize = 8;
+/// Measured against a local S3 server, 5,000,000 lines partitioned by month (~450
+/// objects): bucket ÷ folder 1.28 – 1.38x with 8, 1.18 – 1.19x with 16, once the
+/// export's own writing got faster and the uploads became its tail.
+const UPLOADS: usize = 16;
 
 /// Whether a store's answer (see [`store_message`]) says the bucket or container
 /// itself does not exist (S3 and GCS: `NoSuchBucket`; Azure: `ContainerNotFound`).
