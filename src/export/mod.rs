@@ -558,6 +558,33 @@ mod tests {
     }
 
     #[test]
+    fn months_go_into_the_sql_as_quoted_literals() {
+        assert_eq!(sql_text("2019-12"), "'2019-12'");
+        assert_eq!(sql_text("it's'; DROP"), "'it''s''; DROP'");
+        let conn = Connection::open_in_memory().unwrap();
+        let (_, batches) = conn
+            .query_arrow_unprepared(&format!("SELECT {} AS month", sql_text("a'b")))
+            .unwrap();
+        let month = report::text_column(&batches[0], "month").unwrap();
+        assert_eq!(month.value(0), "a'b");
+    }
+
+    #[test]
+    fn a_copy_answers_the_rows_it_wrote() {
+        let conn = Connection::open_in_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.parquet");
+        let (_, batches) = conn
+            .query_arrow_unprepared(&format!(
+                "COPY (SELECT * FROM range(1234)) TO {} (FORMAT parquet)",
+                sql_text(&path.to_string_lossy())
+            ))
+            .unwrap();
+        assert_eq!(copied_rows(&batches).unwrap(), 1234);
+        assert!(copied_rows(&[]).is_err());
+    }
+
+    #[test]
     fn partition_folders() {
         assert_eq!(partition_dir(Some("2019-12")), "month=2019-12");
         assert_eq!(partition_dir(None), "month=__HIVE_DEFAULT_PARTITION__");
