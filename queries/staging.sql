@@ -83,8 +83,8 @@ SELECT i.billing_month, d.account_no, d.domain_key,
 
 -- What a report reads of its session: the month ('YYYY-MM', 'all' or 'none'),
 -- reconcile's threshold, whether a MailRoute snapshot is stored. Constants, defined
--- again by report::settings_sql before a report runs (not session variables: a
--- query calling getvariable is bound again each time it is executed).
+-- again by report::settings_sql before a report runs (macros of constants, where
+-- they were session variables: see settings_sql).
 CREATE OR REPLACE TEMP MACRO report_month() AS 'none';
 CREATE OR REPLACE TEMP MACRO report_threshold() AS 25::INTEGER;
 CREATE OR REPLACE TEMP MACRO report_has_mailroute() AS false;

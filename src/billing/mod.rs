@@ -39,8 +39,8 @@ const TABLES: &str = "CREATE OR REPLACE TEMP TABLE bill_prices (
      from_month VARCHAR, until_month VARCHAR);";
 
 /// The markup of accounts the book gives none, as a macro of that constant
-/// (`markup_percent()`), not a session variable: a query calling `getvariable` is
-/// bound again each time it is executed, so the reports would be planned twice.
+/// (`markup_percent()`), not a session variable, as the reports' other settings
+/// (`report::settings_sql`).
 fn markup_sql(percent: Decimal) -> String {
     format!("CREATE OR REPLACE TEMP MACRO markup_percent() AS {percent}::DECIMAL(18,4);")
 }

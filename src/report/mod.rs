@@ -250,10 +250,11 @@ pub fn prepare(
 /// What the report queries read of the session, as TEMP macros of constants:
 /// `report_month()` (`YYYY-MM`, `all`, or `none`), `report_threshold()` (reconcile's
 /// percent) and `report_has_mailroute()` (whether a MailRoute snapshot is stored).
-/// Not session variables: DuckDB binds a query that calls `getvariable` again each
-/// time it is executed (the value may change between queries), so a prepared report
-/// was bound and planned twice. Public for the report benchmark, which gives
-/// DuckDB's own client the same session.
+/// Macros of constants where they were session variables: both bind to the
+/// constant, but a statement prepared with `getvariable` must be bound again
+/// whenever it is executed (its value may change between queries; DuckDB 2.0 binds
+/// every prepared read again anyway, so `run_sql` does not prepare). Public for the
+/// report benchmark, which gives DuckDB's own client the same session as SQL.
 pub fn settings_sql(month: &str, threshold_percent: u32, has_mailroute: bool) -> String {
     let month = month.replace('\'', "''");
     format!(
