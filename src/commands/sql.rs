@@ -23,8 +23,11 @@ pub fn run(args: &SqlArgs, db: &super::Db, printer: &Printer) -> anyhow::Result<
     }
     let store = db.open_scoped(Access::Query, &args.scope, printer)?;
     let conn = store.connection();
-    // Bound and planned once (prepared, DuckDB would plan it twice: vendor/README.md).
-    let result = conn.query_arrow_unprepared(&args.query);
+    let result = conn.prepare(&args.query).and_then(|mut stmt| {
+        let arrow = stmt.query_arrow([])?;
+        let schema = arrow.get_schema();
+        Ok((schema, arrow.collect::<Vec<_>>()))
+    });
     let (schema, batches) = match result {
         Ok(r) => r,
         Err(e) => {

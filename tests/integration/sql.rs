@@ -126,3 +126,11 @@ fn an_empty_query_is_a_usage_error() {
         "error: the query is empty; give one SQL statement, e.g. \"SELECT count(*) FROM line_items\"\n"
     );
 }
+
+#[test]
+fn of_several_statements_the_last_ones_rows_are_printed() {
+    let w = loaded();
+    let run = w.tally(&["sql", "--format", "csv", "SELECT 1 AS a; SELECT 2 AS b"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "b\n2\n");
+}

@@ -431,9 +431,9 @@ impl Connection {
     ///
     /// # Failure
     ///
-    /// Will return `Err` if a statement of `sql` fails (several statements all
-    /// run; the last one's result is returned), or if the result cannot be
-    /// converted to Arrow.
+    /// Will return `Err` if a statement of `sql` fails, or if the result cannot be
+    /// converted to Arrow. Give it one statement: several all run, and the *first*
+    /// one's result is returned (`duckdb_query`), where `prepare` returns the last.
     pub fn query_arrow_unprepared(
         &self,
         sql: &str,
