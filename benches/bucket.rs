@@ -27,11 +27,6 @@ impl Drop for Server {
     }
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
 fn size_of(dir: &Path) -> u64 {
     let mut total = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -126,7 +121,10 @@ fn main() {
             to_bucket.push(took_bucket);
         }
     }
-    let (folder, bucket) = (median(to_folder), median(to_bucket));
+    let (folder, bucket) = (
+        database::median(&mut to_folder),
+        database::median(&mut to_bucket),
+    );
     println!(
         "export of {lines} lines, every table and report, Parquet by month ({:.0} MiB): \
          folder {:.2} s, bucket (local S3 server) {:.2} s: {:.2}x (bar 1.3x); medians of {runs}",

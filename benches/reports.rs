@@ -24,7 +24,7 @@ use tally::store::Store;
 
 #[path = "support/database.rs"]
 mod database;
-use database::generate;
+use database::{generate, median};
 
 /// The fastest of `runs` timings of `f`.
 fn best(runs: usize, mut f: impl FnMut()) -> Duration {
@@ -36,12 +36,6 @@ fn best(runs: usize, mut f: impl FnMut()) -> Duration {
         })
         .min()
         .unwrap()
-}
-
-/// The median of `times` (sorted in place).
-fn median(times: &mut [Duration]) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 /// DuckDB's own Python client (`support/duckdb_client.py`) on the benchmark's
@@ -309,8 +303,7 @@ fn main() {
             .iter()
             .map(|t| format!("{:.2}", t.as_secs_f64()))
             .collect();
-        times.sort();
-        (times[times.len() / 2], each.join(" "))
+        (median(times), each.join(" "))
     };
     let (plain, plain_runs) = median_of(&mut plains);
     let (focus, focus_runs) = median_of(&mut focuses);

@@ -2,10 +2,16 @@
 //! straight into tally's schema with DuckDB's own `range()`.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tally::report;
 use tally::store::Store;
+
+/// The median of `times` (sorted in place): what both benchmarks compare.
+pub fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
 
 /// `--lines N` (default 5,000,000) and `--runs N` (default `runs`) from the
 /// command line (cargo bench adds `--bench`, ignored).

@@ -214,18 +214,12 @@ fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<
     } else {
         from
     };
-    let (_, batches) = conn.query_arrow_unprepared(&format!(
-        "SELECT DISTINCT month FROM {rows}{since_filter} ORDER BY 1"
-    ))?;
-    let mut months: Vec<Option<String>> = Vec::new();
-    for batch in &batches {
-        let column = report::text_column(batch, "month")?;
-        months.extend(
-            (0..batch.num_rows()).map(|i| {
-                arrow::array::Array::is_valid(column, i).then(|| column.value(i).to_owned())
-            }),
-        );
-    }
+    let months: Vec<Option<String>> = conn
+        .prepare(&format!(
+            "SELECT DISTINCT month FROM {rows}{since_filter} ORDER BY 1"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(months
         .into_iter()
         .map(|m| {
@@ -292,9 +286,8 @@ pub fn export(
         let entries: Vec<mirror::Entry> = planned.iter().map(|f| f.entry.clone()).collect();
         mirror.record(entries.iter().cloned())?;
         recorded(&entries);
-        // Two connections write two month files at once (one Parquet or CSV writer
-        // keeps one core busy): a table's from the database, a report's from its rows
-        // computed once into the scratch database.
+        // [`WRITERS`] connections write month files at once: a table's from the
+        // database, a report's from its rows computed once into the scratch database.
         let written = |i: usize, rows: u64| Written {
             source: source.name.clone(),
             path: planned[i].path.clone(),
