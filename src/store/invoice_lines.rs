@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use duckdb::{Transaction, params, params_from_iter};
 
-use super::line_batch::line_batch;
+use super::line_batch::fill_lines;
 use super::{CsvOrigin, CsvStatus, Store, StoreError, summaries};
 use crate::ids::{AccountNumber, InvoiceId};
 use crate::parse::LineItem;
@@ -73,26 +73,27 @@ impl Store {
             .map_err(fail_at(&first.invoice_id))?;
         let loaded_at = utc_now_text();
         write_headers(&tx, &kept, &loaded_at)?;
-        let mut batches = Vec::with_capacity(kept.len());
         let mut sums = Vec::new();
         for write in &kept {
             let conversion =
                 |e| fail_at(&write.invoice_id)(duckdb::Error::ToSqlConversionFailure(Box::new(e)));
-            let batch = line_batch(&write.invoice_id, &write.csv.items).map_err(conversion)?;
-            if batch.num_rows() > 0 {
-                batches.push((&write.invoice_id, batch));
-            }
             // The summaries the reports read, from exactly the lines stored here.
             sums.extend(
                 summaries::batches(&write.invoice_id, &write.csv.items).map_err(conversion)?,
             );
         }
-        if !batches.is_empty() {
+        if kept.iter().any(|w| !w.csv.items.is_empty()) {
             let mut appender = tx
                 .appender("line_items")
                 .map_err(fail_at(&first.invoice_id))?;
-            for (id, batch) in batches {
-                appender.append_record_batch(batch).map_err(fail_at(id))?;
+            for write in &kept {
+                let items = &write.csv.items;
+                appender
+                    .append_columns(items.len(), |columns, first| {
+                        let chunk = &items[first..first + columns.len()];
+                        fill_lines(columns, &write.invoice_id, chunk)
+                    })
+                    .map_err(fail_at(&write.invoice_id))?;
             }
             appender.flush().map_err(fail_at(&first.invoice_id))?;
         }

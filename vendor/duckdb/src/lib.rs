@@ -71,7 +71,7 @@ use crate::{cache::StatementCache, inner_connection::InnerConnection, raw_statem
 #[cfg(feature = "r2d2")]
 pub use crate::r2d2::DuckdbConnectionManager;
 pub use crate::{
-    appender::Appender,
+    appender::{Appender, Columns},
     appender_params::{AppenderParams, AppenderParamsFromIter, appender_params_from_iter},
     arrow_batch::{Arrow, ArrowStream},
     cache::CachedStatement,

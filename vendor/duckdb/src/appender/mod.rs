@@ -91,6 +91,8 @@ unsafe impl Sync for Appender<'_> {}
 
 #[cfg(feature = "appender-arrow")]
 mod arrow;
+mod columns;
+pub use columns::Columns;
 
 impl Appender<'_> {
     /// Append multiple rows from Iterator
