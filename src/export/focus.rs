@@ -24,6 +24,7 @@ pub fn source() -> Source {
         by_month: true,
         computed: false,
         write_month: false,
+        months: None,
     }
 }
 

@@ -51,7 +51,17 @@ pub struct Source {
     /// False: the `month` column is for partitioning and filtering only and is not
     /// written, partitioned or not (FOCUS allows only its own and `x_` columns).
     pub write_month: bool,
+    /// A cheaper query of the same distinct months as `sql`'s `month` column (its
+    /// one column named `month`); None: they are read from `sql`'s rows.
+    pub months: Option<String>,
 }
+
+/// The months of `line_items`' rows: `stg_lines` is `line_items` joined to
+/// `stg_invoices` (whose `billing_month` it takes) and, left, to `customers`, which
+/// adds no month; reading only the invoice ids takes 8 ms where the rows take 45
+/// (1,200,000 lines).
+pub const LINE_MONTHS: &str = "SELECT DISTINCT i.billing_month AS month \
+                               FROM line_items l JOIN stg_invoices i USING (invoice_id)";
 
 /// Every exportable name, in order: the tables, then `report_<name>` for each report.
 pub fn sources() -> Vec<Source> {
@@ -64,6 +74,7 @@ pub fn sources() -> Vec<Source> {
             by_month: true,
             computed: false,
             write_month: true,
+            months: None,
         },
         Source {
             name: "line_items".into(),
@@ -73,6 +84,7 @@ pub fn sources() -> Vec<Source> {
             by_month: true,
             computed: false,
             write_month: true,
+            months: Some(LINE_MONTHS.into()),
         },
         Source {
             name: "customers".into(),
@@ -80,6 +92,7 @@ pub fn sources() -> Vec<Source> {
             by_month: false,
             computed: false,
             write_month: true,
+            months: None,
         },
         Source {
             name: "contacts".into(),
@@ -87,6 +100,7 @@ pub fn sources() -> Vec<Source> {
             by_month: false,
             computed: false,
             write_month: true,
+            months: None,
         },
     ];
     for table in ["mr_customers", "mr_contacts", "mr_admins"] {
@@ -96,6 +110,7 @@ pub fn sources() -> Vec<Source> {
             by_month: false,
             computed: false,
             write_month: true,
+            months: None,
         });
     }
     // Reports that need a price book are not exported (yet): an export runs without one.
@@ -109,6 +124,7 @@ pub fn sources() -> Vec<Source> {
                 by_month: true,
                 computed: true,
                 write_month: true,
+                months: None,
             }),
     );
     all
@@ -214,9 +230,13 @@ fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<
     } else {
         from
     };
+    let months_of = match (&source.months, source.computed) {
+        (Some(months), false) => format!("({months})"),
+        _ => rows.clone(),
+    };
     let months: Vec<Option<String>> = conn
         .prepare(&format!(
-            "SELECT DISTINCT month FROM {rows}{since_filter} ORDER BY 1"
+            "SELECT DISTINCT month FROM {months_of}{since_filter} ORDER BY 1"
         ))?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
@@ -268,14 +288,41 @@ pub fn export(
     conn: &Connection,
     plan: &Plan,
     check_target: impl Fn(&Path) -> anyhow::Result<()>,
+    recorded: impl FnMut(&[mirror::Entry]),
+    each: impl FnMut(&Written),
+) -> anyhow::Result<Outcome> {
+    // Attached once, before two sessions could race to attach it.
+    attach_scratch(conn)?;
+    // A partitioned export's second writer gets its session (~40 ms) on a thread
+    // of its own while this one sets up and plans.
+    let second = if plan.partition_by_month && plan.sources.iter().any(|s| s.by_month) {
+        let other = conn.try_clone()?;
+        crate::store::scope::copy(conn, &other)?;
+        Some(other)
+    } else {
+        None
+    };
+    std::thread::scope(|scope| {
+        let pending =
+            second.map(|other| scope.spawn(move || prepare_session(&other, plan).map(|()| other)));
+        write_sources(conn, plan, pending, check_target, recorded, each)
+    })
+}
+
+/// [`export`]'s work, with the second writer's session being set up in `pending`.
+fn write_sources(
+    conn: &Connection,
+    plan: &Plan,
+    mut pending: Option<std::thread::ScopedJoinHandle<'_, anyhow::Result<Connection>>>,
+    check_target: impl Fn(&Path) -> anyhow::Result<()>,
     mut recorded: impl FnMut(&[mirror::Entry]),
     mut each: impl FnMut(&Written),
 ) -> anyhow::Result<Outcome> {
     prepare_session(conn, plan)?;
     let mut mirror = Mirror::open(&plan.out)?;
     let mut outcome = Outcome::default();
-    // More connections for the months of a partitioned table (made when first
-    // needed, with the same session set-up).
+    // More connections for the months of a partitioned table (the second from
+    // `pending`, any more made when first needed, with the same session set-up).
     let mut others: Vec<Connection> = Vec::new();
     for source in &plan.sources {
         let planned = files(plan, source, conn)?;
@@ -295,9 +342,17 @@ pub fn export(
         };
         let rows = if planned.len() > 1 {
             while others.len() + 1 < WRITERS {
-                let other = conn.try_clone()?;
-                crate::store::scope::copy(conn, &other)?;
-                prepare_session(&other, plan)?;
+                let other = match pending.take() {
+                    Some(setting_up) => setting_up
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+                    None => {
+                        let other = conn.try_clone()?;
+                        crate::store::scope::copy(conn, &other)?;
+                        prepare_session(&other, plan)?;
+                        other
+                    }
+                };
                 others.push(other);
             }
             // Each writer one DuckDB thread (the writers are the parallelism): a
@@ -363,12 +418,17 @@ fn prepare_session(conn: &Connection, plan: &Plan) -> anyhow::Result<()> {
         None,
         |_| {},
     )?;
-    // Attached to the database instance, so seen by every connection of it; writable
-    // when the database is opened read-only.
-    conn.execute_batch("ATTACH IF NOT EXISTS ':memory:' AS export_scratch (READ_WRITE)")?;
+    attach_scratch(conn)?;
     if let Some(currency) = &plan.focus_currency {
         focus::prepare(conn, currency)?;
     }
+    Ok(())
+}
+
+/// The scratch database for computed reports. Attached to the database instance, so
+/// seen by every connection of it; writable when the database is opened read-only.
+fn attach_scratch(conn: &Connection) -> anyhow::Result<()> {
+    conn.execute_batch("ATTACH IF NOT EXISTS ':memory:' AS export_scratch (READ_WRITE)")?;
     Ok(())
 }
 
@@ -575,6 +635,83 @@ mod tests {
             .unwrap();
         assert_eq!(copied_rows(&batches).unwrap(), 1234);
         assert!(copied_rows(&[]).is_err());
+    }
+
+    #[test]
+    fn the_months_of_line_items_are_those_of_their_rows() {
+        use crate::parse::{LineItem, LineType, parse_service_date};
+        use crate::store::{CsvOrigin, InvoiceCsv, InvoiceWrite, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.duckdb")).unwrap();
+        let line = |n: u32, start: &str| LineItem {
+            line_no: n,
+            account_no: format!("{}", 1_000 + n % 3),
+            reference_no: String::new(),
+            domain: "bücher.example".into(),
+            product: "Hosted Exchange".into(),
+            line_type: LineType::Renewal,
+            service_start: parse_service_date(start).unwrap(),
+            service_end: parse_service_date("12/31/2019 11:59:59 PM").unwrap(),
+            term_committed_usage: crate::amount::Amount::parse("1").unwrap(),
+            current_usage: crate::amount::Amount::parse("1").unwrap(),
+            usage_change: crate::amount::Amount::parse("1").unwrap(),
+            months: crate::amount::Amount::parse("1").unwrap(),
+            rate: crate::amount::Amount::parse("7").unwrap(),
+            charge: crate::amount::Amount::parse("7").unwrap(),
+        };
+        // Three invoices with lines in two months, and one with none.
+        for (id, starts) in [
+            ("11", vec!["12/1/2017 12:00:00 AM", "11/6/2017 7:54:44 PM"]),
+            ("12", vec!["1/1/2018 12:00:00 AM"]),
+            ("13", vec!["1/1/2018 12:00:00 AM", "1/3/2018 12:00:00 AM"]),
+            ("14", vec![]),
+        ] {
+            let items = starts
+                .iter()
+                .enumerate()
+                .map(|(i, s)| line(i as u32 + 1, s));
+            store
+                .write_invoice(&InvoiceWrite {
+                    invoice_id: crate::ids::InvoiceId::parse(id).unwrap(),
+                    owner: None,
+                    csv: InvoiceCsv {
+                        sha256: "00".into(),
+                        source: "test".into(),
+                        origin: CsvOrigin::File,
+                        items: items.collect(),
+                    },
+                })
+                .unwrap();
+        }
+        let conn = store.connection();
+        let plan = Plan {
+            out: dir.path().join("out"),
+            format: Format::Parquet,
+            partition_by_month: true,
+            since: None,
+            sources: sources(),
+            neutralised: true,
+            focus_currency: None,
+        };
+        prepare_session(conn, &plan).unwrap();
+        let months = |sql: &str| -> Vec<Option<String>> {
+            conn.prepare(&format!("SELECT DISTINCT month FROM ({sql}) ORDER BY 1"))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let line_items = sources()
+            .into_iter()
+            .find(|s| s.name == "line_items")
+            .unwrap();
+        let from_rows = months(&line_items.sql);
+        assert_eq!(
+            from_rows,
+            [Some("2017-12".to_owned()), Some("2018-01".to_owned())]
+        );
+        assert_eq!(months(line_items.months.as_deref().unwrap()), from_rows);
     }
 
     #[test]
