@@ -105,6 +105,49 @@ impl DuckdbClient {
     }
 }
 
+/// A query whose time is DuckDB's execution alone (see its use in `main`).
+const ENGINE_SQL: &str = "SELECT count(DISTINCT hash(account_no, domain, product)) AS keys, \
+                          sum(charge * rate) AS weighted, max(length(domain || product)) AS longest \
+                          FROM line_items";
+
+/// Medians of `runs` interleaved runs of `sql` in tally (`ours`, answering its
+/// rows) and in the Python client, and the rows (both must return the same).
+/// Each goes first in every other run, and each runs the query once untimed right
+/// before its timed run (the other client ran in between: its caches and idle
+/// threads are the other's otherwise).
+fn interleaved(
+    runs: usize,
+    client: &mut DuckdbClient,
+    label: &str,
+    sql: &str,
+    mut ours: impl FnMut() -> usize,
+) -> (Duration, Duration, usize) {
+    let (mut our_times, mut their_times, mut rows) = (Vec::new(), Vec::new(), 0);
+    for run in 0..runs.max(1) {
+        let mut tally_run = || {
+            ours();
+            let start = Instant::now();
+            let rows = ours();
+            our_times.push(start.elapsed());
+            rows
+        };
+        let (time, their_rows) = if run % 2 == 0 {
+            rows = tally_run();
+            client.run(sql)
+        } else {
+            let theirs = client.run(sql);
+            rows = tally_run();
+            theirs
+        };
+        assert_eq!(
+            rows, their_rows,
+            "{label}: both clients return the same rows"
+        );
+        their_times.push(time);
+    }
+    (median(&mut our_times), median(&mut their_times), rows)
+}
+
 fn main() {
     let (lines, runs) = database::args(5);
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-reports");
@@ -174,35 +217,11 @@ fn main() {
             tally::billing::empty_book_sql()
         ));
         for r in REPORTS {
-            let mut rows = 0;
-            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-            // Interleaved, each going first in every other run; each client runs the
-            // query once untimed right before its timed run (the other client ran
-            // in between: its caches and idle threads are the other's otherwise).
-            for run in 0..runs.max(1) {
-                let mut tally_run = || {
-                    report::run(conn, r).unwrap();
-                    let start = Instant::now();
+            let (time, python, rows) =
+                interleaved(runs, &mut client, r.name.as_str(), r.sql, || {
                     let (_, batches) = report::run(conn, r).unwrap();
-                    ours.push(start.elapsed());
-                    batches.iter().map(|b| b.num_rows()).sum::<usize>()
-                };
-                let (time, their_rows) = if run % 2 == 0 {
-                    rows = tally_run();
-                    client.run(r.sql)
-                } else {
-                    let theirs = client.run(r.sql);
-                    rows = tally_run();
-                    theirs
-                };
-                assert_eq!(
-                    rows, their_rows,
-                    "{}: both clients return the same rows",
-                    r.name
-                );
-                theirs.push(time);
-            }
-            let (time, python) = (median(&mut ours), median(&mut theirs));
+                    batches.iter().map(|b| b.num_rows()).sum()
+                });
             // DuckDB's binding and planning of the query alone (a prepared
             // statement, not run): the floor under the report's time.
             let plan = best(runs, || {
@@ -229,6 +248,23 @@ fn main() {
          plan: DuckDB binding and planning the query, prepared but not run;\n   \
          python: DuckDB {client_version}'s Python client running the same SQL in the same session, medians of {runs} interleaved runs\n   (each timed run right after an untimed one of the same client);\n   \
          bar: tally <= 1.1x python for every report; the worst here {worst:.2}x)"
+    );
+
+    // The engine alone: a query whose work is all DuckDB's execution (a hash of
+    // every line, an aggregate) and whose answer is one row, so neither client's
+    // result path counts. Its ratio is the two builds of DuckDB (this one compiled
+    // by the duckdb crate's build script, the Python wheel by DuckDB's own release
+    // build), the floor under every report's.
+    let (time, python, _) = interleaved(runs, &mut client, "engine", ENGINE_SQL, || {
+        let (_, batches) = conn.query_arrow_unprepared(ENGINE_SQL).unwrap();
+        batches.iter().map(|b| b.num_rows()).sum()
+    });
+    println!(
+        "  engine alone (a hash of every line, one row back): tally {:.1} ms, python {:.1} ms, {:.2}x \
+         (medians of {runs} interleaved runs: the two builds of DuckDB, the floor under the reports' ratios)",
+        time.as_secs_f64() * 1000.0,
+        python.as_secs_f64() * 1000.0,
+        time.as_secs_f64() / python.as_secs_f64()
     );
 
     // The month pack of the latest month, rendered and written whole: its headline
