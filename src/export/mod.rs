@@ -230,10 +230,10 @@ fn files(plan: &Plan, source: &Source, conn: &Connection) -> anyhow::Result<Vec<
     } else {
         from
     };
-    let months_of = match (&source.months, source.computed) {
-        (Some(months), false) => format!("({months})"),
-        _ => rows.clone(),
-    };
+    let months_of = source
+        .months
+        .as_ref()
+        .map_or_else(|| rows.clone(), |months| format!("({months})"));
     let months: Vec<Option<String>> = conn
         .prepare(&format!(
             "SELECT DISTINCT month FROM {months_of}{since_filter} ORDER BY 1"
@@ -296,9 +296,7 @@ pub fn export(
     // A partitioned export's second writer gets its session (~40 ms) on a thread
     // of its own while this one sets up and plans.
     let second = if plan.partition_by_month && plan.sources.iter().any(|s| s.by_month) {
-        let other = conn.try_clone()?;
-        crate::store::scope::copy(conn, &other)?;
-        Some(other)
+        Some(another(conn)?)
     } else {
         None
     };
@@ -347,8 +345,7 @@ fn write_sources(
                         .join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
                     None => {
-                        let other = conn.try_clone()?;
-                        crate::store::scope::copy(conn, &other)?;
+                        let other = another(conn)?;
                         prepare_session(&other, plan)?;
                         other
                     }
@@ -423,6 +420,14 @@ fn prepare_session(conn: &Connection, plan: &Plan) -> anyhow::Result<()> {
         focus::prepare(conn, currency)?;
     }
     Ok(())
+}
+
+/// Another connection to the database of `conn`, scoped as it is (its export
+/// session not set up yet: [`prepare_session`]).
+fn another(conn: &Connection) -> anyhow::Result<Connection> {
+    let other = conn.try_clone()?;
+    crate::store::scope::copy(conn, &other)?;
+    Ok(other)
 }
 
 /// The scratch database for computed reports. Attached to the database instance, so
